@@ -1,0 +1,69 @@
+"""labkit's exception tree. Every error labkit raises on purpose is a ``LabkitError``.
+
+    LabkitError
+    ├── ConfigError (also ValueError)         a config or request labkit refuses before sending
+    │   └── UnknownModelError (also KeyError-free: still a ValueError)
+    ├── ConversionError (also ValueError)     an event or message labkit cannot convert
+    ├── IncompleteStreamError                 a stream that ended early or carried an error event
+    ├── EmulatorError                         misuse of the local emulator (not an API error)
+    └── StoreError                            the results store cannot be used as asked
+        └── SchemaVersionError                the store was written by a newer labkit
+
+Errors from the API itself (``anthropic.APIStatusError`` and friends) pass through unwrapped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LabkitError(Exception):
+    """Base class of every error labkit raises on purpose."""
+
+
+class ConfigError(LabkitError, ValueError):
+    """A request, thinking config or strategy that the target model would reject, or that is malformed."""
+
+
+class UnknownModelError(ConfigError):
+    """A model id that is not in labkit's catalog; the message names the nearest known ids."""
+
+    def __init__(self, model_id: str, suggestions: list[str]) -> None:
+        hint = f" Nearest known ids: {', '.join(suggestions)}." if suggestions else ""
+        super().__init__(f"Unknown model {model_id!r}.{hint}")
+        self.model_id = model_id
+        self.suggestions = suggestions
+
+
+class ConversionError(LabkitError, ValueError):
+    """Input the converters cannot make sense of. ``event_index`` names the offending stream event."""
+
+    def __init__(self, message: str, *, event_index: int | None = None) -> None:
+        where = f"event {event_index}: " if event_index is not None else ""
+        super().__init__(f"{where}{message}")
+        self.event_index = event_index
+
+
+class IncompleteStreamError(LabkitError):
+    """A stream that ended without ``message_stop`` or carried an ``error`` event.
+
+    ``partial`` holds the completion accumulated from what did arrive (unsigned thinking is kept
+    and marked not replayable); ``error`` holds the error event's body when there was one.
+    """
+
+    def __init__(self, message: str, *, partial: Any = None, error: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
+        self.error = error
+
+
+class EmulatorError(LabkitError):
+    """The emulator was configured or driven in a way it does not support."""
+
+
+class StoreError(LabkitError):
+    """The results store cannot be opened, read or written as asked."""
+
+
+class SchemaVersionError(StoreError):
+    """The results store was written by a newer labkit schema than this one understands."""

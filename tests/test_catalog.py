@@ -1,0 +1,90 @@
+"""The shipped model catalog: every SDK model id, consistent rules, clear errors for unknown ids."""
+
+from __future__ import annotations
+
+import typing
+
+import pytest
+from anthropic.types import ModelParam
+
+from labkit import ConfigError, UnknownModelError, get_model
+from labkit.catalog import list_models, model_ids
+
+
+def _sdk_model_ids() -> list[str]:
+    literal = typing.get_args(ModelParam)[0]
+    return list(typing.get_args(literal))
+
+
+def test_every_sdk_model_id_is_in_the_catalog() -> None:
+    sdk_ids = _sdk_model_ids()
+    assert len(sdk_ids) >= 19
+    missing = [m for m in sdk_ids if m not in model_ids()]
+    assert missing == []
+
+
+@pytest.mark.parametrize("model_id", _sdk_model_ids())
+def test_entries_are_internally_consistent(model_id: str) -> None:
+    info = get_model(model_id)
+    assert info.thinking_types, "every model accepts some thinking type"
+    assert info.thinking_types <= {"adaptive", "enabled", "disabled", "between_tools"}
+    assert info.thinking_when_omitted in {"off", "adaptive"}
+    assert info.default_display in {"summarized", "omitted"}
+    assert set(info.effort_levels) <= {"low", "medium", "high", "xhigh", "max"}
+    if info.default_effort is not None:
+        assert info.default_effort in info.effort_levels
+    assert 0 < info.max_output <= info.context_window
+    assert info.prices.output > info.prices.input > info.prices.cache_read > 0
+    assert info.prices.cache_write_5m == pytest.approx(info.prices.input * 1.25)
+    assert info.prices_read == "2026-11-23"
+
+
+def test_rules_from_the_reference() -> None:
+    assert not get_model("claude-opus-4-7").accepts_budget
+    assert get_model("claude-sonnet-4-6").accepts_budget
+    assert get_model("claude-opus-5-5").always_thinks
+    assert not get_model("claude-opus-5-5").forced_tool_choice
+    assert get_model("claude-haiku-4-5").prefill and not get_model("claude-sonnet-4-6").prefill
+    assert get_model("claude-opus-4-5").effort_levels == ("low", "medium", "high")
+    assert get_model("claude-sonnet-5-5").thinking_types == {"adaptive", "between_tools"}
+    assert get_model("claude-opus-5-5").default_effort == "medium"
+
+
+def test_dated_alias_resolves_to_its_model() -> None:
+    assert get_model("claude-sonnet-4-5-20250929").id == "claude-sonnet-4-5"
+
+
+def test_haiku_5_5_long_prompt_tier() -> None:
+    haiku = get_model("claude-haiku-5-5")
+    assert haiku.prices_for(1_000).input == pytest.approx(0.10)
+    assert haiku.prices_for(150_000).input == pytest.approx(0.50)
+
+
+def test_unknown_id_names_nearest_known_ids() -> None:
+    with pytest.raises(UnknownModelError) as caught:
+        get_model("claude-sonet-5")
+    assert isinstance(caught.value, ConfigError)
+    assert "claude-sonnet-5" in str(caught.value)
+    assert caught.value.suggestions[0] == "claude-sonnet-5"
+
+
+def test_list_models_is_newest_first_without_aliases() -> None:
+    models = list_models()
+    assert len(models) == 19
+    dates = [m.created_at for m in models]  # type: ignore[union-attr]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_live_capabilities_override_the_catalog() -> None:
+    live = {
+        "max_tokens": 64000,
+        "capabilities": {
+            "thinking": {"supported": True, "types": {"adaptive": {"supported": True}}},
+            "effort": {"supported": True, "low": {"supported": True}, "high": {"supported": True}},
+        },
+    }
+    info = get_model("claude-sonnet-4-6").with_live_capabilities(live)
+    assert info.source == "live"
+    assert info.max_output == 64000
+    assert info.thinking_types == {"adaptive"}
+    assert info.effort_levels == ("low", "high")
