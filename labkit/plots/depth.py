@@ -1,0 +1,188 @@
+"""Plots of thinking depth from ``lab.results()``: tokens, utilisation, truncation, accuracy, latency, cost.
+
+Each function takes the trial DataFrame, an optional ``ax``, and returns the Axes it drew on. Only
+finished trials (status ``ok``) are plotted; budget plots use the rows with ``thinking_mode ==
+"budget"``, effort plots the rows with an effort level. One line per model.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from labkit.plots._frame import (
+    PlotDataError,
+    budget_axis,
+    config_label,
+    effort_positions,
+    finish,
+    new_axes,
+    nonempty,
+    ok_rows,
+    rate_over_repeats,
+    require,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+
+def _budget_rows(df: pd.DataFrame, plot: str, value: str) -> pd.DataFrame:
+    require(df, ["model", "thinking_mode", "budget_tokens", value], plot=plot)
+    rows = ok_rows(df)
+    rows = rows[(rows["thinking_mode"] == "budget") & rows["budget_tokens"].notna()]
+    return nonempty(rows, plot=plot, what="finished trials with a thinking budget")
+
+
+def _effort_rows(df: pd.DataFrame, plot: str, value: str) -> pd.DataFrame:
+    require(df, ["model", "effort", value], plot=plot)
+    rows = ok_rows(df)
+    return nonempty(rows[rows["effort"].notna()], plot=plot, what="finished trials with an effort level")
+
+
+def _lines_by_model(ax: Axes, stats: pd.DataFrame, x: str, scale: float = 1.0) -> None:
+    for model, part in stats.groupby("model", sort=True):
+        ax.errorbar(
+            part[x].astype(float), part["mean"] * scale, yerr=part["se"] * scale,
+            marker="o", capsize=3, label=str(model),
+        )
+
+
+def tokens_vs_budget(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Mean thinking tokens billed per trial against the thinking budget, with the budget itself dashed."""
+    rows = _budget_rows(df, "tokens_vs_budget", "thinking_tokens")
+    ax = new_axes(ax)
+    _lines_by_model(ax, rate_over_repeats(rows, "thinking_tokens", ["model", "budget_tokens"]), "budget_tokens")
+    budgets = sorted(rows["budget_tokens"].astype(float).unique())
+    ax.plot(budgets, budgets, linestyle="--", color="grey", label="budget (thinking = budget)")
+    budget_axis(ax, budgets)
+    return finish(
+        ax, title="Thinking tokens vs thinking budget",
+        xlabel="thinking budget (tokens)", ylabel="thinking tokens per trial (mean ± SE)",
+    )
+
+
+def accuracy_vs_budget(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Accuracy against the thinking budget; error bars are the standard error over repeats."""
+    rows = _budget_rows(df, "accuracy_vs_budget", "correct")
+    rows = rows.assign(correct=rows["correct"].astype(float))
+    ax = new_axes(ax)
+    _lines_by_model(ax, rate_over_repeats(rows, "correct", ["model", "budget_tokens"]), "budget_tokens", 100.0)
+    budget_axis(ax, rows["budget_tokens"])
+    ax.set_ylim(-5, 105)
+    return finish(
+        ax, title="Accuracy vs thinking budget",
+        xlabel="thinking budget (tokens)", ylabel="accuracy (% correct, mean ± SE over repeats)",
+    )
+
+
+def accuracy_vs_effort(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Accuracy per effort level (low ... max); error bars are the standard error over repeats."""
+    rows = _effort_rows(df, "accuracy_vs_effort", "correct")
+    rows = rows.assign(correct=rows["correct"].astype(float), effort=rows["effort"].astype(str))
+    positions = effort_positions(rows["effort"])
+    stats = rate_over_repeats(rows, "correct", ["model", "effort"])
+    stats["x"] = stats["effort"].map(positions)
+    ax = new_axes(ax)
+    _lines_by_model(ax, stats.sort_values(["model", "x"]), "x", 100.0)
+    ax.set_xticks(list(positions.values()), list(positions))
+    ax.set_ylim(-5, 105)
+    return finish(
+        ax, title="Accuracy vs effort level",
+        xlabel="effort level (output_config.effort)", ylabel="accuracy (% correct, mean ± SE over repeats)",
+    )
+
+
+def budget_utilisation(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Share of the thinking budget actually used (thinking tokens / budget), per model and budget."""
+    rows = _budget_rows(df, "budget_utilisation", "budget_utilisation")
+    rows = rows[rows["budget_utilisation"].notna()]
+    ax = new_axes(ax)
+    _lines_by_model(ax, rate_over_repeats(rows, "budget_utilisation", ["model", "budget_tokens"]),
+                    "budget_tokens", 100.0)
+    ax.axhline(100.0, linestyle="--", color="grey", label="whole budget used")
+    budget_axis(ax, rows["budget_tokens"])
+    ax.set_ylim(bottom=0)
+    return finish(
+        ax, title="Thinking budget utilisation",
+        xlabel="thinking budget (tokens)", ylabel="budget used (% = thinking tokens / budget)",
+    )
+
+
+def truncation_rate(df: pd.DataFrame, *, ax: Axes | None = None, x: str = "budget_tokens") -> Axes:
+    """Share of trials stopped by ``max_tokens`` per thinking budget (``x="budget_tokens"``) or effort."""
+    if x not in ("budget_tokens", "effort"):
+        raise PlotDataError(f"truncation_rate: x must be 'budget_tokens' or 'effort', got {x!r}")
+    if x == "budget_tokens":
+        rows = _budget_rows(df, "truncation_rate", "stop_reason")
+    else:
+        rows = _effort_rows(df, "truncation_rate", "stop_reason").assign(effort=lambda d: d["effort"].astype(str))
+    rows = rows.assign(truncated=(rows["stop_reason"] == "max_tokens").astype(float))
+    stats = rate_over_repeats(rows, "truncated", ["model", x])
+    ax = new_axes(ax)
+    if x == "effort":
+        positions = effort_positions(stats["effort"])
+        stats = stats.assign(x=stats["effort"].map(positions)).sort_values(["model", "x"])
+        _lines_by_model(ax, stats, "x", 100.0)
+        ax.set_xticks(list(positions.values()), list(positions))
+        xlabel = "effort level (output_config.effort)"
+    else:
+        _lines_by_model(ax, stats, x, 100.0)
+        budget_axis(ax, rows[x])
+        xlabel = "thinking budget (tokens)"
+    ax.set_ylim(-5, 105)
+    return finish(ax, title="Truncation rate (stop_reason = max_tokens)", xlabel=xlabel,
+                  ylabel="trials truncated (%, mean ± SE over repeats)")
+
+
+LATENCY_PARTS = (("ttft_s", "time to first token"), ("thinking_s", "thinking"), ("answer_s", "answer"))
+
+
+def latency_breakdown(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Mean seconds per trial split into time to first token, thinking time and answer time, per config."""
+    require(df, ["model", *(c for c, _ in LATENCY_PARTS)], plot="latency_breakdown")
+    rows = nonempty(ok_rows(df), plot="latency_breakdown", what="finished trials")
+    rows = rows.assign(config=config_label(rows))
+    means = rows.groupby("config", sort=False)[[c for c, _ in LATENCY_PARTS]].mean().fillna(0.0)
+    ax = new_axes(ax, figsize=(8.0, 0.45 * len(means) + 2.0))
+    left = [0.0] * len(means)
+    labels = list(means.index)
+    for column, name in LATENCY_PARTS:
+        widths = means[column].astype(float).tolist()
+        ax.barh(labels, widths, left=left, label=name)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    ax.invert_yaxis()
+    return finish(ax, title="Latency breakdown per configuration",
+                  xlabel="seconds per trial (mean)", ylabel="configuration")
+
+
+def cost_vs_accuracy(df: pd.DataFrame, *, ax: Axes | None = None, annotate: bool = True) -> Axes:
+    """Accuracy against mean cost per trial, one point per configuration, with the cost-accuracy frontier."""
+    require(df, ["model", "cost_usd", "correct"], plot="cost_vs_accuracy")
+    rows = nonempty(ok_rows(df), plot="cost_vs_accuracy", what="finished trials")
+    rows = rows.assign(config=config_label(rows), correct=rows["correct"].astype(float))
+    stats = rows.groupby(["model", "config"], sort=False).agg(cost=("cost_usd", "mean"), acc=("correct", "mean"))
+    stats = stats.reset_index()
+    ax = new_axes(ax)
+    for model, part in stats.groupby("model", sort=True):
+        ax.scatter(part["cost"], part["acc"] * 100.0, label=str(model), zorder=3)
+        if annotate:
+            for row in part.itertuples(index=False):
+                short = str(row.config).removeprefix(f"{model} · ")
+                ax.annotate(short, (row.cost, row.acc * 100.0), fontsize=7,
+                            xytext=(4, 3), textcoords="offset points")
+    frontier = _frontier(stats)
+    ax.step([c for c, _ in frontier], [a * 100.0 for _, a in frontier], where="post",
+            linestyle=":", color="black", label="frontier (best accuracy for the cost)")
+    ax.set_ylim(-5, 105)
+    return finish(ax, title="Accuracy vs cost per trial",
+                  xlabel="cost per trial (USD, mean)", ylabel="accuracy (% correct)")
+
+
+def _frontier(stats: pd.DataFrame) -> list[tuple[float, float]]:
+    """Configurations no cheaper one beats on accuracy, in order of cost."""
+    points: list[tuple[float, float]] = []
+    for cost, acc in sorted(zip(stats["cost"].astype(float), stats["acc"].astype(float), strict=True)):
+        if not points or acc > points[-1][1]:
+            points.append((cost, acc))
+    return points

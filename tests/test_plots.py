@@ -1,0 +1,254 @@
+"""labkit.plots on synthetic frames with the documented trial-row and tokens columns (Agg, no image diffs)."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.container import BarContainer, ErrorbarContainer
+from matplotlib.figure import Figure
+
+from labkit import plots
+from labkit.plots import PlotDataError
+from labkit.plots._frame import rate_over_repeats, standard_error
+
+BUDGETS = [1024, 2048, 4096, 8192]
+EFFORTS = ["low", "medium", "high", "max"]
+
+
+def _row(**kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "experiment": "t", "trial_key": "", "backend": "emulator", "model": "m", "label": None,
+        "thinking_mode": "off", "budget_tokens": None, "effort": None, "display": None, "strategy": "none",
+        "tag": None, "prefill": False, "fallback_from": None, "task_id": "a1", "category": "arithmetic",
+        "repeat": 0, "status": "ok", "error_type": None, "error_message": None, "stop_reason": "end_turn",
+        "input_tokens": 100, "cache_write_tokens": 0, "cache_read_tokens": 0, "output_tokens": 50,
+        "thinking_tokens": 0, "visible_tokens": 50, "tokens_source": "reported", "budget_utilisation": None,
+        "ttft_s": 0.2, "thinking_s": 0.0, "answer_s": 0.5, "total_s": 0.7, "cost_input_usd": 0.0003,
+        "cost_cache_usd": 0.0, "cost_thinking_usd": 0.0, "cost_output_usd": 0.00075, "cost_usd": 0.00105,
+        "batch": False, "answer": "42", "reasoning": None, "has_reasoning": False, "tool_calls": 0,
+        "tool_calls_valid": None, "correct": True, "cached": False, "created_at": "2026-11-23T20:00:00Z",
+    }
+    base.update(kw)
+    return base
+
+
+def _results() -> pd.DataFrame:
+    rows = []
+    for budget, rep, task in itertools.product(BUDGETS, range(3), range(4)):
+        thinking = min(budget, 900 + 500 * task)
+        rows.append(_row(
+            trial_key=f"b{budget}-{rep}-{task}", model="claude-budget", thinking_mode="budget", budget_tokens=budget,
+            repeat=rep, task_id=f"t{task}", thinking_tokens=thinking, budget_utilisation=thinking / budget,
+            stop_reason="max_tokens" if thinking >= budget and task == 3 else "end_turn",
+            correct=thinking < budget or (rep + task) % 2 == 0, thinking_s=thinking / 1000,
+            cost_usd=0.001 + thinking * 1.5e-5, has_reasoning=True,
+        ))
+    for effort, rep, task in itertools.product(EFFORTS, range(3), range(4)):
+        rows.append(_row(
+            trial_key=f"e{effort}-{rep}-{task}", model="claude-effort", thinking_mode="adaptive", effort=effort,
+            repeat=rep, task_id=f"t{task}", thinking_tokens=500 * (EFFORTS.index(effort) + 1),
+            correct=EFFORTS.index(effort) >= task % 3 or rep == 0, cost_usd=0.002 * (EFFORTS.index(effort) + 1),
+            stop_reason="max_tokens" if effort == "low" and task == 0 else "end_turn",
+        ))
+    rows.append(_row(trial_key="err", model="claude-budget", thinking_mode="budget", budget_tokens=1024,
+                     status="error", error_type="APIError", correct=None, thinking_tokens=None))
+    return pd.DataFrame(rows)
+
+
+def _strategies() -> pd.DataFrame:
+    rows = []
+    specs = [("none", False, "off"), ("none", False, "adaptive"), ("kwargs", False, "off"), ("xml", False, "off"),
+             ("xml", True, "off")]
+    for (strategy, prefill, mode), task in itertools.product(specs, range(4)):
+        skipped = prefill and task < 2
+        rows.append(_row(
+            trial_key=f"{strategy}{prefill}{mode}{task}", strategy=strategy, prefill=prefill, thinking_mode=mode,
+            task_id=f"tool{task}", category="tool_use", status="skipped" if skipped else "ok",
+            has_reasoning=strategy != "none" or mode == "adaptive", tool_calls=1,
+            tool_calls_valid=task != 0 or strategy != "kwargs", correct=task % 2 == 0 or strategy == "xml",
+            error_message="prefill not accepted" if skipped else None,
+        ))
+    return pd.DataFrame(rows)
+
+
+def _tokens() -> pd.DataFrame:
+    rows = []
+    for trial, strategy in enumerate(["none", "kwargs", "xml"] * 2):
+        base = {"experiment": "t", "trial_key": f"k{trial}", "model": "claude-x", "task_id": f"t{trial}",
+                "category": "tool_use", "repeat": 0, "thinking_mode": "off", "budget_tokens": None, "effort": None,
+                "strategy": strategy}
+        reported = {"input": 400 + 60 * (strategy == "kwargs"), "cache_write": 200 if trial < 3 else 0,
+                    "cache_read": 0 if trial < 3 else 200, "thinking": 0, "visible_output": 80}
+        for cat, n in reported.items():
+            rows.append({**base, "token_category": cat, "tokens": n, "source": "reported"})
+        total = sum(reported[c] for c in ("input", "cache_write", "cache_read"))
+        rows.append({**base, "token_category": "input", "tokens": total, "source": "count_tokens"})
+        rows.append({**base, "token_category": "input", "tokens": int(total * 1.1), "source": "estimated"})
+    return pd.DataFrame(rows)
+
+
+def _errorbars(ax: Axes) -> list[ErrorbarContainer]:
+    return [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+
+
+def _bars(ax: Axes) -> list[BarContainer]:
+    return [c for c in ax.containers if isinstance(c, BarContainer)]
+
+
+def test_pure_helpers_do_not_need_pyplot() -> None:
+    plots.tokens_vs_budget(_results())
+    assert "matplotlib.pyplot" not in sys.modules
+
+
+def test_standard_error_and_rate_over_repeats() -> None:
+    assert standard_error([1.0]) == 0.0
+    assert standard_error([0.0, 1.0]) == pytest.approx(0.5)
+    frame = pd.DataFrame({"g": ["a"] * 4, "repeat": [0, 0, 1, 1], "v": [1.0, 1.0, 0.0, 1.0]})
+    stats = rate_over_repeats(frame, "v", ["g"])
+    assert stats.loc[0, "mean"] == pytest.approx(0.75)
+    assert stats.loc[0, "se"] == pytest.approx(0.25)
+    assert stats.loc[0, "repeats"] == 2 and stats.loc[0, "trials"] == 4
+
+
+def test_tokens_vs_budget_draws_one_line_per_model_and_the_budget() -> None:
+    ax = plots.tokens_vs_budget(_results())
+    assert isinstance(ax.figure, Figure)
+    assert [c.get_label() for c in _errorbars(ax)] == ["claude-budget"]
+    line = _errorbars(ax)[0].lines[0]
+    assert list(line.get_xdata()) == BUDGETS
+    assert list(line.get_ydata()) == [993.0, 1562.0, 1650.0, 1650.0]
+    assert "budget (thinking = budget)" in [ln.get_label() for ln in ax.get_lines()]
+    assert ax.get_xlabel() == "thinking budget (tokens)" and "tokens" in ax.get_ylabel()
+    assert ax.get_title() == "Thinking tokens vs thinking budget"
+
+
+def test_accuracy_vs_budget_error_bars_are_se_over_repeats() -> None:
+    df = _results()
+    ax = plots.accuracy_vs_budget(df)
+    (bars,) = _errorbars(ax)
+    ys = list(bars.lines[0].get_ydata())
+    ok = df[(df.status == "ok") & (df.model == "claude-budget")]
+    expected = ok.groupby("budget_tokens")["correct"].mean().astype(float) * 100
+    assert ys == pytest.approx(list(expected))
+    per_repeat = ok[ok.budget_tokens == 8192].groupby("repeat")["correct"].mean().astype(float).tolist()
+    segments = bars.lines[2][0].get_segments()
+    half_height = (segments[-1][1][1] - segments[-1][0][1]) / 2
+    assert half_height == pytest.approx(standard_error(per_repeat) * 100)
+    assert "%" in ax.get_ylabel() and ax.get_title() == "Accuracy vs thinking budget"
+
+
+def test_accuracy_vs_effort_orders_levels() -> None:
+    ax = plots.accuracy_vs_effort(_results())
+    assert [t.get_text() for t in ax.get_xticklabels()] == EFFORTS
+    assert [c.get_label() for c in _errorbars(ax)] == ["claude-effort"]
+    assert ax.get_xlabel().startswith("effort level")
+
+
+def test_budget_utilisation_and_truncation() -> None:
+    ax = plots.budget_utilisation(_results())
+    ys = list(_errorbars(ax)[0].lines[0].get_ydata())
+    assert ys[0] == pytest.approx(100 * (900 / 1024 + 1 + 1 + 1) / 4)
+    assert ax.get_title() == "Thinking budget utilisation"
+    ax = plots.truncation_rate(_results())
+    assert list(_errorbars(ax)[0].lines[0].get_ydata()) == pytest.approx([25.0, 25.0, 0.0, 0.0])
+    ax = plots.truncation_rate(_results(), x="effort")
+    assert list(_errorbars(ax)[0].lines[0].get_ydata()) == pytest.approx([25.0, 0.0, 0.0, 0.0])
+    with pytest.raises(PlotDataError, match="x must be"):
+        plots.truncation_rate(_results(), x="model")
+
+
+def test_latency_breakdown_stacks_three_parts_per_config() -> None:
+    ax = plots.latency_breakdown(_results())
+    bars = _bars(ax)
+    assert [b.get_label() for b in bars] == ["time to first token", "thinking", "answer"]
+    assert all(len(b) == len(BUDGETS) + len(EFFORTS) for b in bars)
+    first = [b.patches[0] for b in bars]
+    assert first[1].get_x() == pytest.approx(first[0].get_x() + first[0].get_width())
+    assert "seconds" in ax.get_xlabel()
+
+
+def test_cost_vs_accuracy_points_and_frontier() -> None:
+    ax = plots.cost_vs_accuracy(_results())
+    points = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sum(len(p.get_offsets()) for p in points) == len(BUDGETS) + len(EFFORTS)
+    frontier = [ln for ln in ax.get_lines() if ln.get_label().startswith("frontier")]
+    assert len(frontier) == 1
+    assert list(frontier[0].get_ydata()) == sorted(frontier[0].get_ydata())
+    assert "USD" in ax.get_xlabel()
+
+
+def test_strategy_comparison_groups_and_notes_skips() -> None:
+    ax = plots.strategy_comparison(_strategies())
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert [t.split("\n")[0] for t in ticks] == ["none", "native thinking", "kwargs", "xml", "xml+prefill"]
+    assert "2 skipped" in ticks[-1]
+    bars = _bars(ax)
+    assert [b.get_label() for b in bars] == ["replies with inner thoughts", "valid tool calls", "accuracy"]
+    validity = [p.get_height() for p in bars[1].patches]
+    assert validity[2] == pytest.approx(75.0) and validity[0] == pytest.approx(100.0)
+    assert [p.get_height() for p in bars[2].patches][3] == pytest.approx(100.0)
+
+
+def test_token_composition_stacks_categories() -> None:
+    ax = plots.token_composition(_tokens(), by="strategy")
+    bars = _bars(ax)
+    assert [b.get_label() for b in bars] == ["input", "cache write", "cache read", "thinking", "visible output"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["none", "kwargs", "xml"]
+    assert bars[0].patches[1].get_width() == pytest.approx(460)
+    assert ax.get_ylabel() == "strategy" and "tokens" in ax.get_xlabel()
+    default = plots.token_composition(_tokens())
+    assert len(_bars(default)[0]) == 3
+
+
+def test_estimate_error_compares_sources_with_reported_total() -> None:
+    ax = plots.estimate_error(_tokens())
+    labels = [c.get_label() for c in ax.collections]
+    assert labels == ["count_tokens (mean error +0.0%)", "local estimate (mean error +10.0%)"]
+    assert ax.get_title() == "Input-token estimates vs reported usage"
+
+
+def test_every_plot_draws_on_a_given_axes_and_saves(tmp_path: Path) -> None:
+    fig = Figure()
+    axes = fig.subplots(2, 5).ravel()
+    calls = [
+        (plots.tokens_vs_budget, _results()), (plots.accuracy_vs_budget, _results()),
+        (plots.accuracy_vs_effort, _results()), (plots.budget_utilisation, _results()),
+        (plots.truncation_rate, _results()), (plots.latency_breakdown, _results()),
+        (plots.cost_vs_accuracy, _results()), (plots.strategy_comparison, _strategies()),
+        (plots.token_composition, _tokens()), (plots.estimate_error, _tokens()),
+    ]
+    for ax, (fn, frame) in zip(axes, calls, strict=True):
+        assert fn(frame, ax=ax) is ax
+        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    written = plots.save_figure(axes[0], tmp_path / "sub" / "all.png")
+    assert written.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plots.save_figure(fig, tmp_path / "fig.png").exists()
+
+
+@pytest.mark.parametrize("fn", [plots.tokens_vs_budget, plots.accuracy_vs_budget, plots.budget_utilisation])
+def test_budget_plots_name_what_is_missing(fn: Any) -> None:
+    with pytest.raises(PlotDataError, match="lacks column"):
+        fn(pd.DataFrame({"model": ["m"]}))
+    only_effort = _results()
+    only_effort = only_effort[only_effort.model == "claude-effort"]
+    with pytest.raises(PlotDataError, match="thinking budget"):
+        fn(only_effort)
+
+
+def test_token_plots_need_reported_rows() -> None:
+    tokens = _tokens()
+    with pytest.raises(PlotDataError, match="reported"):
+        plots.estimate_error(tokens[tokens.source != "reported"])
+    with pytest.raises(PlotDataError, match="count_tokens or estimated"):
+        plots.estimate_error(tokens[tokens.source == "reported"])
