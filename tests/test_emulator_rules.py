@@ -1,0 +1,383 @@
+"""Request validation: every rule gets a 400/404/413 whose message names the field first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from labkit.catalog import get_model, list_models
+from labkit.emulator.problems import ApiProblem
+from labkit.emulator.rules import check_body_size, validate_count_tokens_request, validate_messages_request
+from labkit.emulator.signing import Signer, reply_prefix
+
+SIGNER = Signer(b"emulator-test-key-not-a-secret!!")
+H = {"anthropic-version": "2026-10-21"}
+OLD = {"anthropic-version": "2023-06-01"}
+CALC = {"name": "calc", "description": "Evaluate arithmetic.", "input_schema": {"type": "object"}}
+LIVE_MODELS = [m.id for m in list_models() if m.lifecycle != "retired"]  # type: ignore[union-attr]
+
+
+def req(model: str = "claude-opus-5-5", **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": model, "max_tokens": 2048, "messages": [{"role": "user", "content": "Hi"}]}
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def problem(params: Any, headers: dict[str, str] | None = None, *, count: bool = False) -> ApiProblem:
+    with pytest.raises(ApiProblem) as caught:
+        if count:
+            validate_count_tokens_request(params, H if headers is None else headers, signer=SIGNER)
+        else:
+            validate_messages_request(params, H if headers is None else headers, signer=SIGNER)
+    return caught.value
+
+
+def bad(params: Any, prefix: str, headers: dict[str, str] | None = None, *, count: bool = False) -> str:
+    """Assert a 400 whose message starts with ``prefix``; returns the message."""
+    err = problem(params, headers, count=count)
+    assert (err.status, err.error_type) == (400, "invalid_request_error"), err
+    assert err.message.startswith(prefix), err.message
+    return err.message
+
+
+def ok(params: Any, headers: dict[str, str] | None = None) -> str:
+    return validate_messages_request(params, H if headers is None else headers, signer=SIGNER).id
+
+
+def tool_turn(params: dict[str, Any], *, thinking: str | None = "step 1", redacted: bool = False) -> dict[str, Any]:
+    """``params`` continued by a signed assistant tool_use turn and its tool_result."""
+    prefix = reply_prefix(params)
+    blocks: list[dict[str, Any]] = []
+    if redacted:
+        data = SIGNER.sign_redacted(b"hidden", model=params["model"], prefix=prefix)
+        blocks.append({"type": "redacted_thinking", "data": data})
+    elif thinking is not None:
+        sig = SIGNER.sign(thinking, model=params["model"], prefix=prefix)
+        blocks.append({"type": "thinking", "thinking": thinking, "signature": sig})
+    blocks.append({"type": "tool_use", "id": "toolu_1", "name": "calc", "input": {"expr": "2+2"}})
+    result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "4"}]}
+    return {**params, "messages": [*params["messages"], {"role": "assistant", "content": blocks}, result]}
+
+
+# --- model, version, top-level fields ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", LIVE_MODELS)
+def test_minimal_request_is_valid_for_every_live_model(model: str) -> None:
+    assert ok(req(model)) == get_model(model).id
+
+
+def test_unknown_model_is_404() -> None:
+    err = problem(req("claude-nonexistent-9"))
+    assert (err.status, err.error_type, err.message) == (404, "not_found_error", "model: claude-nonexistent-9")
+
+
+def test_retired_model_is_404() -> None:
+    err = problem(req("claude-mythos-preview"))
+    assert (err.status, err.message) == (404, "model: claude-mythos-preview")
+
+
+def test_model_is_required() -> None:
+    bad(req(model=...), "model: Field required")
+
+
+def test_anthropic_version_is_required_and_known() -> None:
+    bad(req(), "anthropic-version: header is required", headers={})
+    bad(req(), "anthropic-version: '2099-01-01' is not a valid version", headers={"anthropic-version": "2099-01-01"})
+
+
+def test_headers_are_case_insensitive() -> None:
+    assert ok(req(), {"Anthropic-Version": "2026-10-21"}) == "claude-opus-5-5"
+
+
+def test_body_must_be_an_object() -> None:
+    bad([1, 2], "body: Input should be a valid dictionary or object")
+
+
+def test_unknown_top_level_field_is_extra_input() -> None:
+    assert bad(req(frequency_penalty=0.5), "frequency_penalty: Extra inputs are not permitted")
+
+
+def test_every_ga_body_field_is_accepted() -> None:
+    body = req(
+        "claude-opus-4-8",
+        system=[{"type": "text", "text": "Be brief."}],
+        stream=False,
+        stop_sequences=["END"],
+        metadata={"user_id": "u-1"},
+        tools=[CALC],
+        tool_choice={"type": "auto", "disable_parallel_tool_use": True},
+        thinking={"type": "adaptive", "display": "summarized"},
+        output_config={"effort": "xhigh", "format": {"type": "json_schema", "schema": {"type": "object"}}},
+        service_tier="auto",
+        speed="standard",
+        cache_control={"type": "ephemeral", "ttl": "1h"},
+        container="container_1",
+        inference_geo="us",
+        diagnostics={"previous_message_id": None},
+    )
+    assert ok(body) == "claude-opus-4-8"
+
+
+def test_beta_fields_need_a_beta_header() -> None:
+    bad(req(context_management={}), "context_management: Extra inputs are not permitted")
+    assert ok(req(context_management={}), {**H, "anthropic-beta": "context-management-2025-06-27"})
+
+
+@pytest.mark.parametrize(("field", "value"), [("temperature", 1.0), ("top_p", 0.9), ("top_k", 5)])
+def test_sampling_parameters_rejected_under_2026_10_21(field: str, value: float) -> None:
+    bad(req("claude-sonnet-4-6", **{field: value}), f"{field}: Extra inputs are not permitted")
+
+
+def test_sampling_on_2023_06_01_rejected_on_opus_4_7_and_later() -> None:
+    assert bad(req("claude-opus-4-7", temperature=0.5), "temperature:", OLD).endswith(
+        "`temperature` is deprecated for this model."
+    )
+    bad(req("claude-fable-5-2", top_k=40), "top_k: `top_k` is deprecated for this model.", OLD)
+    assert ok(req("claude-sonnet-4-6", temperature=0.2, top_p=0.9, top_k=40), OLD) == "claude-sonnet-4-6"
+
+
+def test_sampling_on_2023_06_01_with_budget_thinking() -> None:
+    thinking = {"type": "enabled", "budget_tokens": 1024}
+    bad(req("claude-sonnet-4-6", temperature=0.5, thinking=thinking), "temperature: `temperature` may only be", OLD)
+    bad(req("claude-sonnet-4-6", top_k=5, thinking=thinking), "top_k: `top_k` is not allowed", OLD)
+    bad(req("claude-sonnet-4-6", top_p=0.5, thinking=thinking), "top_p: `top_p` must be between 0.95 and 1", OLD)
+    bad(req("claude-sonnet-4-6", temperature=1.5), "temperature: Input should be a number between 0 and 1", OLD)
+
+
+@pytest.mark.parametrize(
+    ("fields", "prefix"),
+    [
+        ({"stream": "yes"}, "stream: Input should be a valid boolean"),
+        ({"stop_sequences": "END"}, "stop_sequences: Input should be a valid list"),
+        ({"metadata": {"user_id": "u", "email": "x"}}, "metadata.email: Extra inputs are not permitted"),
+        ({"service_tier": "priority"}, "service_tier: Input should be 'auto' or 'standard_only'"),
+        ({"speed": "warp"}, "speed: Input should be 'standard' or 'fast'"),
+        ({"system": [{"type": "text", "text": ""}]}, "system: text content blocks must be non-empty"),
+        ({"cache_control": {"type": "ephemeral", "ttl": "2h"}}, "cache_control.ttl: Input should be '5m' or '1h'"),
+    ],
+)
+def test_top_level_field_types(fields: dict[str, Any], prefix: str) -> None:
+    bad(req(**fields), prefix)
+
+
+def test_body_size_limit_is_413() -> None:
+    check_body_size(1000)
+    with pytest.raises(ApiProblem) as caught:
+        check_body_size(33 * 1024 * 1024)
+    assert (caught.value.status, caught.value.error_type) == (413, "request_too_large")
+
+
+# --- max_tokens ----------------------------------------------------------------------------------
+
+
+def test_max_tokens_above_model_limit() -> None:
+    assert bad(req(max_tokens=200_000), "max_tokens:") == (
+        "max_tokens: 200000 > 128000, which is the maximum allowed number of output tokens for claude-opus-5-5"
+    )
+    bad(req("claude-haiku-4-5", max_tokens=64_001), "max_tokens: 64001 > 64000")
+
+
+@pytest.mark.parametrize(
+    ("value", "prefix"),
+    [
+        (..., "max_tokens: Field required"),
+        (-1, "max_tokens: Input should be greater than or equal to 0"),
+        ("100", "max_tokens: Input should be a valid integer"),
+        (True, "max_tokens: Input should be a valid integer"),
+    ],
+)
+def test_max_tokens_shape(value: Any, prefix: str) -> None:
+    bad(req(max_tokens=value), prefix)
+
+
+def test_max_tokens_zero_is_allowed() -> None:
+    assert ok(req(max_tokens=0)) == "claude-opus-5-5"
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+
+def test_messages_required_and_non_empty() -> None:
+    bad(req(messages=...), "messages: Field required")
+    assert bad(req(messages=[]), "messages:") == "messages: at least one message is required"
+    bad(req(messages={"role": "user"}), "messages: Input should be a valid list")
+
+
+def test_empty_text_block() -> None:
+    empty = [{"role": "user", "content": [{"type": "text", "text": ""}]}]
+    assert bad(req(messages=empty), "messages:") == "messages: text content blocks must be non-empty"
+
+
+@pytest.mark.parametrize("content", ["", []])
+def test_non_final_message_needs_content(content: Any) -> None:
+    bad(req(messages=[{"role": "user", "content": content}]), "messages.0: all messages must have non-empty content")
+
+
+def test_final_assistant_message_may_be_empty_where_prefill_is_allowed() -> None:
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": ""}]
+    assert ok(req("claude-haiku-4-5", messages=messages)) == "claude-haiku-4-5"
+
+
+def test_message_shape() -> None:
+    bad(req(messages=["hi"]), "messages.0: Input should be a valid dictionary or object")
+    bad(req(messages=[{"role": "user"}]), "messages.0.content: Field required")
+    bad(req(messages=[{"role": "user", "content": 5}]), "messages.0.content: Input should be a valid string")
+
+
+def test_role_must_be_known() -> None:
+    bad(req(messages=[{"role": "tool", "content": "x"}]), "messages.0.role: Input should be 'user', 'assistant' or")
+
+
+def test_first_message_cannot_be_system() -> None:
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    bad(req(messages=messages), "messages.0.role: the first message cannot be a `system` message")
+
+
+def test_system_message_must_follow_user() -> None:
+    messages = [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello"},
+        {"role": "system", "content": "Be brief."},
+    ]
+    bad(req("claude-haiku-4-5", messages=messages), "messages.2: a `system` message must follow a `user` message")
+    ok_messages = [{"role": "user", "content": "Hi"}, {"role": "system", "content": "Be brief."}]
+    assert ok(req("claude-opus-5", messages=ok_messages)) == "claude-opus-5"
+
+
+def test_unknown_block_type() -> None:
+    messages = [{"role": "user", "content": [{"type": "input_text", "text": "x"}]}]
+    bad(req(messages=messages), "messages.0.content.0.type: Input tag 'input_text' found using 'type'")
+
+
+def test_blocks_only_in_their_roles() -> None:
+    tool_use = {"type": "tool_use", "id": "t", "name": "calc", "input": {}}
+    bad(req(messages=[{"role": "user", "content": [tool_use]}]), "messages.0.content.0.type: `tool_use` blocks")
+    result = {"type": "tool_result", "tool_use_id": "t"}
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": [result]}]
+    bad(req("claude-haiku-4-5", messages=messages), "messages.1.content.0.type: `tool_result` blocks")
+
+
+def test_document_in_assistant_message_under_2026_10_21() -> None:
+    doc = {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "x"}}
+    messages = [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": [doc, {"type": "text", "text": "ok"}]},
+        {"role": "user", "content": "More"},
+    ]
+    bad(req("claude-haiku-4-5", messages=messages), "messages.1.content.0: `document` blocks are not allowed")
+    assert ok(req("claude-haiku-4-5", messages=messages), OLD) == "claude-haiku-4-5"
+
+
+def test_user_citations_under_2026_10_21() -> None:
+    cited = {"type": "text", "text": "x", "citations": [{"type": "char_location", "cited_text": "x"}]}
+    bad(req(messages=[{"role": "user", "content": [cited]}]), "messages.0.content.0.citations:")
+    assert ok(req(messages=[{"role": "user", "content": [{**cited, "citations": None}]}])) == "claude-opus-5-5"
+
+
+def test_tool_use_needs_a_tool_result_next() -> None:
+    body = tool_turn(req("claude-opus-4-8", tools=[CALC]), thinking=None)
+    body["messages"][-1] = {"role": "user", "content": "never mind"}
+    bad(body, "messages.1: `tool_use` ids were found without `tool_result` blocks immediately after: toolu_1")
+
+
+def test_tool_result_needs_a_tool_use_before() -> None:
+    body = tool_turn(req("claude-opus-4-8", tools=[CALC]), thinking=None)
+    body["messages"][-1]["content"].append({"type": "tool_result", "tool_use_id": "toolu_other", "content": "?"})
+    bad(body, "messages.2: unexpected `tool_use_id` found in `tool_result` blocks: toolu_other")
+
+
+def test_tool_use_block_shape() -> None:
+    messages = [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "calc", "input": "2+2"}]},
+    ]
+    bad(req("claude-haiku-4-5", messages=messages), "messages.1.content.0.input: Input should be a valid dictionary")
+
+
+def test_prefill_rejected_where_unsupported() -> None:
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "<answer>"}]
+    message = bad(req(messages=messages), "This model does not support assistant message prefill.")
+    assert message.endswith("The conversation must end with a user message.")
+    assert ok(req("claude-sonnet-4-5", messages=messages)) == "claude-sonnet-4-5"
+
+
+def test_prefill_cannot_end_with_whitespace() -> None:
+    messages = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "<answer> "}]
+    bad(req("claude-haiku-4-5", messages=messages), "messages.1: final assistant content cannot end with trailing")
+
+
+# --- tools and tool_choice -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["get weather", "", "x" * 129, "café", "a.b"])
+def test_invalid_tool_names(name: str) -> None:
+    tool = {"name": name, "input_schema": {"type": "object"}}
+    assert bad(req(tools=[CALC, tool]), "tools.1.custom.name:") == (
+        "tools.1.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'"
+    )
+
+
+def test_duplicate_tool_names() -> None:
+    bad(req(tools=[CALC, CALC]), "tools: Tool names must be unique; duplicated: calc")
+
+
+@pytest.mark.parametrize(
+    ("tool", "prefix"),
+    [
+        ({"name": "calc"}, "tools.0.custom.input_schema: Field required"),
+        ({"name": "calc", "input_schema": {"type": "array"}}, "tools.0.custom.input_schema.type: Input should be"),
+        ({"name": "calc", "input_schema": "object"}, "tools.0.custom.input_schema: Input should be a valid dict"),
+        ({**CALC, "parameters": {}}, "tools.0.custom.parameters: Extra inputs are not permitted"),
+        ({"type": "function", "function": CALC}, "tools.0.type: Input tag 'function' found using 'type'"),
+    ],
+)
+def test_tool_definition_shape(tool: dict[str, Any], prefix: str) -> None:
+    bad(req(tools=[tool]), prefix)
+
+
+def test_server_tools_are_accepted() -> None:
+    tools = [CALC, {"type": "web_search_20250305", "name": "web_search", "max_uses": 3}]
+    assert ok(req(tools=tools)) == "claude-opus-5-5"
+
+
+def test_tool_choice_must_name_a_known_tool() -> None:
+    choice = {"type": "tool", "name": "lookup"}
+    bad(req("claude-opus-4-8", tools=[CALC], tool_choice=choice), "tool_choice.tool.name: Tool 'lookup' not found")
+
+
+def test_forced_tool_choice_needs_tools() -> None:
+    bad(req("claude-opus-4-8", tool_choice={"type": "any"}), "tool_choice: `tools` must be provided")
+
+
+def test_tool_choice_shape() -> None:
+    bad(req(tools=[CALC], tool_choice={"type": "required"}), "tool_choice.type: Input tag 'required'")
+    none = {"type": "none", "disable_parallel_tool_use": True}
+    bad(req(tools=[CALC], tool_choice=none), "tool_choice.none.disable_parallel_tool_use: Extra inputs")
+
+
+# --- count_tokens --------------------------------------------------------------------------------
+
+
+def test_count_tokens_takes_no_max_tokens() -> None:
+    body = req(max_tokens=...)
+    assert validate_count_tokens_request(body, H).id == "claude-opus-5-5"
+    bad(req(), "max_tokens: Extra inputs are not permitted", count=True)
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["stream", "stop_sequences", "metadata", "service_tier", "container", "inference_geo", "temperature"],
+)
+def test_count_tokens_refuses_generation_fields(field: str) -> None:
+    body = {**req(max_tokens=...), field: "x"}
+    bad(body, f"{field}: Extra inputs are not permitted", count=True)
+
+
+def test_count_tokens_applies_the_same_rules() -> None:
+    body = req(max_tokens=..., thinking={"type": "enabled", "budget_tokens": 2048})
+    bad(body, "thinking.type.enabled is not supported for this model.", count=True)
+    assert problem(req("claude-nope", max_tokens=...), count=True).status == 404
+    big_budget = req("claude-sonnet-4-6", max_tokens=..., thinking={"type": "enabled", "budget_tokens": 500_000})
+    assert validate_count_tokens_request(big_budget, H).id == "claude-sonnet-4-6"
