@@ -1,0 +1,147 @@
+"""`Emulator`: the state of one local Anthropic API (signing key, prompt cache, batches, faults).
+
+``Emulator(seed=0, latency="none", faults=None, api_key=None)``. `handle` is the core every
+carrier uses (the in-process transports and the HTTP server): method, path with query, headers
+and body in, `EmulatorResponse` out. `client()` / `async_client()` return real
+``anthropic.Anthropic`` / ``AsyncAnthropic`` clients wired to it in process through an ``httpx2``
+transport (no port; base URL ``http://labkit-emulator.local``; a fake key unless one is given).
+
+Determinism: the signing key derives from the seed; request ids, message ids and tool ids derive
+from the seed and a per-emulator request counter, so a fresh emulator with the same seed and the
+same request sequence answers byte-identical bodies (timestamps of batches aside).
+``counters`` counts requests by endpoint (``"messages"``, ``"models.list"``, ...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from labkit.emulator import app
+from labkit.emulator.batches import BatchStore
+from labkit.emulator.cache import PromptCache
+from labkit.emulator.faults import FaultPlan
+from labkit.emulator.latency import LatencyProfile, resolve_latency
+from labkit.emulator.response import EmulatorResponse
+from labkit.emulator.signing import Signer
+from labkit.errors import EmulatorError
+
+if TYPE_CHECKING:
+    import anthropic
+
+DEFAULT_BASE_URL = "http://labkit-emulator.local"
+FAKE_API_KEY = "labkit-emulator-fake-key"
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58(data: bytes, length: int) -> str:
+    number, out = int.from_bytes(data, "big"), list[str]()
+    while number and len(out) < length:
+        number, digit = divmod(number, 58)
+        out.append(_BASE58[digit])
+    return "".join(out).ljust(length, "1")
+
+
+class Emulator:
+    """A local, deterministic implementation of the Anthropic HTTP API (see the module docstring)."""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        latency: LatencyProfile | str | None = "none",
+        faults: FaultPlan | None = None,
+        api_key: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+    ) -> None:
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise EmulatorError(f"seed must be an int, got {seed!r}")
+        if faults is not None and not isinstance(faults, FaultPlan):
+            raise EmulatorError(f"faults must be a FaultPlan or None, got {type(faults).__name__}")
+        if api_key is not None and not (isinstance(api_key, str) and api_key):
+            raise EmulatorError("api_key must be a non-empty string or None")
+        self.seed: int = seed
+        self.latency: LatencyProfile = resolve_latency(latency)
+        self.faults: FaultPlan | None = faults
+        self.api_key: str | None = api_key
+        self.base_url = base_url.rstrip("/")
+        self.signer: Signer = Signer(hashlib.sha256(f"labkit-emulator-signing-key:{seed}".encode()).digest())
+        self.cache: PromptCache = PromptCache()
+        self.batches: BatchStore = BatchStore()
+        self.counters: Counter[str] = Counter()
+        self.failures: list[BaseException] = []
+        self._lock = threading.Lock()
+        self._requests = 0
+        self._messages = 0
+        self._minute = (0, 0)
+
+    def __repr__(self) -> str:
+        return f"Emulator(seed={self.seed}, latency={self.latency.name!r}, faults={self.faults is not None})"
+
+    # -- the core -----------------------------------------------------------------------------
+    def handle(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes = b"", *, base_url: str | None = None
+    ) -> EmulatorResponse:
+        """Answer one request. ``path`` may carry a query string; ``base_url`` goes into results_url."""
+        return app.handle(self, method, path, headers, body, base_url or self.base_url)
+
+    def count(self, endpoint: str) -> None:
+        with self._lock:
+            self.counters[endpoint] += 1
+
+    def draw_fault(self, endpoint: str) -> str | None:
+        """The injected fault for this request to ``endpoint``, if any."""
+        if self.faults is None or not self.faults.applies_to(endpoint):
+            return None
+        return self.faults.draw()
+
+    def _next(self, kind: str) -> str:
+        with self._lock:
+            if kind == "req":
+                self._requests += 1
+                number = self._requests
+            else:
+                self._messages += 1
+                number = self._messages
+        return _base58(hashlib.sha256(f"{self.seed}:{kind}:{number}".encode()).digest(), 24)
+
+    def next_request_id(self) -> str:
+        return "req_011C" + self._next("req")
+
+    def next_message_id(self) -> str:
+        return "msg_synth_" + self._next("msg")
+
+    def requests_this_minute(self, now: float) -> int:
+        minute = int(now) // 60
+        with self._lock:
+            count = self._minute[1] + 1 if self._minute[0] == minute else 1
+            self._minute = (minute, count)
+        return count
+
+    # -- clients ------------------------------------------------------------------------------
+    def client(self, **kwargs: Any) -> anthropic.Anthropic:
+        """A real ``anthropic.Anthropic`` wired to this emulator in process (kwargs pass through)."""
+        import anthropic
+        import httpx2
+
+        from labkit.emulator.transport import EmulatorTransport
+
+        kwargs.setdefault("api_key", self.api_key or FAKE_API_KEY)
+        kwargs.setdefault("base_url", self.base_url)
+        kwargs.setdefault("http_client", httpx2.Client(transport=EmulatorTransport(self)))
+        return anthropic.Anthropic(**kwargs)
+
+    def async_client(self, **kwargs: Any) -> anthropic.AsyncAnthropic:
+        """A real ``anthropic.AsyncAnthropic`` wired to this emulator in process."""
+        import anthropic
+        import httpx2
+
+        from labkit.emulator.transport import AsyncEmulatorTransport
+
+        kwargs.setdefault("api_key", self.api_key or FAKE_API_KEY)
+        kwargs.setdefault("base_url", self.base_url)
+        kwargs.setdefault("http_client", httpx2.AsyncClient(transport=AsyncEmulatorTransport(self)))
+        return anthropic.AsyncAnthropic(**kwargs)
