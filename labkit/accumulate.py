@@ -1,0 +1,179 @@
+"""OpenAI-style chunks -> one `ChatCompletion` (`accumulate`, and the incremental `Accumulator`).
+
+The inverse of `labkit.stream`: for any stream, ``accumulate(convert_stream(events))`` equals
+``to_chat_completion(final_message)`` on content, reasoning, thinking blocks, tool calls, finish
+reason and usage. How each part is rebuilt:
+
+- ``content``: the ``content`` deltas concatenated (``None`` when there were none);
+- ``thinking_blocks``: one block per ``Delta.thinking_block`` ordinal, in ordinal order; thinking
+  text and redacted data are appended, a signature *replaces* the previous one (Letta
+  concatenated signatures across blocks, defect 16); a block without a signature is marked
+  ``replayable=False``;
+- ``reasoning_content``: `labkit.response.compose_reasoning` of the blocks' visible text and of
+  the inner-thought deltas (``reasoning_content`` with ``thinking_block=None``), exactly as the
+  non-streamed converter composes it;
+- tool calls keyed by ``ToolCallDelta.index``: the first id and name seen, the argument pieces
+  concatenated and then normalised with `labkit.arguments` (parse, then canonical encoding) so
+  they are byte-identical to the non-streamed form;
+- finish reason, raw stop reason and stop sequence: the last ones seen; usage: the last one seen;
+  ``passthrough``: every chunk's passthrough entries, in order.
+
+With ``partial=True`` (a stream cut short) invalid or unfinished arguments are kept as received
+instead of raising. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from labkit.arguments import canonical_arguments, parse_arguments
+from labkit.errors import ConversionError
+from labkit.response import compose_reasoning
+from labkit.wire import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatMessage,
+    Choice,
+    FinishReason,
+    FunctionCall,
+    ThinkingBlock,
+    ToolCall,
+    Usage,
+)
+
+__all__ = ["Accumulator", "accumulate"]
+
+
+class _Thinking:
+    __slots__ = ("data", "redacted", "signature", "text")
+
+    def __init__(self, redacted: bool) -> None:
+        self.redacted = redacted
+        self.text: list[str] = []
+        self.data: list[str] = []
+        self.signature = ""
+
+    def block(self) -> ThinkingBlock:
+        if self.redacted:
+            return ThinkingBlock(type="redacted_thinking", data="".join(self.data))
+        return ThinkingBlock(
+            type="thinking", thinking="".join(self.text), signature=self.signature, replayable=bool(self.signature)
+        )
+
+
+class _Call:
+    __slots__ = ("arguments", "id", "name")
+
+    def __init__(self) -> None:
+        self.id: str | None = None
+        self.name: str | None = None
+        self.arguments: list[str] = []
+
+    def tool_call(self, index: int, partial: bool) -> ToolCall:
+        raw = "".join(self.arguments)
+        try:
+            arguments = canonical_arguments(parse_arguments(raw))
+        except ConversionError as exc:
+            if not partial:
+                raise ConversionError(f"tool call {index}: {exc}") from None
+            arguments = raw
+        if (self.id is None or self.name is None) and not partial:
+            raise ConversionError(f"tool call {index} never received its id and name")
+        return ToolCall(id=self.id or "", function=FunctionCall(name=self.name or "", arguments=arguments))
+
+
+class Accumulator:
+    """Add chunks one at a time with `add`; `result` builds the completion so far."""
+
+    def __init__(self) -> None:
+        self.id = ""
+        self.model = ""
+        self.content: list[str] = []
+        self.inner: list[str] = []
+        self.thinking: dict[int, _Thinking] = {}
+        self.calls: dict[int, _Call] = {}
+        self.finish_reason: FinishReason | None = None
+        self.stop_reason: str | None = None
+        self.stop_sequence: str | None = None
+        self.usage: Usage | None = None
+        self.passthrough: list[dict[str, Any]] = []
+
+    def add(self, chunk: ChatCompletionChunk) -> None:
+        if not self.id:
+            self.id, self.model = chunk.id, chunk.model
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        if chunk.passthrough:
+            self.passthrough.extend(chunk.passthrough)
+        for choice in chunk.choices:
+            delta = choice.delta
+            if delta.content is not None:
+                self.content.append(delta.content)
+            if delta.thinking_block is not None:
+                self._add_thinking(delta.thinking_block, delta.reasoning_content, delta)
+            elif delta.reasoning_content is not None:
+                self.inner.append(delta.reasoning_content)
+            if delta.tool_calls:
+                self._add_calls(delta.tool_calls)
+            if choice.finish_reason is not None:
+                self.finish_reason = choice.finish_reason
+            if choice.stop_reason is not None:
+                self.stop_reason = choice.stop_reason
+                self.stop_sequence = choice.stop_sequence
+
+    def _add_thinking(self, ordinal: int, text: str | None, delta: Any) -> None:
+        block = self.thinking.get(ordinal)
+        if block is None:
+            block = self.thinking[ordinal] = _Thinking(redacted=delta.redacted_thinking is not None)
+        if text is not None:
+            block.text.append(text)
+        if delta.thinking_signature is not None:
+            block.signature = delta.thinking_signature
+        if delta.redacted_thinking is not None:
+            block.data.append(delta.redacted_thinking)
+
+    def _add_calls(self, deltas: list[Any]) -> None:
+        for delta in deltas:
+            call = self.calls.get(delta.index)
+            if call is None:
+                call = self.calls[delta.index] = _Call()
+            if delta.id is not None and call.id is None:
+                call.id = delta.id
+            function = delta.function
+            if function is None:
+                continue
+            if function.name is not None and call.name is None:
+                call.name = function.name
+            if function.arguments is not None:
+                call.arguments.append(function.arguments)
+
+    def result(self, *, partial: bool = False) -> ChatCompletion:
+        """The completion so far. Raises `ConversionError` on invalid tool arguments unless ``partial``."""
+        thinking = [self.thinking[k].block() for k in sorted(self.thinking)]
+        calls = [self.calls[k].tool_call(k, partial) for k in sorted(self.calls)]
+        message = ChatMessage(
+            role="assistant",
+            content="".join(self.content) or None,
+            tool_calls=calls or None,
+            reasoning_content=compose_reasoning((b.thinking for b in thinking), "".join(self.inner)),
+            thinking_blocks=thinking or None,
+        )
+        choice = Choice(
+            message=message,
+            finish_reason=self.finish_reason,
+            stop_reason=self.stop_reason,
+            stop_sequence=self.stop_sequence,
+        )
+        return ChatCompletion(
+            id=self.id, model=self.model, choices=[choice], usage=self.usage, passthrough=list(self.passthrough)
+        )
+
+
+def accumulate(chunks: Iterable[ChatCompletionChunk]) -> ChatCompletion:
+    """Rebuild one completion from a stream of chunks (e.g. from `labkit.convert_stream`)."""
+    accumulator = Accumulator()
+    add = accumulator.add
+    for chunk in chunks:
+        add(chunk)
+    return accumulator.result()
