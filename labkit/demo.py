@@ -1,0 +1,172 @@
+"""``labkit demo``: execute every notebook headless against the emulator and collect what they made.
+
+`main` runs each ``notebooks/*.ipynb`` with nbclient in a fresh kernel whose environment has no
+``ANTHROPIC_API_KEY`` / ``LABKIT_BASE_URL`` (so the in-process emulator answers) and whose
+``LABKIT_DEMO_DIR`` points at ``data/demo/``. It writes the executed copies to
+``data/demo/notebooks/``; the notebooks themselves save figures (PNG) to ``data/demo/figures/`` and
+tables (CSV + Parquet) to ``data/demo/tables/`` through `figure` and `table`, and keep their store
+at ``data/demo/labkit.sqlite`` (`store_path`). Outside the demo the same helpers write under
+``data/demo/`` and the store stays the default ``data/runs/labkit.sqlite``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+DEMO_DIR_ENV = "LABKIT_DEMO_DIR"
+BACKEND_ENV = ("ANTHROPIC_API_KEY", "LABKIT_BASE_URL")
+CELL_TIMEOUT_S = 300
+
+
+def project_root() -> Path:
+    """The folder holding ``notebooks/`` and ``data/``: the working directory, or its parent from a notebook."""
+    cwd = Path.cwd()
+    return cwd.parent if cwd.name == "notebooks" else cwd
+
+
+def output_dir() -> Path:
+    """Where the demo's outputs go: ``$LABKIT_DEMO_DIR``, else ``<project>/data/demo``."""
+    configured = os.environ.get(DEMO_DIR_ENV)
+    return Path(configured) if configured else project_root() / "data" / "demo"
+
+
+def store_path() -> Path:
+    """The results store a notebook should use: a fresh one per demo run, else ``data/runs/labkit.sqlite``."""
+    if os.environ.get(DEMO_DIR_ENV):
+        return output_dir() / "labkit.sqlite"
+    return project_root() / "data" / "runs" / "labkit.sqlite"
+
+
+def figure(ax_or_fig: Axes | Figure, name: str) -> Figure:
+    """Save a plot as ``figures/<name>.png`` under `output_dir` and return its Figure (to display it)."""
+    from matplotlib.axes import Axes as _Axes
+
+    from labkit.plots import PlotDataError, save_figure
+
+    fig = ax_or_fig.get_figure(root=True) if isinstance(ax_or_fig, _Axes) else ax_or_fig
+    if fig is None:
+        raise PlotDataError(f"figure {name!r}: the Axes belongs to no figure")
+    save_figure(fig, output_dir() / "figures" / f"{name}.png")
+    return fig
+
+
+def table(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Save a DataFrame as ``tables/<name>.csv`` and ``.parquet`` under `output_dir`; return it unchanged."""
+    folder = output_dir() / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(folder / f"{name}.csv", index=False)
+    frame.to_parquet(folder / f"{name}.parquet", index=False)
+    return frame
+
+
+@dataclass
+class NotebookReport:
+    """What executing one notebook produced."""
+
+    name: str
+    status: str = "ok"
+    seconds: float = 0.0
+    figures: list[Path] = field(default_factory=list)
+    tables: list[Path] = field(default_factory=list)
+    error: str | None = None
+
+
+def demo_env(out: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The kernel environment: no API key or base URL (the emulator answers), outputs under ``out``."""
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k not in BACKEND_ENV}
+    env[DEMO_DIR_ENV] = str(out)
+    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    return env
+
+
+def _files(folder: Path) -> set[Path]:
+    return set(folder.glob("*")) if folder.is_dir() else set()
+
+
+def execute_notebook(path: Path, out: Path, *, env: Mapping[str, str] | None = None,
+                     timeout: int = CELL_TIMEOUT_S) -> NotebookReport:
+    """Execute one notebook in a fresh kernel (cwd = its folder); save the executed copy under ``out/notebooks``."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    report = NotebookReport(name=path.stem)
+    before_fig, before_tab = _files(out / "figures"), _files(out / "tables")
+    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    try:
+        client.execute(env=dict(env if env is not None else demo_env(out)))
+    except CellExecutionError as exc:
+        report.status, report.error = "error", _first_line(str(exc))
+    except Exception as exc:  # a kernel that died or timed out: report it, go on with the next notebook
+        report.status, report.error = "error", f"{type(exc).__name__}: {_first_line(str(exc))}"
+    report.seconds = time.perf_counter() - start
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out / "notebooks" / path.name)  # type: ignore[no-untyped-call]
+    report.figures = sorted(_files(out / "figures") - before_fig)
+    report.tables = sorted(p for p in _files(out / "tables") - before_tab if p.suffix == ".csv")
+    return report
+
+
+def _first_line(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "Error" in ln]
+    return (errors[-1] if errors else lines[-1] if lines else "failed")[:200]
+
+
+def fresh_output(out: Path) -> None:
+    """Empty the demo folder's generated parts (keeps anything else a user put there)."""
+    for sub in ("notebooks", "figures", "tables"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    for store in out.glob("labkit.sqlite*"):
+        store.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def summary(reports: Sequence[NotebookReport], out: Path) -> str:
+    """The one-screen summary printed at the end of a demo run."""
+    lines = [f"labkit demo: {len(reports)} notebooks executed against the emulator", ""]
+    lines.append(f"{'notebook':<24} {'status':<7} {'seconds':>8} {'figures':>8} {'tables':>7}")
+    for r in reports:
+        lines.append(f"{r.name:<24} {r.status:<7} {r.seconds:>8.1f} {len(r.figures):>8} {len(r.tables):>7}")
+        if r.error:
+            lines.append(f"    {r.error}")
+    lines += ["", f"executed notebooks: {out / 'notebooks'}", f"figures (PNG):      {out / 'figures'}",
+              f"tables (CSV, Parquet): {out / 'tables'}", f"results store:      {out / 'labkit.sqlite'}"]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo; exit status 0 when every notebook ran without error."""
+    parser = argparse.ArgumentParser(prog="labkit demo", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--notebooks", type=Path, default=project_root() / "notebooks", help="folder of notebooks")
+    parser.add_argument("--out", type=Path, default=project_root() / "data" / "demo", help="output folder")
+    parser.add_argument("--only", action="append", default=[], help="run only notebooks whose name contains this")
+    parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT_S, help="seconds per cell")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    paths = sorted(p for p in args.notebooks.glob("*.ipynb") if not args.only or any(o in p.name for o in args.only))
+    if not paths:
+        print(f"labkit demo: no notebooks found in {args.notebooks}")
+        return 1
+    out = args.out.resolve()
+    fresh_output(out)
+    reports: list[NotebookReport] = []
+    for path in paths:
+        print(f"executing {path.name} ...", flush=True)
+        reports.append(execute_notebook(path.resolve(), out, timeout=args.timeout))
+    print(summary(reports, out))
+    return 0 if all(r.status == "ok" for r in reports) else 1
