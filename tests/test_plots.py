@@ -252,3 +252,24 @@ def test_token_plots_need_reported_rows() -> None:
         plots.estimate_error(tokens[tokens.source != "reported"])
     with pytest.raises(PlotDataError, match="count_tokens or estimated"):
         plots.estimate_error(tokens[tokens.source == "reported"])
+
+
+def test_budget_knee_is_the_smallest_budget_near_the_best_accuracy() -> None:
+    df = _results()
+    knee = plots.budget_knee(df)
+    ok = df[(df.status == "ok") & (df.model == "claude-budget")]
+    accuracy = ok.groupby("budget_tokens")["correct"].mean().astype(float)
+    expected = min(b for b, a in accuracy.items() if a >= accuracy.max() - 0.02)
+    assert knee.to_dict("records")[0]["knee_budget"] == expected
+    assert knee.loc[0, "largest_budget"] == max(BUDGETS)
+    ax = plots.accuracy_vs_budget(df)
+    marks = [ln for ln in ax.get_lines() if "stops paying" in str(ln.get_label())]
+    assert len(marks) == 1 and list(marks[0].get_xdata()) == [expected, expected]
+
+
+def test_cost_split_stacks_four_parts() -> None:
+    ax = plots.cost_split(_results())
+    bars = _bars(ax)
+    assert [b.get_label() for b in bars] == ["input", "cache write + read", "thinking", "visible output"]
+    assert all(len(b) == len(BUDGETS) + len(EFFORTS) for b in bars)
+    assert ax.get_xlabel() == "USD per trial (mean)"

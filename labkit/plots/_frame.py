@@ -98,7 +98,7 @@ def strategy_of(row: Any) -> str:
     strategy = "none" if missing(strategy) else str(strategy)
     if strategy == "xml" and bool(getattr(row, "prefill", False)):
         return "xml+prefill"
-    if strategy == "none" and getattr(row, "thinking_mode", None) in ("budget", "adaptive"):
+    if strategy == "native" or (strategy == "none" and getattr(row, "thinking_mode", None) in ("budget", "adaptive")):
         return "native thinking"
     return strategy
 

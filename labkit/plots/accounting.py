@@ -116,6 +116,26 @@ def token_composition(tokens: pd.DataFrame, *, ax: Axes | None = None, by: str |
                   xlabel="tokens per trial (mean)", ylabel=by or "configuration")
 
 
+COST_PARTS = (("cost_input_usd", "input"), ("cost_cache_usd", "cache write + read"),
+              ("cost_thinking_usd", "thinking"), ("cost_output_usd", "visible output"))
+
+
+def cost_split(df: pd.DataFrame, *, ax: Axes | None = None, by: str | None = None) -> Axes:
+    """Stacked mean cost per trial split into input, cache, thinking and visible output, per group."""
+    require(df, ["model", *(c for c, _ in COST_PARTS)] + ([by] if by else []), plot="cost_split")
+    rows = nonempty(ok_rows(df), plot="cost_split", what="finished trials")
+    rows = rows.assign(group=config_label(rows) if by is None else rows[by].astype(str).tolist())
+    means = rows.groupby("group", sort=False)[[c for c, _ in COST_PARTS]].mean().fillna(0.0)
+    ax = new_axes(ax, figsize=(8.0, 0.45 * len(means) + 2.0))
+    left = [0.0] * len(means)
+    for column, name in COST_PARTS:
+        widths = means[column].astype(float).tolist()
+        ax.barh(list(means.index), widths, left=left, label=name)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    ax.invert_yaxis()
+    return finish(ax, title="Cost split per trial", xlabel="USD per trial (mean)", ylabel=by or "configuration")
+
+
 def estimate_error(tokens: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Input tokens: labkit's local estimate and ``count_tokens`` against the reported usage.
 

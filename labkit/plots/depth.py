@@ -62,12 +62,44 @@ def tokens_vs_budget(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     )
 
 
-def accuracy_vs_budget(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Accuracy against the thinking budget; error bars are the standard error over repeats."""
+def budget_knee(df: pd.DataFrame, *, tolerance: float = 0.02) -> pd.DataFrame:
+    """Per model, the smallest budget whose accuracy is within ``tolerance`` of the best budget's.
+
+    Past this budget more thinking stops paying: columns ``model, knee_budget, knee_accuracy,
+    best_accuracy, largest_budget, knee_cost_usd, largest_cost_usd`` (costs are means per trial).
+    """
+    import pandas as pd
+
+    rows = _budget_rows(df, "budget_knee", "correct")
+    require(rows, ["cost_usd"], plot="budget_knee")
+    stats = rows.assign(correct=rows["correct"].astype(float)).groupby(["model", "budget_tokens"]).agg(
+        accuracy=("correct", "mean"), cost=("cost_usd", "mean")).reset_index()
+    out = []
+    for model, part in stats.groupby("model", sort=True):
+        part = part.sort_values("budget_tokens")
+        best = float(part["accuracy"].max())
+        knee = part[part["accuracy"] >= best - tolerance].iloc[0]
+        largest = part.iloc[-1]
+        out.append({"model": model, "knee_budget": int(knee["budget_tokens"]), "knee_accuracy": knee["accuracy"],
+                    "best_accuracy": best, "largest_budget": int(largest["budget_tokens"]),
+                    "knee_cost_usd": knee["cost"], "largest_cost_usd": largest["cost"]})
+    return pd.DataFrame(out)
+
+
+def accuracy_vs_budget(df: pd.DataFrame, *, ax: Axes | None = None, mark_knee: bool = True) -> Axes:
+    """Accuracy against the thinking budget; error bars are the standard error over repeats.
+
+    With ``mark_knee`` a dotted vertical line marks each model's `budget_knee`.
+    """
     rows = _budget_rows(df, "accuracy_vs_budget", "correct")
     rows = rows.assign(correct=rows["correct"].astype(float))
     ax = new_axes(ax)
     _lines_by_model(ax, rate_over_repeats(rows, "correct", ["model", "budget_tokens"]), "budget_tokens", 100.0)
+    if mark_knee and "cost_usd" in rows.columns:
+        colors = [c.lines[0].get_color() for c in ax.containers if hasattr(c, "lines")]
+        for color, knee in zip(colors, budget_knee(rows).itertuples(index=False), strict=False):
+            ax.axvline(knee.knee_budget, linestyle=":", color=color,
+                       label=f"{knee.model}: more budget stops paying past {knee.knee_budget:,}")
     budget_axis(ax, rows["budget_tokens"])
     ax.set_ylim(-5, 105)
     return finish(
