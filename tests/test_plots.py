@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from labkit import plots
 from labkit.plots import PlotDataError
 from labkit.plots._frame import rate_over_repeats, standard_error
+from labkit.tables import results_frame
 
 BUDGETS = [1024, 2048, 4096, 8192]
 EFFORTS = ["low", "medium", "high", "max"]
@@ -63,7 +64,7 @@ def _results() -> pd.DataFrame:
         ))
     rows.append(_row(trial_key="err", model="claude-budget", thinking_mode="budget", budget_tokens=1024,
                      status="error", error_type="APIError", correct=None, thinking_tokens=None))
-    return pd.DataFrame(rows)
+    return results_frame(rows)
 
 
 def _strategies() -> pd.DataFrame:
@@ -79,7 +80,7 @@ def _strategies() -> pd.DataFrame:
             tool_calls_valid=task != 0 or strategy != "kwargs", correct=task % 2 == 0 or strategy == "xml",
             error_message="prefill not accepted" if skipped else None,
         ))
-    return pd.DataFrame(rows)
+    return results_frame(rows)
 
 
 def _tokens() -> pd.DataFrame:
