@@ -1,0 +1,186 @@
+"""`Lab`: the notebook entry point for running trials and sweeps and reading their results.
+
+``Lab(backend=None, store=None)`` picks the backend by the rule in `labkit.client` (or takes a
+`Backend`, a backend name, an `Emulator` or an SDK client) and opens the results store (default
+``data/runs/labkit.sqlite``). Everything that can be wrong with a sweep (unknown model, invalid
+config, empty task list, unreadable or newer-schema store) raises before any request is sent.
+
+- ``lab.run(prompt_or_task, config)`` streams one trial (live in a notebook) and returns a `Trial`;
+- ``lab.sweep(tasks, configs, repeats=1, name=...)`` runs configs x tasks x repeats through the
+  runner (or Message Batches with ``via="batch"``); finished trials in the store are served from
+  it (``cached=True``); errored ones are retried only with ``retry_errors=True``;
+- ``lab.results`` / ``lab.tokens`` / ``lab.estimate`` / ``lab.rederive`` are DataFrame views.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import replace
+from typing import Any, Literal, TypeVar
+
+from labkit.client import Backend, resolve_backend
+from labkit.errors import ConfigError
+from labkit.experiment import Config
+from labkit.runner import RateGate, Runner, TrialSpec
+from labkit.store import DEFAULT_PATH, Store
+from labkit.sweep_specs import build_specs, estimate_rows, finish_trial, next_turn, normalise_configs, normalise_tasks
+from labkit.trial import Trial
+from labkit.wire import ChatCompletionChunk
+
+T = TypeVar("T")
+
+
+def run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion, also from inside Jupyter's running loop (in a worker thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+class Lab:
+    """Runs trials and sweeps against one backend and keeps every result in one store."""
+
+    def __init__(self, backend: Backend | str | Any | None = None, store: Store | str | os.PathLike[str] | None = None,
+                 *, max_retries: int = 2, max_attempts: int = 3, stall_timeout: float = 60.0,
+                 retry_backoff: float = 0.5) -> None:
+        self.backend = resolve_backend(backend)
+        self.store = store if isinstance(store, Store) else Store(DEFAULT_PATH if store is None else store)
+        self.max_retries = max_retries
+        self.max_attempts = max_attempts
+        self.stall_timeout = stall_timeout
+        self.retry_backoff = retry_backoff
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
+    def __repr__(self) -> str:
+        return f"Lab(backend={self.backend_name!r} ({self.backend.reason}), store={self.store.path})"
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def _runner(self, concurrency: int) -> Runner:
+        gate = RateGate()
+        client = self.backend.async_client(max_retries=self.max_retries, middleware=[gate])
+        return Runner(client=client, store=self.store, backend=self.backend_name, gate=gate,
+                      finish=lambda spec, turns, attempts: finish_trial(self.backend_name, spec, turns),
+                      next_turn=next_turn, concurrency=concurrency, max_attempts=self.max_attempts,
+                      stall_timeout=self.stall_timeout, retry_backoff=self.retry_backoff)
+
+    def run(self, prompt_or_task: Any, config: Config | dict[str, Any], *, experiment: str = "runs",
+            on_chunk: Callable[[ChatCompletionChunk], None] | None = None) -> Trial:
+        """Stream one trial (live in a notebook when ``on_chunk`` is None) and store it."""
+        [spec] = build_specs(experiment, self.backend_name, normalise_tasks([prompt_or_task]),
+                             normalise_configs([config]), repeats=1)
+        callback = on_chunk if on_chunk is not None else _live_display()
+
+        async def go() -> Trial:
+            runner = self._runner(1)
+            runner.on_chunk = callback
+            return await runner.play(spec)
+
+        return run_sync(go)
+
+    def sweep(self, tasks: Iterable[Any] | Any, configs: Iterable[Config | dict[str, Any]] | Config, repeats: int = 1,
+              name: str = "sweep", concurrency: int = 8, via: Literal["stream", "batch"] = "stream",
+              retry_errors: bool = False, progress: bool | None = None, poll_interval: float = 5.0) -> Any:
+        """Run configs x tasks x repeats; one row per trial, cached rows served from the store."""
+        if not name or not isinstance(name, str):
+            raise ConfigError("sweep needs a non-empty name")
+        if not isinstance(repeats, int) or repeats < 1:
+            raise ConfigError(f"repeats must be a positive integer, got {repeats!r}")
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigError(f"concurrency must be a positive integer, got {concurrency!r}")
+        if via not in ("stream", "batch"):
+            raise ConfigError(f"via must be 'stream' or 'batch', not {via!r}")
+        specs = build_specs(name, self.backend_name, normalise_tasks(tasks), normalise_configs(configs), repeats)
+        self.store.add_experiment(name, {"backend": self.backend_name, "repeats": repeats, "via": via})
+        done = self.store.finished_keys(name, include_errors=not retry_errors)
+        todo = [s for s in specs if s.key not in done and not self._copy_cached(s)]
+        if todo and via == "batch":
+            from labkit.batches import run_batches
+
+            run_batches(self.backend, self.store, todo, finish=lambda spec, turns: finish_trial(
+                self.backend_name, spec, turns, batch=True), poll_interval=poll_interval, progress=progress)
+        elif todo:
+            run_sync(lambda: self._runner(concurrency).run(todo, progress=progress))
+        fresh = {s.key for s in todo}
+        rows = {r["trial_key"]: r for r in self.store.rows(name)}
+        ordered = [{**rows[s.key], "cached": s.key not in fresh} for s in specs if s.key in rows]
+        return _frame(ordered)
+
+    def _copy_cached(self, spec: TrialSpec) -> bool:
+        """Copy an ok trial with the same key from another experiment into this one (cached=True)."""
+        stored = self.store.get_trial(spec.key)
+        if stored is None or stored.row.get("status") != "ok":
+            return False
+        trial = replace(stored.trial(), experiment=spec.experiment, cached=True)
+        self.store.put_trial(spec.experiment, trial, params=stored.params, knobs=stored.knobs,
+                             events=stored.events, completion=stored.completion)
+        return True
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def results(self, name: str | None = None) -> Any:
+        """One row per stored trial (of experiment ``name``, or all)."""
+        return _frame(self.store.rows(name))
+
+    def tokens(self, name: str | None = None) -> Any:
+        """Long format: one row per trial x token category, with its source."""
+        from labkit.tables import tokens_frame
+
+        return tokens_frame(self.store.rows(name))
+
+    def estimate(self, tasks: Iterable[Any] | Any, configs: Iterable[Config | dict[str, Any]] | Config,
+                 repeats: int = 1) -> Any:
+        """Price a sweep before running it: count_tokens input, catalog prices, max_tokens as ceiling."""
+        import pandas as pd
+
+        if not isinstance(repeats, int) or repeats < 1:
+            raise ConfigError(f"repeats must be a positive integer, got {repeats!r}")
+        specs = build_specs("estimate", self.backend_name, normalise_tasks(tasks), normalise_configs(configs), 1)
+        return pd.DataFrame(estimate_rows(self.backend.client(max_retries=self.max_retries), specs, repeats))
+
+    def rederive(self, name: str) -> Any:
+        """Recompute every row of ``name`` from its stored events (no request), store and return them."""
+        from labkit.derive import rederive_rows
+
+        rows = rederive_rows(self.store.stored(name))
+        self.store.replace_rows(name, rows)
+        return _frame(rows)
+
+
+def _frame(rows: Sequence[dict[str, Any]]) -> Any:
+    from labkit.tables import results_frame
+
+    return results_frame(rows)
+
+
+def _live_display() -> Callable[[ChatCompletionChunk], None] | None:
+    """A callback that streams the reply into a notebook output, or None outside Jupyter."""
+    from labkit.runner import in_notebook
+
+    if not in_notebook():
+        return None
+    from IPython.display import Markdown, display
+
+    text: list[str] = []
+    handle = display(Markdown(""), display_id=True)  # type: ignore[no-untyped-call]
+
+    def on_chunk(chunk: ChatCompletionChunk) -> None:
+        for choice in chunk.choices:
+            delta = choice.delta
+            if delta.reasoning_content:
+                text.append(delta.reasoning_content)
+            if delta.content:
+                text.append(delta.content)
+        if handle is not None:
+            handle.update(Markdown("".join(text)))  # type: ignore[no-untyped-call]
+
+    return on_chunk

@@ -1,0 +1,93 @@
+"""Backend choice by one rule, and stream_once recording events with timings."""
+
+from __future__ import annotations
+
+import anthropic
+import pytest
+
+from labkit import ConfigError
+from labkit.client import Backend, choose_backend, error_type_of, resolve_backend
+
+FAKE_KEY = "labkit-test-key-DO-NOT-LEAK-7f3a"
+
+
+def test_key_set_means_anthropic_and_the_key_is_not_kept() -> None:
+    backend = choose_backend({"ANTHROPIC_API_KEY": FAKE_KEY, "LABKIT_BASE_URL": "http://127.0.0.1:9"})
+    assert backend.name == "anthropic"
+    assert "ANTHROPIC_API_KEY" in backend.reason
+    assert FAKE_KEY not in repr(backend) and FAKE_KEY not in backend.reason
+
+
+def test_base_url_means_that_server() -> None:
+    backend = choose_backend({"LABKIT_BASE_URL": "http://127.0.0.1:8765"})
+    assert backend.name == "base_url"
+    assert "127.0.0.1:8765" in backend.reason
+    client = backend.async_client()
+    assert str(client.base_url).startswith("http://127.0.0.1:8765")
+
+
+def test_neither_means_the_in_process_emulator() -> None:
+    backend = choose_backend({})
+    assert backend.name == "emulator"
+    assert backend.emulator is not None
+    assert isinstance(backend.async_client(), anthropic.AsyncAnthropic)
+    assert isinstance(backend.client(), anthropic.Anthropic)
+
+
+def test_resolve_backend_accepts_names_backends_and_clients() -> None:
+    emu = resolve_backend("emulator")
+    assert isinstance(emu, Backend) and emu.name == "emulator"
+    assert resolve_backend(emu) is emu
+    given = resolve_backend(emu.async_client())
+    assert given.name == "base_url"
+    with pytest.raises(ConfigError, match="unknown backend"):
+        resolve_backend("carrier-pigeon")
+
+
+def test_error_type_prefers_the_api_error_type() -> None:
+    class Fake(Exception):
+        def __init__(self) -> None:
+            self.body = {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}
+
+    assert error_type_of(Fake()) == "overloaded_error"
+    assert error_type_of(ValueError("x")) == "ValueError"
+
+
+def _params(prompt: str = "What is 17 + 25?") -> dict[str, object]:
+    from labkit.experiment import Config
+
+    return Config(model="claude-haiku-4-5", max_tokens=2048,
+                  thinking={"mode": "budget", "budget_tokens": 1024}).prepare([{"role": "user", "content": prompt}])
+
+
+def test_stream_once_records_every_event_with_monotonic_times() -> None:
+    import asyncio
+
+    from labkit.client import stream_once
+    from labkit.emulator import Emulator
+
+    seen: list[object] = []
+    record = asyncio.run(stream_once(Emulator().async_client(), _params(), on_chunk=seen.append))
+    assert record.ok and record.error is None
+    types = [e["type"] for e in record.events]
+    assert types[0] == "message_start" and types[-1] == "message_stop"
+    times = [e["t"] for e in record.events]
+    assert times == sorted(times) and times[0] >= 0
+    assert seen == record.chunks and seen
+    assert record.completion is not None and record.completion.choices[0].message.content
+    assert record.ttft_s is not None and record.total_s >= times[-1]
+
+
+def test_stream_once_records_faults_instead_of_raising() -> None:
+    import asyncio
+
+    from labkit.client import stream_once
+    from labkit.emulator import Emulator, FaultPlan
+
+    plan = FaultPlan.scripted("stream_error", "drop", "server_error")
+    emu = Emulator(faults=plan)
+    client = emu.async_client(max_retries=0)
+    first, second, third = (asyncio.run(stream_once(client, _params())) for _ in range(3))
+    assert not first.ok and first.events and first.events[-1]["type"] == "error" and first.error_type
+    assert not second.ok and second.error_type == "APIConnectionError"
+    assert not third.ok and third.error_type == "api_error" and not third.events
