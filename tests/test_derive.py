@@ -239,3 +239,35 @@ def test_rederive_rows_recomputes_from_stored_events(tmp_path: Path) -> None:
     assert store.replace_rows("e", rows) == 2
     unknown = rederive_rows(store.stored("e"), tasks={})[0]  # task not found: old scores kept
     assert (unknown["answer"], unknown["correct"]) == (trial.answer, trial.correct)
+
+
+_PURE_CHECK = """
+import sys
+from labkit.cost import price, token_record
+from labkit.derive import derive_trial
+from labkit.estimate import estimate_request
+from labkit.trial import Knobs, trial_key
+events = [
+    {"type": "message_start", "t": 0.1, "message": {"id": "m", "type": "message", "role": "assistant", "model": "x",
+     "content": [], "stop_reason": None, "usage": {"input_tokens": 3, "output_tokens": 1}}},
+    {"type": "message_delta", "t": 0.2, "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 2}},
+    {"type": "message_stop", "t": 0.3},
+]
+derive_trial(trial_key="k", backend="b", model="claude-sonnet-5-5", params={}, knobs=Knobs(), events=events)
+estimate_request({"messages": [{"role": "user", "content": "hi"}]})
+trial_key("b", "m", {"messages": []}, {}, 0)
+banned = {"httpx", "httpx2", "pandas", "matplotlib", "ipywidgets", "sqlite3", "tqdm", "anthropic"}
+print(sorted(banned & set(sys.modules)))
+"""
+
+
+def test_pure_modules_pull_in_no_io_libraries() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _PURE_CHECK], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    for module in ("cost", "estimate", "trial", "derive"):
+        source = (Path(__file__).resolve().parents[1] / "labkit" / f"{module}.py").read_text()
+        for banned in ("import time", "import datetime", "from datetime", "import random", "open("):
+            assert banned not in source, f"labkit/{module}.py: {banned}"
