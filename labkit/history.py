@@ -28,6 +28,7 @@ from labkit.catalog import ModelInfo
 from labkit.configs import InnerThoughts
 from labkit.errors import ConfigError, ConversionError
 from labkit.inner_thoughts import INNER_THOUGHTS_KEY
+from labkit.response import REASONING_SEPARATOR
 from labkit.wire import ChatMessage
 
 __all__ = ["DUMMY_USER_MESSAGE", "MessageRenderer"]
@@ -182,14 +183,19 @@ class MessageRenderer:
         return blocks
 
     def _own_reasoning(self, msg: ChatMessage) -> str:
-        """reasoning_content minus the visible native thinking it starts with (replayed as blocks already)."""
+        """reasoning_content minus the visible native thinking it starts with (replayed as blocks already).
+
+        The response side composes reasoning_content as the thinking texts, then the inner thoughts,
+        joined by `REASONING_SEPARATOR` (`labkit.response.compose_reasoning`); this is the inverse.
+        """
         reasoning = msg.reasoning_content or ""
-        native = "".join(tb.thinking or "" for tb in msg.thinking_blocks or [] if tb.type == "thinking")
-        if native and reasoning.startswith(native):
-            reasoning = reasoning[len(native) :].lstrip("\n")
-        elif msg.thinking_blocks and native:
-            return ""  # cannot tell inner thoughts from native thinking: the blocks carry it
-        return reasoning
+        texts = [tb.thinking for tb in msg.thinking_blocks or [] if tb.type == "thinking" and tb.thinking]
+        native = REASONING_SEPARATOR.join(texts)
+        if not native:
+            return reasoning
+        if reasoning.startswith(native):
+            return reasoning[len(native) :].removeprefix(REASONING_SEPARATOR)
+        return ""  # cannot tell inner thoughts from native thinking: the blocks carry it
 
     def _xml_block(self, thoughts: str, content: list[dict[str, Any]]) -> list[dict[str, Any]]:
         opening, closing = f"<{self.strategy.tag}>", f"</{self.strategy.tag}>"

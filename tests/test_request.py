@@ -19,6 +19,7 @@ from labkit.configs import InnerThoughts, ThinkingConfig
 from labkit.errors import ConfigError, UnknownModelError
 from labkit.inner_thoughts import INNER_THOUGHTS_KEY, xml_instructions
 from labkit.request import DEFAULT_MAX_TOKENS, DUMMY_USER_MESSAGE, PreparedRequest, prepare_request
+from labkit.response import compose_reasoning
 from labkit.wire import ChatRequest
 
 OLD = "claude-sonnet-4-5"  # budgets, prefill, forced tool choice, no effort
@@ -258,7 +259,7 @@ def thinking_history() -> list[dict[str, Any]]:
             "role": "assistant",
             "content": None,
             "tool_calls": [call("c1")],
-            "reasoning_content": "step 1\nstep 2",
+            "reasoning_content": compose_reasoning(["step 1\n", None, "step 2"], None),
             "thinking_blocks": [
                 {"type": "thinking", "thinking": "step 1\n", "signature": "sig/A+=="},
                 {"type": "redacted_thinking", "data": "opaque=="},
@@ -546,7 +547,7 @@ def test_kwargs_history_keeps_thoughts_already_in_the_arguments() -> None:
 
 def test_kwargs_history_with_native_thinking_separates_the_thoughts() -> None:
     history = thinking_history()
-    history[1]["reasoning_content"] = "step 1\nstep 2\nand my inner thoughts"
+    history[1]["reasoning_content"] = compose_reasoning(["step 1\n", "step 2"], "and my inner thoughts")
     out = prepare_request(req(history, model=FABLE, tools=[CALC]), inner_thoughts={"strategy": "kwargs"})
     tool_use = out["messages"][1]["content"][3]
     assert tool_use["input"] == {"inner_thoughts": "and my inner thoughts", "expr": "1+1"}
@@ -744,3 +745,45 @@ def test_pure_modules_have_no_asserts_and_no_io_imports(name: str) -> None:
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not imported & FORBIDDEN
     assert "print(" not in (Path(__file__).parent.parent / "labkit" / name).read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- end to end (emulator in process)
+
+
+@pytest.mark.parametrize(
+    ("model", "thinking", "strategy"),
+    [
+        (FABLE, ThinkingConfig(effort="high", display="summarized"), None),
+        (FABLE, None, InnerThoughts(strategy="kwargs")),
+        (OPUS_47, ThinkingConfig(mode="off"), InnerThoughts(strategy="xml")),
+    ],
+)
+def test_multi_turn_tool_conversation_replays_without_a_400(
+    model: str, thinking: ThinkingConfig | None, strategy: InnerThoughts | None
+) -> None:
+    from labkit.emulator import Emulator
+    from labkit.response import to_chat_completion
+    from labkit.tasks import TOOL_SPECS, load_tasks, run_tool, score
+
+    client = Emulator(seed=0, latency="none").client()
+    task = load_tasks(category="tool")[0]
+    messages: list[dict[str, Any]] = [{"role": "user", "content": task.prompt}]
+    for _ in range(4):
+        kwargs = prepare_request(
+            req(messages, model=model, tools=list(TOOL_SPECS), max_tokens=8000),
+            thinking=thinking,
+            inner_thoughts=strategy,
+        )
+        message = to_chat_completion(client.messages.create(**kwargs), inner_thoughts=strategy).choices[0].message
+        messages.append(message.model_dump(exclude_none=True))
+        if not message.tool_calls:
+            break
+        for tool_call in message.tool_calls:
+            result = run_tool(tool_call.function.name, json.loads(tool_call.function.arguments))
+            messages.append({"role": "tool", "tool_call_id": tool_call.id, "content": result})
+    assert messages[1]["tool_calls"]
+    if thinking is not None and thinking.mode != "off":
+        assert messages[1]["thinking_blocks"]
+    if strategy is not None:
+        assert messages[1]["reasoning_content"]
+    assert score(task, messages[-1]["content"])
