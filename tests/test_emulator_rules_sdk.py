@@ -10,6 +10,7 @@ import anthropic
 import pytest
 
 from labkit.emulator import Emulator
+from labkit.tasks import TOOL_SPECS, load_tasks, run_tool
 
 CALC = {"name": "calc", "description": "Evaluate arithmetic.", "input_schema": {"type": "object"}}
 HI = [{"role": "user", "content": "Hi"}]
@@ -134,12 +135,12 @@ def test_continuation_without_thinking_block(client: anthropic.Anthropic) -> Non
 
 
 def test_forged_signature(client: anthropic.Anthropic) -> None:
+    forged = [{"type": "thinking", "thinking": "2+2=4", "signature": "Zm9yZ2Vk"}, {"type": "text", "text": "4"}]
     messages = [
         {"role": "user", "content": "What is 2+2?"},
-        {"role": "assistant", "content": [{"type": "thinking", "thinking": "2+2=4", "signature": "Zm9yZ2Vk"}]},
+        {"role": "assistant", "content": forged},
+        {"role": "user", "content": "Thanks"},
     ]
-    messages[1]["content"].append({"type": "text", "text": "4"})  # type: ignore[attr-defined]
-    messages.append({"role": "user", "content": "Thanks"})
     rejected(client, "messages.1.content.0: Invalid `signature` in `thinking` block.", messages=messages)
 
 
@@ -154,3 +155,96 @@ def test_count_tokens_applies_thinking_rules(client: anthropic.Anthropic) -> Non
 
 def test_extra_top_level_field(client: anthropic.Anthropic) -> None:
     rejected(client, "frequency_penalty: Extra inputs are not permitted", extra_body={"frequency_penalty": 0.1})
+
+
+# --- real replies replay cleanly; edited replays do not -----------------------------------------
+
+TOOLS = [
+    {"name": spec["function"]["name"], "description": spec["function"]["description"],
+     "input_schema": spec["function"]["parameters"]}
+    for spec in TOOL_SPECS
+]  # fmt: skip
+LOOPS = [
+    ("claude-opus-5-5", None),
+    ("claude-sonnet-5-5", {"type": "between_tools"}),
+    ("claude-haiku-5-5", {"type": "adaptive", "display": "summarized"}),
+    ("claude-sonnet-4-6", {"type": "enabled", "budget_tokens": 2048}),
+    ("claude-haiku-4-5", {"type": "enabled", "budget_tokens": 1024}),
+    ("claude-opus-4-8", None),
+]
+
+
+def _tool_loop(client: anthropic.Anthropic, model: str, thinking: Any, *, stream: bool) -> list[Any]:
+    """Run a tool task to its end, replaying each reply's content objects as the SDK returns them."""
+    task = load_tasks(category="tool")[0]
+    messages: list[Any] = [{"role": "user", "content": task.prompt}]
+    extra = {"thinking": thinking} if thinking else {}
+    for _ in range(8):
+        if stream:
+            with client.messages.stream(model=model, max_tokens=8000, messages=messages, tools=TOOLS, **extra) as s:
+                reply = s.get_final_message()
+        else:
+            reply = client.messages.create(model=model, max_tokens=8000, messages=messages, tools=TOOLS, **extra)
+        messages.append({"role": "assistant", "content": reply.content})
+        if reply.stop_reason != "tool_use":
+            return messages
+        results = [
+            {"type": "tool_result", "tool_use_id": block.id, "content": run_tool(block.name, block.input)}
+            for block in reply.content
+            if block.type == "tool_use"
+        ]
+        messages.append({"role": "user", "content": results})
+    raise AssertionError("the tool loop did not finish in 8 replies")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["create", "stream"])
+@pytest.mark.parametrize(("model", "thinking"), LOOPS, ids=[m for m, _ in LOOPS])
+def test_tool_loop_replays_are_accepted(client: anthropic.Anthropic, model: str, thinking: Any, stream: bool) -> None:
+    messages = _tool_loop(client, model, thinking, stream=stream)
+    assert len(messages) >= 3
+    assert any(getattr(b, "type", "") == "tool_use" for m in messages[1:2] for b in m["content"])
+
+
+def _answered_with_thinking(client: anthropic.Anthropic, model: str) -> list[Any]:
+    first = [{"role": "user", "content": "What is 123 * 456?"}]
+    reply = client.messages.create(model=model, max_tokens=8000, messages=first)
+    assert reply.content[0].type == "thinking"
+    return [*first, {"role": "assistant", "content": reply.content}, {"role": "user", "content": "And 7 * 8?"}]
+
+
+def test_edited_history_is_rejected_on_bound_models(client: anthropic.Anthropic) -> None:
+    messages = _answered_with_thinking(client, "claude-fable-5-2")
+    assert client.messages.create(model="claude-fable-5-2", max_tokens=8000, messages=messages).stop_reason
+    messages[0] = {"role": "user", "content": "What is 124 * 456?"}
+    message = rejected(client, "messages.1.content.0: Invalid `signature`", model="claude-fable-5-2", messages=messages)
+    assert "bound to a different conversation" in message
+    rejected(
+        client,
+        "messages.1.content.0: Invalid `signature`",
+        model="claude-fable-5-2",
+        messages=messages,
+        system="You are a calculator.",
+    )
+
+
+def test_edited_thinking_is_rejected(client: anthropic.Anthropic) -> None:
+    messages = _answered_with_thinking(client, "claude-opus-5-5")
+    thinking = messages[1]["content"][0]
+    messages[1] = {"role": "assistant", "content": [
+        {"type": "thinking", "thinking": thinking.thinking + " (edited)", "signature": thinking.signature},
+        *messages[1]["content"][1:],
+    ]}  # fmt: skip
+    rejected(client, "messages.1.content.0: Invalid `signature` in `thinking` block.", messages=messages)
+
+
+def test_thinking_replayed_to_another_model_is_rejected(client: anthropic.Anthropic) -> None:
+    messages = _answered_with_thinking(client, "claude-opus-5-5")
+    rejected(client, "messages.1.content.0: Invalid `signature`", model="claude-sonnet-5-5", messages=messages)
+
+
+def test_dropping_the_thinking_block_of_a_tool_call_is_rejected(client: anthropic.Anthropic) -> None:
+    messages = _tool_loop(client, "claude-opus-5-5", None, stream=False)
+    call = messages[1]["content"]
+    messages = [messages[0], {"role": "assistant", "content": [b for b in call if b.type != "thinking"]}, messages[2]]
+    rejected(client, "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`", messages=messages,
+             tools=TOOLS)  # fmt: skip

@@ -250,3 +250,33 @@ def test_count_tokens_verifies_signatures_only_with_a_signer() -> None:
     assert validate_count_tokens_request(body, H).id == "claude-opus-5-5"
     with pytest.raises(ApiProblem, match="Invalid `signature`"):
         validate_count_tokens_request(body, H, signer=SIGNER)
+
+
+def _second_call(body: dict[str, Any], *, thinking: bool) -> dict[str, Any]:
+    """``body`` (ending in a tool_result) continued by another tool call and its result."""
+    blocks: list[dict[str, Any]] = []
+    if thinking:
+        sig = SIGNER.sign("step 2", model=body["model"], prefix=reply_prefix(body))
+        blocks.append({"type": "thinking", "thinking": "step 2", "signature": sig})
+    blocks.append({"type": "tool_use", "id": "toolu_2", "name": "calc", "input": {"expr": "4*3"}})
+    result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_2", "content": "12"}]}
+    return {**body, "messages": [*body["messages"], {"role": "assistant", "content": blocks}, result]}
+
+
+def test_later_calls_of_a_tool_loop_need_no_thinking_block() -> None:
+    params = req("claude-sonnet-4-6", tools=[CALC], thinking={"type": "enabled", "budget_tokens": 1024})
+    assert ok(_second_call(tool_turn(params), thinking=False)) == "claude-sonnet-4-6"
+    assert ok(_second_call(tool_turn(req("claude-opus-5-5", tools=[CALC])), thinking=True)) == "claude-opus-5-5"
+
+
+def test_first_call_of_a_tool_loop_needs_its_thinking_block() -> None:
+    body = _second_call(tool_turn(req("claude-opus-5-5", tools=[CALC]), thinking=None), thinking=True)
+    bad(body, "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`.")
+
+
+def test_a_new_prompt_starts_a_new_tool_loop() -> None:
+    first = tool_turn(req("claude-opus-5-5", tools=[CALC]), thinking=None)
+    first["thinking"] = {"type": "adaptive"}
+    answered = [*first["messages"], {"role": "assistant", "content": "4"}, {"role": "user", "content": "And 4*3?"}]
+    body = _second_call({**first, "model": "claude-opus-4-8", "messages": answered}, thinking=True)
+    assert ok(body) == "claude-opus-4-8"

@@ -162,21 +162,20 @@ def check_replayed_thinking(req: Request, signer: Signer | None) -> None:
 
 
 def _check_continuation(req: Request, messages: list[Any]) -> None:
-    """Under thinking, the last assistant turn before tool results must start with its thinking."""
-    if not req.thinking_on:
+    """Under thinking, a tool loop's first assistant message must start with its thinking block.
+
+    The loop is everything after the last user message without ``tool_result`` blocks (the prompt):
+    assistant tool calls and the user messages carrying their results. Only its first assistant
+    message must start with thinking; later calls may follow without (non-interleaved thinking).
+    """
+    if not req.thinking_on or not messages or not _has_result(messages[-1]):
         return
-    end = len(messages) - 1
-    while end >= 0 and messages[end].get("role") == "user":
-        end -= 1
-    results = [b for m in messages[end + 1 :] for b in content_blocks(m) if b.get("type") == "tool_result"]
-    if end < 0 or not results or messages[end].get("role") != "assistant":
+    prompt = max((i for i, m in enumerate(messages) if m.get("role") == "user" and not _has_result(m)), default=-1)
+    loop = [(i, m) for i, m in enumerate(messages) if i > prompt and m.get("role") == "assistant"]
+    if not loop or not any(b.get("type") == "tool_use" for _, m in loop for b in content_blocks(m)):
         return
-    start = end
-    while start > 0 and messages[start - 1].get("role") == "assistant":
-        start -= 1
-    blocks = [b for m in messages[start : end + 1] for b in content_blocks(m)]
-    if not any(b.get("type") == "tool_use" for b in blocks):
-        return
+    start, first_message = loop[0]
+    blocks = content_blocks(first_message)
     first = blocks[0].get("type") if blocks else None
     if first not in THINKING_BLOCKS:
         raise field_error(
@@ -186,6 +185,10 @@ def _check_continuation(req: Request, messages: list[Any]) -> None:
             "`tool_result` blocks). We recommend you include thinking blocks from previous turns. To avoid this "
             "requirement, disable `thinking`.",
         )
+
+
+def _has_result(message: Mapping[str, Any]) -> bool:
+    return message.get("role") == "user" and any(b.get("type") == "tool_result" for b in content_blocks(message))
 
 
 def _verify_block(req: Request, signer: Signer, block: Mapping[str, Any], i: int, j: int) -> None:
