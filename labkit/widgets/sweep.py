@@ -123,7 +123,8 @@ def _estimate(lab: Any, panel: Panel) -> None:
     except LabkitError as exc:
         append_html(out, f"<b>Cannot estimate</b>: {html.escape(str(exc))}")
         return
-    total = float(frame["cost_usd"].sum()) if "cost_usd" in frame else float("nan")
+    column = next((c for c in ("cost_max_usd", "cost_usd") if c in frame.columns), None)
+    total = float(frame[column].sum()) if column else float("nan")
     trials = len(configs) * len(tasks) * panel.controls["repeats"].value
     summary = (f"<p><b>{trials} trials</b> ({len(configs)} configs x {len(tasks)} tasks x "
                f"{panel.controls['repeats'].value} repeats): at most <b>${total:.4f}</b> "
