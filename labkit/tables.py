@@ -11,7 +11,8 @@ them. pandas is imported inside the functions so ``import labkit`` stays light.
   cache_write, cache_read, thinking, visible_output) with a ``source``. Input and cache numbers come
   from usage the API reported for every trial that ran; thinking and visible output carry the row's
   ``tokens_source`` ("estimated" when the API did not report thinking tokens). ``estimates`` adds
-  input rows from other sources: ``{trial_key: {"count_tokens": n, "estimated": m}}``.
+  input rows from other sources: ``{trial_key: {"count_tokens": n, "estimated": m}}``;
+  `local_estimates(store.stored(name))` gives the "estimated" ones from the stored requests.
 - `summary_frame(df, by=...)`: per group, trial counts, error rate, accuracy with its standard
   error over repeats, mean tokens, mean and total cost, truncation rate (``max_tokens`` stops),
   budget utilisation and latency.
@@ -136,6 +137,25 @@ def tokens_frame(
     df["source"] = pd.Categorical(df["source"], categories=["reported", "count_tokens", "estimated"])
     df["strategy"] = _categorical(df["strategy"], CATEGORIES["strategy"])
     return df
+
+
+def local_estimates(stored: Iterable[Any]) -> dict[str, dict[str, int]]:
+    """``{trial_key: {"estimated": n}}``: labkit's local input estimate of each stored trial's request.
+
+    Takes `labkit.store.StoredTrial`s (``store.stored(name)``); only single-turn trials with stored
+    params are estimated (the store keeps the first turn's params, while a tool loop's reported
+    input adds up every turn). Pass the result to `tokens_frame` as ``estimates``.
+    """
+    from labkit.estimate import estimate_request
+
+    out: dict[str, dict[str, int]] = {}
+    for item in stored:
+        if not item.params or not item.params.get("messages") or item.row.get("output_tokens") is None:
+            continue
+        if any(int(event.get("turn") or 0) > 0 for event in item.events):
+            continue
+        out[item.trial_key] = {"estimated": estimate_request(item.params).total}
+    return out
 
 
 def _over_repeats(group: pd.DataFrame) -> tuple[float, float]:

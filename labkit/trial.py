@@ -60,14 +60,19 @@ class Knobs:
     @classmethod
     def from_configs(
         cls, thinking: Any = None, inner_thoughts: Any = None, *, label: str | None = None,
-        fallback_from: str | None = None,
+        fallback_from: str | None = None, model: Any = None,
     ) -> Knobs:  # fmt: skip
-        """Knobs from a `ThinkingConfig` and an `InnerThoughts` (either may be None)."""
+        """Knobs from a `ThinkingConfig` and an `InnerThoughts` (either may be None).
+
+        Without a thinking config the mode is "default", or, when ``model`` (a `ModelInfo`) is
+        given, the mode that model applies when thinking is omitted ("adaptive" or "off").
+        """
         tag = getattr(inner_thoughts, "tag", None)
         strategy = getattr(inner_thoughts, "strategy", None) or "none"
+        omitted = getattr(model, "thinking_when_omitted", None) or "default"
         return cls(
             label=label,
-            thinking_mode=getattr(thinking, "mode", None) or "default",
+            thinking_mode=getattr(thinking, "mode", None) or omitted,
             budget_tokens=getattr(thinking, "budget_tokens", None),
             effort=getattr(thinking, "effort", None),
             display=getattr(thinking, "display", None),

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
 from labkit.cost import CostSplit, TokenRecord
+from labkit.estimate import estimate_request
+from labkit.store import Store
 from labkit.tables import (
     SUMMARY_COLUMNS,
     TOKEN_COLUMNS,
     TableError,
+    local_estimates,
     results_frame,
     summary_frame,
     tokens_frame,
@@ -128,3 +132,16 @@ def test_summary_names_missing_columns() -> None:
     with pytest.raises(TableError, match="budget_tokens"):
         summary_frame(pd.DataFrame({"status": [], "correct": [], "repeat": [], "stop_reason": []}),
                       by=["budget_tokens"])  # fmt: skip
+
+
+def test_local_estimates_from_stored_single_turn_trials(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    params = {"model": "claude-sonnet-4-6", "max_tokens": 2048, "messages": [{"role": "user", "content": "6*7?"}]}
+    store.put_trial("e", Trial.from_row(_row("one")), params=params, events=[{"type": "message_stop", "t": 0.1}])
+    two_turns = [{"type": "message_stop", "t": 0.1, "turn": 0}, {"type": "message_stop", "t": 0.1, "turn": 1}]
+    store.put_trial("e", Trial.from_row(_row("two")), params=params, events=two_turns)
+    store.put_trial("e", Trial.from_row(_row("none")), params=None)
+    estimates = local_estimates(store.stored("e"))
+    assert estimates == {"one": {"estimated": estimate_request(params).total}}
+    df = tokens_frame(store.rows("e"), estimates=estimates)
+    assert set(df["source"].astype(str)) == {"reported", "estimated"}

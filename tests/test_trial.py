@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from labkit.catalog import get_model
 from labkit.configs import InnerThoughts, ThinkingConfig
 from labkit.cost import CostSplit, TokenRecord
 from labkit.trial import ROW_COLUMNS, Knobs, Timings, Trial, canonical_params, scrub, trial_key
@@ -96,6 +97,8 @@ def test_knobs_from_configs() -> None:
         prefill=True,
     )  # fmt: skip
     assert Knobs.from_configs(None, None) == Knobs()
+    assert Knobs.from_configs(None, None, model=get_model("claude-haiku-5-5")).thinking_mode == "adaptive"
+    assert Knobs.from_configs(None, None, model=get_model("claude-haiku-4-5")).thinking_mode == "off"
 
 
 def test_key_is_a_stable_sha256() -> None:
