@@ -48,6 +48,8 @@ __all__ = ["DEFAULT_MAX_TOKENS", "DUMMY_USER_MESSAGE", "PreparedRequest", "prepa
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_TOKENS = 4096
+SDK_NONSTREAMING_MAX_TOKENS = 21_333
+"""Above this, SDK 2.x raises "Streaming is required..." for a non-streamed create without a timeout."""
 _SAMPLING = "sampling parameters were removed in API version 2026-10-21 (and the SDK has no such argument)"
 _DROP_REASONS = {
     "temperature": _SAMPLING,
@@ -109,6 +111,11 @@ def prepare_request(
 
     max_tokens = _max_tokens(req, model, thinking_cfg, notes)
     kwargs["max_tokens"] = max_tokens
+    if max_tokens > SDK_NONSTREAMING_MAX_TOKENS:
+        notes.append(
+            f"max_tokens={max_tokens}: the Python SDK refuses a non-streamed call above about "
+            f"{SDK_NONSTREAMING_MAX_TOKENS} max_tokens unless a timeout is given; stream it (stream=True)"
+        )
     fallback_effort = _reasoning_effort(req, model, thinking_cfg, dropped, notes)
     params = thinking_params(thinking_cfg, model, max_tokens=max_tokens, fallback_effort=fallback_effort)
     effort = params.effort

@@ -72,7 +72,10 @@ def check_max_tokens(model: ModelInfo, max_tokens: int) -> None:
 def check_effort(model: ModelInfo, effort: str, *, field_name: str = "thinking.effort") -> str:
     """Return ``effort`` if the model has that level, else raise a `ConfigError` naming the levels it has."""
     if effort not in EFFORT_LEVELS:
-        raise ConfigError(f"{field_name}={effort!r} is not an effort level; use one of {', '.join(EFFORT_LEVELS)}")
+        raise ConfigError(
+            f"{field_name}={effort!r} is not an effort level (model {model.id}); "
+            f"use one of {', '.join(model.effort_levels or EFFORT_LEVELS)}"
+        )
     if not model.effort_levels:
         raise ConfigError(f"{field_name}={effort!r}: {model.id} does not accept output_config.effort at all")
     if effort not in model.effort_levels:
@@ -172,7 +175,7 @@ def check_forced_tool_choice(
     Returns (the tool_choice to send, a note describing the downgrade or None).
     """
     if policy not in ("error", "downgrade"):
-        raise ConfigError(f"on_forced_tool_choice must be 'error' or 'downgrade', not {policy!r}")
+        raise ConfigError(f"on_forced_tool_choice must be 'error' or 'downgrade', not {policy!r} (model {model.id})")
     if tool_choice is None or tool_choice.get("type") not in ("any", "tool"):
         return tool_choice, None
     if not model.forced_tool_choice:

@@ -339,6 +339,8 @@ def test_budget_raises_max_tokens_only_when_the_caller_did_not_set_it() -> None:
     assert any("max_tokens not given" in n for n in out.notes)
     capped = prepare_request(req([user()], model=OLD), thinking={"mode": "budget", "budget_tokens": 63000})
     assert capped["max_tokens"] == 64000
+    # Letta defect 32: large max_tokens hit the SDK's non-streaming guard with no warning
+    assert any("stream it" in n for n in capped.notes)
     with pytest.raises(ConfigError, match="budget_tokens=10000 must be below max_tokens=8000"):
         prepare_request(req([user()], model=OLD, max_tokens=8000), thinking=budget)
 
@@ -717,7 +719,18 @@ def test_kwargs_are_accepted_by_the_sdk_unchanged() -> None:
         return httpx2.Response(200, json=body)
 
     kwargs = prepare_request(
-        req(thinking_history(), model=FABLE, tools=[CALC], stop="X", user="u", temperature=0.5, reasoning_effort="low"),
+        req(
+            thinking_history(),
+            model=FABLE,
+            tools=[CALC],
+            stop="X",
+            user="u",
+            temperature=0.5,
+            reasoning_effort="low",
+            service_tier="auto",
+            cache_control={"type": "ephemeral"},
+            response_format={"type": "json_schema", "json_schema": {"schema": {"type": "object"}}},
+        ),
         thinking=ThinkingConfig(display="summarized"),
         inner_thoughts={"strategy": "kwargs"},
     )
@@ -729,6 +742,7 @@ def test_kwargs_are_accepted_by_the_sdk_unchanged() -> None:
     )
     client.messages.create(**kwargs)
     assert seen == [json.loads(json.dumps(dict(kwargs)))]
+    assert {"service_tier", "cache_control", "output_config", "thinking", "metadata"} <= seen[0].keys()
 
 
 # ----------------------------------------------------------------------------- code standards (Letta defect 13)
