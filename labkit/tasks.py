@@ -20,6 +20,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -154,10 +155,10 @@ def extract_answer(text: str) -> str:
     return found.strip().strip("*_`\"'").rstrip(".").strip()
 
 
-def _number(text: str) -> float | None:
+def _number(text: str) -> Decimal | None:
     cleaned = re.sub(r"(?<=\d)[,_ ](?=\d{3}\b)", "", text)
     match = _NUMBER.search(cleaned)
-    return float(match.group()) if match else None
+    return Decimal(match.group()) if match else None
 
 
 def _items(text: str) -> list[str]:
@@ -166,12 +167,12 @@ def _items(text: str) -> list[str]:
 
 
 def score(task: Task, reply_text: str) -> bool:
-    """Whether ``reply_text`` answers ``task``: numbers numerically, lists element-wise, else text."""
+    """Whether ``reply_text`` answers ``task``: numbers numerically (exactly), lists element-wise, else text."""
     got = extract_answer(reply_text)
     expected_number = _number(task.answer) if _NUMBER.fullmatch(task.answer.replace(",", "")) else None
     if expected_number is not None:
         value = _number(got)
-        return value is not None and abs(value - expected_number) <= 1e-9 * max(1.0, abs(expected_number))
+        return value is not None and value == expected_number
     if task.category == "sorting" or "," in task.answer:
         return _items(got) == _items(task.answer)
     return got.casefold().strip() == task.answer.casefold().strip()
@@ -181,7 +182,7 @@ _OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
+    ast.Div: lambda a, b: a // b if isinstance(a, int) and isinstance(b, int) and b and a % b == 0 else a / b,
     ast.FloorDiv: operator.floordiv,
     ast.Mod: operator.mod,
 }
