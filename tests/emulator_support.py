@@ -1,8 +1,7 @@
 """Shared helpers of the emulator wire tests: the thinking-mode matrix, an independent SSE reader.
 
-`ensure_synth` installs a tiny stand-in synthetic model ONLY while ``labkit.emulator.synth`` does
-not exist yet (it is written concurrently); once it lands the tests drive the real one, and every
-assertion here is about the wire, not about the words of a reply.
+The tests drive the real synthetic model; every assertion is about the wire, not about the
+words of a reply.
 
 `read_sse` / `rebuild_message` are a second, independent Anthropic client: they parse the raw SSE
 bytes by hand (no SDK, no labkit code) and rebuild the final message from the events.
@@ -10,10 +9,7 @@ bytes by hand (no SDK, no labkit code) and rebuild the final message from the ev
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
-import types
 from typing import Any
 
 import jiter
@@ -24,42 +20,6 @@ SDK_WARNINGS = [
     "ignore:The model .* is deprecated:DeprecationWarning",
     "ignore:Using Claude with .* is deprecated:UserWarning",
 ]
-
-
-def ensure_synth() -> None:
-    try:
-        importlib.import_module("labkit.emulator.synth")
-    except ImportError:  # not written yet, or half-written by its owner right now
-        _install_stand_in()
-
-
-def _install_stand_in() -> None:  # pragma: no cover - only until synth.py lands
-    from labkit.emulator.plan import PlannedText, PlannedThinking, PlannedToolUse, ReplyPlan
-
-    def plan_reply(params: dict[str, Any], model: ModelInfo, *, seed: int) -> ReplyPlan:
-        kind = (params.get("thinking") or {}).get("type") or model.thinking_when_omitted
-        display = (params.get("thinking") or {}).get("display") or model.default_display
-        blocks: list[Any] = []
-        if kind in ("enabled", "adaptive"):
-            text = "".join(f"Step {i}: work on line {i} for seed {seed}.\n" for i in range(1, 9))
-            blocks.append(PlannedThinking(text="" if display == "omitted" else text, hidden_tokens=40))
-        last = params["messages"][-1]
-        answered = isinstance(last.get("content"), list) and any(
-            b.get("type") == "tool_result" for b in last["content"]
-        )
-        if params.get("tools") and not answered:
-            tool = params["tools"][0]
-            blocks.append(PlannedToolUse(name=tool["name"], input={"expression": "12*7", "note": "synthetic"}))
-            return ReplyPlan(blocks=tuple(blocks), stop_reason="tool_use")
-        blocks.append(PlannedText(text="Synthetic reply: the answer is 84. This text is not from Claude."))
-        return ReplyPlan(blocks=tuple(blocks))
-
-    module = types.ModuleType("labkit.emulator.synth")
-    module.plan_reply = plan_reply  # type: ignore[attr-defined]
-    sys.modules["labkit.emulator.synth"] = module
-    import labkit.emulator
-
-    labkit.emulator.synth = module  # type: ignore[attr-defined]
 
 
 def all_models() -> list[ModelInfo]:

@@ -15,7 +15,6 @@ from emulator_support import (
     SDK_WARNINGS,
     all_models,
     check_event_grammar,
-    ensure_synth,
     model_mode_matrix,
     read_sse,
     rebuild_message,
@@ -32,7 +31,6 @@ from labkit.emulator.sse import encode_raw
 from labkit.errors import EmulatorError
 from labkit.tokenizer import count_tokens
 
-ensure_synth()
 pytestmark = [pytest.mark.filterwarnings(w) for w in SDK_WARNINGS]
 
 MATRIX = model_mode_matrix()
@@ -329,3 +327,31 @@ def test_render_limits_and_stream_agree(thinking: str, hidden: int, text: str, m
     assert rebuilt["content"] == expected["content"]
     assert rebuilt["stop_reason"] == expected["stop_reason"]
     assert rebuilt["usage"]["output_tokens"] == expected["usage"]["output_tokens"]
+
+
+def test_tool_task_streams_tool_use_and_finishes_after_results() -> None:
+    from labkit.tasks import TOOL_SPECS, load_tasks, run_tool
+
+    tools = [{"name": t["function"]["name"], "description": t["function"]["description"],
+              "input_schema": t["function"]["parameters"]} for t in TOOL_SPECS]
+    task = load_tasks("tool")[0]
+    client = Emulator().client(max_retries=0)
+    history: list[dict[str, Any]] = [{"role": "user", "content": task.prompt}]
+    thinking = {"type": "enabled", "budget_tokens": 2000}
+    stop_reasons = []
+    for _ in range(6):
+        with client.messages.stream(model="claude-sonnet-4-6", max_tokens=8000, messages=history, tools=tools,
+                                    thinking=thinking) as stream:
+            kinds = {event.type for event in stream}
+            message = stream.get_final_message()
+        stop_reasons.append(message.stop_reason)
+        if message.stop_reason != "tool_use":
+            break
+        assert "input_json" in kinds
+        uses = [b for b in message.content if b.type == "tool_use"]
+        assert uses and all(b.id.startswith("toolu_synth_") for b in uses)
+        history.append({"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in message.content]})
+        history.append({"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": b.id, "content": run_tool(b.name, b.input)} for b in uses]})
+    assert stop_reasons[0] == "tool_use" and stop_reasons[-1] == "end_turn"
+    assert task.answer in message.content[-1].text  # type: ignore[union-attr]
