@@ -232,8 +232,11 @@ def _reply_text(completion: ChatCompletion | None) -> str | None:
 
 
 def _score(task: Any, text: str | None) -> tuple[str | None, bool | None]:
-    if task is None or getattr(task, "answer", None) is None or text is None:
+    """(answer, correct); a task with an answer and a reply without text (cut off while thinking) is wrong."""
+    if task is None or getattr(task, "answer", None) is None:
         return text, None
+    if text is None:
+        return None, False
     from labkit.tasks import extract_answer, score
 
     return extract_answer(text), bool(score(task, text))

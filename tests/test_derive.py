@@ -145,6 +145,8 @@ def test_task_is_scored_on_the_last_turn_and_tokens_and_cost_add_up_over_turns()
     assert trial.completion.choices[0].message.content.endswith("Answer: 391")
     wrong = stream([("text", "Answer: 390")])
     assert derive(wrong, task=TASK).correct is False
+    cut_off = derive(stream([("thinking", "17*23 = 17*20 + ")], stop_reason="max_tokens"), task=TASK)
+    assert (cut_off.status, cut_off.stop_reason, cut_off.answer, cut_off.correct) == ("ok", "max_tokens", None, False)
 
 
 def test_cache_breakdown_and_measured_total_time() -> None:
