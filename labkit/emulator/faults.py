@@ -6,7 +6,8 @@ default). It answers a fault kind or None:
 - ``"rate_limit"``  429 ``rate_limit_error`` with ``retry-after`` (whole seconds, rounded up) and
   ``retry-after-ms`` (exact; the SDK prefers it), so SDK retries stay fast in tests;
 - ``"overloaded"``  529 ``overloaded_error`` with the same retry headers;
-- ``"server_error"`` 500 ``api_error``;
+- ``"server_error"`` 500 ``api_error``, with the same retry headers (the API does not promise them
+  on a 500, but an injected fault is a test fixture: without them the SDK backs off 0.5-8 s);
 - ``"stream_error"`` a streamed reply that stops after ``after_events`` events with an
   ``event: error`` (a non-streamed request gets a 500 instead);
 - ``"drop"``  the connection closes after ``after_events`` events (the whole body, when not
@@ -111,5 +112,4 @@ class FaultPlan:
         if kind in STREAM_FAULTS and (streaming or kind != "stream_error"):
             return None
         status, message = _HTTP_FAULTS.get(kind, _HTTP_FAULTS["server_error"])
-        headers = self.retry_headers() if status in (429, 529) else {}
-        return ApiProblem(status, message, headers=headers)
+        return ApiProblem(status, message, headers=self.retry_headers())
