@@ -58,6 +58,9 @@ class MessageRenderer:
         self.strategy = strategy
         self.dropped = dropped
         self.notes = notes
+        self._call_at: dict[str, int] = {}
+        self._result_at: dict[str, int] = {}
+        """Message index of each tool call / tool result id, for errors in OpenAI terms."""
 
     def render(self, messages: list[ChatMessage]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """(system prompt text blocks, Anthropic messages)."""
@@ -82,6 +85,7 @@ class MessageRenderer:
             else:
                 turns.append((role, blocks))
         self._tool_results_first(turns)
+        self._check_pairing(turns)
         self._first_turn(turns)
         self._last_turn(turns, len(messages))
         return system, [{"role": role, "content": blocks} for role, blocks in turns]
@@ -99,7 +103,10 @@ class MessageRenderer:
         else:
             blocks = self._content_blocks(i, msg.content)
             content = blocks if any(b["type"] != "text" for b in blocks) else "".join(b["text"] for b in blocks)
-        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": self._tool_id(i, msg.tool_call_id)}
+        block: dict[str, Any] = {
+            "type": "tool_result",
+            "tool_use_id": self._tool_id(i, msg.tool_call_id, self._result_at),
+        }
         block["content"] = content
         if (msg.model_extra or {}).get("is_error"):
             block["is_error"] = True
@@ -228,17 +235,44 @@ class MessageRenderer:
             except ConversionError as exc:
                 raise ConfigError(f"messages[{i}].tool_calls[{k}].function.arguments: {exc}") from None
             uses.append(
-                {"type": "tool_use", "id": self._tool_id(i, call.id), "name": call.function.name, "input": tool_input}
+                {
+                    "type": "tool_use",
+                    "id": self._tool_id(i, call.id, self._call_at),
+                    "name": call.function.name,
+                    "input": tool_input,
+                }
             )
         return uses
 
     # ------------------------------------------------------------------ turns
 
-    def _tool_id(self, i: int, tool_id: str) -> str:
+    def _tool_id(self, i: int, tool_id: str, where: dict[str, int]) -> str:
         clean = _TOOL_ID.sub("_", tool_id)
         if clean != tool_id:
             self.notes.append(f"messages[{i}]: tool call id {tool_id!r} sent as {clean!r} (API id pattern)")
+        where[clean] = i
         return clean
+
+    def _check_pairing(self, turns: list[Turn]) -> None:
+        """Every tool call answered in the next turn; every tool result answering the turn before."""
+        for n, (role, blocks) in enumerate(turns):
+            if role == "assistant" and n + 1 < len(turns):
+                answered = {b.get("tool_use_id") for b in turns[n + 1][1] if b.get("type") == "tool_result"}
+                for b in blocks:
+                    if b.get("type") == "tool_use" and b["id"] not in answered:
+                        raise ConfigError(
+                            f"messages[{self._call_at.get(b['id'], '?')}].tool_calls: id {b['id']!r} has no tool "
+                            f"message right after it (each tool call needs a tool result in the next turn)"
+                        )
+            if role == "user":
+                before = turns[n - 1][1] if n and turns[n - 1][0] == "assistant" else []
+                called = {b.get("id") for b in before if b.get("type") == "tool_use"}
+                for b in blocks:
+                    if b.get("type") == "tool_result" and b.get("tool_use_id") not in called:
+                        raise ConfigError(
+                            f"messages[{self._result_at.get(b.get('tool_use_id', ''), '?')}].tool_call_id="
+                            f"{b.get('tool_use_id')!r} answers no tool call of the assistant turn before it"
+                        )
 
     def _tool_results_first(self, turns: list[Turn]) -> None:
         for n, (role, blocks) in enumerate(turns):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import itertools
 import json
 import logging
 from pathlib import Path
@@ -247,6 +248,39 @@ def test_odd_tool_ids_are_sanitised_consistently() -> None:
     assert out["messages"][1]["content"][0]["id"] == "call_1__"
     assert out["messages"][2]["content"][0]["tool_use_id"] == "call_1__"
     assert any("call_1__" in n for n in out.notes)
+
+
+def test_unanswered_tool_call_refused_naming_the_message() -> None:
+    messages = [
+        user(),
+        {"role": "assistant", "tool_calls": [call("c1"), call("c2")]},
+        {"role": "tool", "tool_call_id": "c1", "content": "2"},
+    ]
+    with pytest.raises(ConfigError, match=r"messages\[1\]\.tool_calls: id 'c2' has no tool message"):
+        prepare_request(req(messages, tools=[CALC]))
+
+
+def test_stray_tool_result_refused_naming_the_message() -> None:
+    messages = [
+        user(),
+        {"role": "assistant", "content": "no tools"},
+        {"role": "tool", "tool_call_id": "zz", "content": "2"},
+    ]
+    with pytest.raises(ConfigError, match=r"messages\[2\]\.tool_call_id='zz' answers no tool call"):
+        prepare_request(req(messages, tools=[CALC]))
+
+
+def test_mixed_assistant_content_keeps_everything_in_order() -> None:
+    # Letta defect 25: text + reasoning dropped the text; a lone reasoning block dropped the thinking
+    history = thinking_history()
+    history[1]["content"] = "Let me check."
+    out = prepare_request(req(history, model=FABLE, tools=[CALC]))
+    assert [b["type"] for b in out["messages"][1]["content"]] == [
+        "thinking", "redacted_thinking", "thinking", "text", "tool_use",
+    ]  # fmt: skip
+    lone = [user(), {"role": "assistant", "content": None, "thinking_blocks": [{"thinking": "t", "signature": "s"}]}]
+    out = prepare_request(req([*lone, user("again")], model=FABLE))
+    assert out["messages"][1]["content"] == [{"type": "thinking", "thinking": "t", "signature": "s"}]
 
 
 # ----------------------------------------------------------------------------- thinking replay
@@ -699,6 +733,90 @@ def test_prepare_request_never_mutates_its_input(
         model = ChatRequest.model_validate(copy.deepcopy(before))
         prepare_request(model, inner_thoughts=strategy)
         assert model == ChatRequest.model_validate(before)
+
+
+words = st.text(alphabet='abc xyz<>/{}"\\é😀', min_size=1, max_size=12).filter(lambda t: t.strip() != "")
+strategies = st.sampled_from([None, {"strategy": "kwargs"}, {"strategy": "xml"}, {"strategy": "none"}])
+
+
+@st.composite
+def conversations(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Well-formed OpenAI conversations: user turns, tool rounds with matching results, replies."""
+    messages: list[dict[str, Any]] = []
+    if draw(st.booleans()):
+        messages.append({"role": draw(st.sampled_from(["system", "developer"])), "content": draw(words)})
+    ids = iter(f"call_{n}" for n in range(100))
+    for _ in range(draw(st.integers(1, 3))):
+        messages.append(user(draw(words)))
+        for _ in range(draw(st.integers(0, 2))):
+            calls = [call(next(ids), json.dumps({"expr": draw(words)})) for _ in range(draw(st.integers(1, 2)))]
+            content = draw(st.none() | words)
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": content,
+                    "reasoning_content": draw(st.none() | words),
+                    "tool_calls": calls,
+                }
+            )
+            for c in calls:
+                messages.append(
+                    {"role": "tool", "tool_call_id": c["id"], "content": draw(st.none() | st.just("") | words)}
+                )
+            if draw(st.booleans()):
+                messages.append(user(draw(words)))
+        if draw(st.booleans()):
+            messages.append({"role": "assistant", "content": draw(words), "reasoning_content": draw(st.none() | words)})
+        if draw(st.booleans()):
+            messages.append({"role": "system", "content": draw(words)})
+    if messages[-1]["role"] in ("assistant", "system", "developer"):
+        messages.append(user(draw(words)))
+    return messages
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
+@given(messages=conversations(), strategy=strategies)
+def test_well_formed_conversations_always_prepare_to_well_formed_messages(
+    messages: list[dict[str, Any]], strategy: dict[str, str] | None
+) -> None:
+    before = copy.deepcopy(messages)
+    out = prepare_request(req(messages, tools=[CALC]), inner_thoughts=strategy)
+    assert messages == before
+    roles = [m["role"] for m in out["messages"]]
+    assert roles[0] == "user" and roles[-1] == "user"
+    assert all(a != b for a, b in itertools.pairwise(roles))  # alternating after merging
+    for turn in out["messages"]:
+        types = [b["type"] for b in turn["content"]]
+        assert types == sorted(types, key=lambda t: t != "tool_result")  # results first
+        assert all(b["text"] for b in turn["content"] if b["type"] == "text")  # no empty text blocks
+    calls = sum(len(m.get("tool_calls") or []) for m in messages)
+    blocks = [b for m in out["messages"] for b in m["content"]]
+    assert sum(b["type"] == "tool_use" for b in blocks) == calls
+    assert sum(b["type"] == "tool_result" for b in blocks) == calls
+    if strategy == {"strategy": "xml"}:
+        assistant_texts = [
+            b["text"] for m in out["messages"] if m["role"] == "assistant" for b in m["content"] if b["type"] == "text"
+        ]
+        for t in assistant_texts:
+            if t.startswith("<thinking>"):
+                assert t.endswith("</thinking>")  # well-formed, never "</thinking" without ">"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messages=conversations(), strategy=strategies)
+def test_the_emulator_accepts_every_prepared_conversation(
+    emulator_client: anthropic.Anthropic, messages: list[dict[str, Any]], strategy: dict[str, str] | None
+) -> None:
+    kwargs = prepare_request(req(messages, tools=[CALC], max_tokens=1024), inner_thoughts=strategy)
+    reply = emulator_client.messages.create(**kwargs)
+    assert reply.stop_reason is not None
+
+
+@pytest.fixture(scope="module")
+def emulator_client() -> anthropic.Anthropic:
+    from labkit.emulator import Emulator
+
+    return Emulator(seed=0, latency="none").client()
 
 
 def test_kwargs_are_accepted_by_the_sdk_unchanged() -> None:
