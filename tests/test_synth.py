@@ -298,9 +298,13 @@ def test_plain_arithmetic_questions_are_worked_out() -> None:
     model = get_model("claude-opus-4-6")
     params = _params("What is 123 * 456?", model.id, thinking={"type": "enabled", "budget_tokens": 4096})
     assert _text(plan_reply(params, model, seed=0)).endswith("Answer: 56088")
-    assert parse_arithmetic("add 12 + 30 + 5 please") == {"op": "add", "operands": [12, 30, 5]}
+    assert parse_arithmetic("Please calculate 12 + 30 + 5.") == {"op": "add", "operands": [12, 30, 5]}
     assert parse_arithmetic("What is 90 - 7?") == {"op": "sub", "operands": [90, 7]}
     assert parse_arithmetic("no numbers here") is None
+    assert parse_arithmetic("Summarise the 2026-11 report.") is None
+    assert parse_arithmetic("17 * 3") == {"op": "mul", "operands": [17, 3]}
+    negative = _params("What is 7 - 90?", model.id, thinking={"type": "enabled", "budget_tokens": 2048})
+    assert _text(plan_reply(negative, model, seed=0)).endswith("Answer: -83")
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,8 @@ GENERIC_REPLIES = (
     "suites with real step-by-step work and gives a short generic reply otherwise.",
 )
 
-_ARITHMETIC = re.compile(r"(?<![\w.])(\d{1,12}(?:\s*[-+*×x]\s*\d{1,12})+)(?![\w.])")
+_ARITHMETIC = re.compile(r"(?<![\w.])(\d{1,12}(?:\s*[-+*×x]\s*\d{1,12})+)(?!\w|\.\d)")
+_CUE = re.compile(r"what\s+is|what's|calculate|compute|evaluate|how\s+much\s+is|solve|work\s+out", re.IGNORECASE)
 
 
 def generic(sit: Situation, seed: int, notes: dict[str, Any]) -> ReplyPlan:
@@ -58,8 +59,9 @@ def generic(sit: Situation, seed: int, notes: dict[str, Any]) -> ReplyPlan:
 
 def parse_arithmetic(prompt: str) -> dict[str, Any] | None:
     """A spec for a plain ``a * b``, ``a - b`` or ``a + b + ...`` question, else None."""
-    match = _ARITHMETIC.search(prompt.replace(",", ""))
-    if match is None:
+    text = prompt.replace(",", "")
+    match = _ARITHMETIC.search(text)
+    if match is None or not (_CUE.search(text) or text.strip(" ?=.\n") == match.group(1)):
         return None
     parts = re.split(r"\s*([-+*×x])\s*", match.group(1))
     numbers, ops = [int(p) for p in parts[::2]], {o.replace("×", "*").replace("x", "*") for o in parts[1::2]}

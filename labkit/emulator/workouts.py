@@ -55,6 +55,11 @@ def arithmetic_work(spec: dict[str, Any]) -> Work:
         lines, result = solvers.add_many(operands)
         check_lines, _ = solvers.add_many(operands[::-1])
         lines += ["Cross-check: add the numbers again in reverse order.", *check_lines]
+    elif op == "sub" and len(operands) == 2 and operands[0] < operands[1]:
+        lines, difference = solvers.subtract(operands[1], operands[0])
+        lines += _cross_check("sub", operands[1], operands[0], difference)
+        result = -difference
+        lines.append(f"{operands[0]} is the smaller number, so {operands[0]} - {operands[1]} = {result}.")
     elif op in ("mul", "sub", "div") and len(operands) == 2:
         lines, result = _apply(op, operands[0], operands[1])
         lines += _cross_check(op, operands[0], operands[1], result)
