@@ -42,6 +42,8 @@ SCHEMA_VERSION = 1
 DEFAULT_PATH = Path("data/runs/labkit.sqlite")
 SECRET_ENV_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 REDACTED = "[redacted]"
+_SECRET_NAMES = ("apikey", "api_key", "api-key", "authorization")
+"""Every spelling `labkit.trial.SECRET_KEY` matches contains one of these (lower-cased)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiments (
@@ -136,18 +138,25 @@ class Store:
     # -- writing ---------------------------------------------------------------------------------
 
     def _text(self, value: Any) -> str:
-        text = json.dumps(scrub(value), ensure_ascii=False, separators=(",", ":"), default=str)
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        lowered = text.lower()
+        if any(name in lowered for name in _SECRET_NAMES):  # fast path: scrub only what may hold one
+            text = json.dumps(scrub(json.loads(text)), ensure_ascii=False, separators=(",", ":"))
         for var in SECRET_ENV_VARS:
             secret = os.environ.get(var)
             if secret and len(secret) >= 8:
                 text = text.replace(secret, REDACTED)
         return text
 
-    def _execute(self, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+    def _execute(self, sql: str, args: Iterable[Any] = (), *more: tuple[str, Iterable[Any]]) -> list[tuple[Any, ...]]:
+        """Run ``sql`` (and any ``more`` statements after it) in one transaction; the first one's rows."""
         conn = self._conn()
         try:
             with conn:
-                return conn.execute(sql, tuple(args)).fetchall()
+                rows = conn.execute(sql, tuple(args)).fetchall()
+                for extra_sql, extra_args in more:
+                    conn.execute(extra_sql, tuple(extra_args))
+                return rows
         except sqlite3.Error as exc:
             raise StoreError(f"store {str(self.path)!r}: {exc}") from exc
 
@@ -180,9 +189,9 @@ class Store:
             completion = completion.model_dump(mode="json")
         blob = zlib.compress(self._text(events or []).encode("utf-8"))
         created = trial.created_at or _now()
-        self._execute("INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (experiment, created))
         self._execute(
-            """INSERT INTO trials (experiment, trial_key, status, model, task_id, repeat, batch, attempts,
+            "INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (experiment, created),
+            ("""INSERT INTO trials (experiment, trial_key, status, model, task_id, repeat, batch, attempts,
                    created_at, row, params, knobs, completion, events)
                VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (experiment, trial_key) DO UPDATE SET status = excluded.status,
@@ -196,7 +205,7 @@ class Store:
                 None if params is None else self._text(dict(params)),
                 None if knobs is None else self._text(dict(knobs)),
                 None if completion is None else self._text(completion), blob,
-            ),
+            )),
         )  # fmt: skip
 
     def replace_rows(self, experiment: str, rows: Iterable[Mapping[str, Any]]) -> int:

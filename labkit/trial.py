@@ -114,6 +114,8 @@ def _plain(value: Any) -> Any:
 
 def scrub(value: Any) -> Any:
     """A copy of ``value`` with every dict key matching `SECRET_KEY` removed, recursively."""
+    if isinstance(value, str | int | float | None):
+        return value
     if isinstance(value, Mapping):
         return {k: scrub(v) for k, v in value.items() if not (isinstance(k, str) and SECRET_KEY.search(k))}
     if isinstance(value, list | tuple):

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from labkit.cost import CostSplit, TokenRecord
 from labkit.errors import SchemaVersionError, StoreError
-from labkit.store import SCHEMA_VERSION, Store
-from labkit.trial import Knobs, Trial
+from labkit.store import _SECRET_NAMES, SCHEMA_VERSION, Store
+from labkit.trial import SECRET_KEY, Knobs, Trial, scrub
 from labkit.wire import ChatCompletion, ChatMessage, Choice
 
 FAKE_KEY = "fake-test-key-DO-NOT-USE-0000"
@@ -218,3 +220,11 @@ def test_every_committed_trial_survives_kill_9(tmp_path: Path) -> None:
         got = store.get_trial(f"k{i}")
         assert got is not None and got.row["answer"] == str(i) and got.events == [{"type": "message_stop", "t": i}]
     assert keys == {f"k{i}" for i in range(len(keys))}  # nothing half-written, no gaps
+
+
+@given(key=st.from_regex(r"[A-Za-z_-]{0,4}(api[-_]?key|authorization)[A-Za-z_-]{0,4}", fullmatch=True))
+def test_secret_fast_path_sees_every_secret_key_spelling(key: str) -> None:
+    mixed = "".join(c.upper() if i % 2 else c for i, c in enumerate(key))
+    assert SECRET_KEY.search(mixed)
+    assert any(name in mixed.lower() for name in _SECRET_NAMES)
+    assert scrub({mixed: FAKE_KEY, "kept": 1}) == {"kept": 1}
