@@ -55,10 +55,12 @@ def test_english_is_about_four_chars_a_token() -> None:
 
 def test_count_is_fast() -> None:
     text = "Step 12: 4821 * 7 = 33747, carry 3 into the next column of the multiplication.\n" * 2000
-    start = time.perf_counter()
-    count_tokens(text)
-    elapsed = time.perf_counter() - start
-    assert elapsed / len(text) < 1e-6
+    timings = []
+    for _ in range(5):
+        start = time.perf_counter()
+        count_tokens(text)
+        timings.append(time.perf_counter() - start)
+    assert min(timings) / len(text) < 1e-6
 
 
 def _base(messages: list[dict[str, object]], **extra: object) -> dict[str, object]:
