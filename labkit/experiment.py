@@ -85,7 +85,7 @@ class Config(ConfigModel):
     def trial_knobs(self) -> Knobs:
         """The knobs as `labkit.trial.Knobs`: what a trial row shows and its key hashes."""
         return Knobs.from_configs(self.thinking, self.inner_thoughts, label=self.label,
-                                  fallback_from=self.fallback_from)
+                                  fallback_from=self.fallback_from, model=self.info)
 
     def probe_request(self, messages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """The OpenAI-style request this config sends for ``messages`` (a one-line probe by default)."""

@@ -1,0 +1,170 @@
+"""Lab against the in-process emulator: cache hits and misses, rederive, estimate, tokens, bad input, no key leak."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from labkit import ConfigError, SchemaVersionError, StoreError, UnknownModelError
+from labkit.client import emulator_backend
+from labkit.emulator import Emulator, FaultPlan
+from labkit.experiment import Config, grid
+from labkit.lab import Lab
+from labkit.tables import results_frame
+from labkit.tasks import load_tasks
+from labkit.trial import ROW_COLUMNS
+
+FAKE_KEY = "labkit-test-key-DO-NOT-LEAK-7f3a"
+HAIKU = Config(model="claude-haiku-4-5", max_tokens=2048, thinking={"mode": "budget", "budget_tokens": 1024})
+
+
+def lab_at(tmp_path: Path, emulator: Emulator | None = None, **options: object) -> tuple[Lab, Emulator]:
+    emulator = emulator or Emulator()
+    return Lab(backend=emulator_backend(emulator), store=tmp_path / "runs.sqlite", **options), emulator  # type: ignore[arg-type]
+
+
+def test_backend_name_and_rows(tmp_path: Path) -> None:
+    lab, _ = lab_at(tmp_path)
+    assert lab.backend_name == "emulator"
+    frame = lab.sweep(load_tasks("arithmetic", limit=3), [HAIKU], name="rows", repeats=2)
+    assert list(frame.columns) == list(ROW_COLUMNS)
+    assert len(frame) == 6 and set(frame["repeat"]) == {0, 1}
+    assert frame["trial_key"].is_unique
+    assert set(frame["status"]) == {"ok"} and not frame["cached"].any()
+    assert (frame["thinking_tokens"] > 0).all() and frame["correct"].notna().all()
+    assert (frame["budget_tokens"] == 1024).all() and (frame["thinking_mode"] == "budget").all()
+    assert lab.results("rows")["trial_key"].tolist() == frame["trial_key"].tolist()
+
+
+def test_identical_trials_are_cached_and_any_changed_knob_misses(tmp_path: Path) -> None:
+    lab, emulator = lab_at(tmp_path)
+    tasks = load_tasks("arithmetic", limit=4)
+    first = lab.sweep(tasks, [HAIKU], name="c")
+    sent = emulator.counters["messages"]
+    again = lab.sweep(tasks, [HAIKU], name="c")
+    assert emulator.counters["messages"] == sent, "a rerun must not send anything"
+    assert again["cached"].all()
+    assert again.drop(columns="cached").equals(first.drop(columns="cached"))
+    elsewhere = lab.sweep(tasks, [HAIKU], name="other-experiment")
+    assert emulator.counters["messages"] == sent and elsewhere["cached"].all()
+    changed = [HAIKU.model_copy(update={"thinking": HAIKU.thinking.model_copy(update={"budget_tokens": 1500})}),  # type: ignore[union-attr]
+               HAIKU.model_copy(update={"max_tokens": 3000}),
+               HAIKU.model_copy(update={"label": "renamed"}),
+               Config(model="claude-haiku-4-5", max_tokens=2048, thinking={"mode": "off"},
+                      inner_thoughts={"strategy": "xml", "prefill": True})]
+    for n, config in enumerate(changed):
+        before = emulator.counters["messages"]
+        frame = lab.sweep(tasks, [config], name="c")
+        assert not frame["cached"].any(), f"changed config {n} must miss the cache"
+        assert emulator.counters["messages"] == before + len(tasks)
+    more = lab.sweep(tasks, [HAIKU], name="c", repeats=2)
+    assert more["cached"].tolist() == (more["repeat"] == 0).tolist()
+
+
+def test_errored_trials_are_retried_only_when_asked(tmp_path: Path) -> None:
+    plan = FaultPlan.scripted("server_error")
+    lab, emulator = lab_at(tmp_path, Emulator(faults=plan), max_retries=0, max_attempts=1)
+    tasks = load_tasks("arithmetic", limit=2)
+    first = lab.sweep(tasks, [HAIKU], name="r", concurrency=1)
+    assert first["status"].tolist() == ["error", "ok"]
+    sent = emulator.counters["messages"]
+    assert lab.sweep(tasks, [HAIKU], name="r")["status"].tolist() == ["error", "ok"]
+    assert emulator.counters["messages"] == sent
+    healed = lab.sweep(tasks, [HAIKU], name="r", retry_errors=True)
+    assert healed["status"].tolist() == ["ok", "ok"]
+    assert healed["cached"].tolist() == [False, True]
+    assert emulator.counters["messages"] == sent + 1
+
+
+def test_rederive_equals_the_original_rows(tmp_path: Path) -> None:
+    lab, _ = lab_at(tmp_path, Emulator(faults=FaultPlan.scripted(None, "stream_error")), max_retries=0,
+                    max_attempts=1)
+    tasks = [*load_tasks("arithmetic", limit=2), *load_tasks("tool", limit=2)]
+    configs = [HAIKU, Config(model="claude-haiku-4-5", max_tokens=1024, thinking={"mode": "off"},
+                             inner_thoughts={"strategy": "kwargs"})]
+    lab.sweep(tasks, configs, name="d", concurrency=1)
+    original = lab.store.rows("d")
+    assert {r["status"] for r in original} == {"ok", "error"}
+    rederived = lab.rederive("d")
+    pd.testing.assert_frame_equal(rederived, results_frame(original))
+    assert lab.store.rows("d") == original
+
+
+def test_estimate_prices_before_running_and_matches_reported_input(tmp_path: Path) -> None:
+    lab, emulator = lab_at(tmp_path)
+    tasks = load_tasks("arithmetic", limit=3)
+    estimate = lab.estimate(tasks, [HAIKU], repeats=4)
+    assert emulator.counters["messages"] == 0
+    assert len(estimate) == 3 and set(estimate["input_source"]) == {"count_tokens"}
+    assert (estimate["output_tokens_max"] == 2048).all()
+    assert (estimate["cost_max_usd"] > estimate["cost_input_usd"]).all()
+    assert (estimate["input_tokens_estimated"] > 0).all()
+    ran = lab.sweep(tasks, [HAIKU], name="e")
+    assert estimate["input_tokens"].tolist() == ran["input_tokens"].tolist()
+    assert (ran["cost_usd"] * 4 <= estimate["cost_max_usd"]).all()
+
+
+def test_tokens_long_format(tmp_path: Path) -> None:
+    lab, _ = lab_at(tmp_path)
+    lab.sweep(load_tasks("arithmetic", limit=2), [HAIKU], name="t")
+    tokens = lab.tokens("t")
+    assert len(tokens) == 2 * 5
+    assert set(tokens["token_category"]) == {"input", "cache_write", "cache_read", "thinking", "visible_output"}
+
+
+def test_run_streams_one_trial(tmp_path: Path) -> None:
+    lab, _ = lab_at(tmp_path)
+    chunks: list[object] = []
+    trial = lab.run("What is 12 + 30?", HAIKU, on_chunk=chunks.append)
+    assert trial.ok and trial.answer and chunks
+    assert trial.completion is not None
+    assert lab.store.get_trial(trial.trial_key) is not None
+
+
+def test_bad_input_fails_before_any_request(tmp_path: Path) -> None:
+    lab, emulator = lab_at(tmp_path)
+    tasks = load_tasks("arithmetic", limit=2)
+    with pytest.raises(UnknownModelError, match="Nearest"):
+        lab.sweep(tasks, [{"model": "claude-haiku-4-6", "max_tokens": 100}], name="bad")
+    with pytest.raises(ConfigError, match="budget"):
+        lab.sweep(tasks, [{"model": "claude-opus-5-5", "thinking": {"mode": "budget", "budget_tokens": 2048}}])
+    with pytest.raises(ConfigError, match="empty"):
+        lab.sweep([], [HAIKU], name="bad")
+    with pytest.raises(ConfigError, match="empty"):
+        lab.sweep(tasks, grid(model="claude-opus-5-5", budget=[1024]), name="bad")
+    with pytest.raises(ConfigError, match="repeats"):
+        lab.sweep(tasks, [HAIKU], repeats=0)
+    with pytest.raises(ConfigError, match="task"):
+        lab.sweep([42], [HAIKU])
+    assert emulator.counters["messages"] == 0
+    with pytest.raises(StoreError):
+        Lab(backend=emulator_backend(emulator), store=tmp_path)
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError):
+        Lab(backend=emulator_backend(emulator), store=garbage)
+    newer = tmp_path / "newer.sqlite"
+    with sqlite3.connect(newer) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    with pytest.raises(SchemaVersionError):
+        Lab(backend=emulator_backend(emulator), store=newer)
+    assert emulator.counters["messages"] == 0
+
+
+def test_the_api_key_is_never_stored_or_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    emulator = Emulator(api_key=FAKE_KEY, faults=FaultPlan.scripted("server_error", "stream_error", "rate_limit"))
+    lab, _ = lab_at(tmp_path, emulator, max_retries=0, max_attempts=1)
+    frame = lab.sweep([*load_tasks("arithmetic", limit=4), *load_tasks("tool", limit=1)], [HAIKU], name="k")
+    assert set(frame["status"]) == {"ok", "error"}
+    lab.run("What is 1 + 1?", HAIKU)
+    lab.rederive("k")
+    lab.store.close()
+    for path in tmp_path.iterdir():
+        assert FAKE_KEY.encode() not in path.read_bytes(), path
+    assert FAKE_KEY not in caplog.text
+    assert FAKE_KEY not in repr(lab) and FAKE_KEY not in frame.to_csv()
