@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import labkit
 from labkit.catalog import get_model, list_models
 from labkit.emulator.problems import ApiProblem
 from labkit.emulator.rules import check_body_size, validate_count_tokens_request, validate_messages_request
@@ -381,3 +386,37 @@ def test_count_tokens_applies_the_same_rules() -> None:
     assert problem(req("claude-nope", max_tokens=...), count=True).status == 404
     big_budget = req("claude-sonnet-4-6", max_tokens=..., thinking={"type": "enabled", "budget_tokens": 500_000})
     assert validate_count_tokens_request(big_budget, H).id == "claude-sonnet-4-6"
+
+
+# --- properties and purity -----------------------------------------------------------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(max_tokens=st.integers(0, 200_000), budget=st.integers(0, 200_000))
+def test_budget_and_max_tokens_accepted_exactly_inside_the_limits(max_tokens: int, budget: int) -> None:
+    body = req("claude-sonnet-4-6", max_tokens=max_tokens, thinking={"type": "enabled", "budget_tokens": budget})
+    valid = max_tokens <= 128_000 and 1024 <= budget < max_tokens
+    if valid:
+        assert ok(body) == "claude-sonnet-4-6"
+    else:
+        assert problem(body).message.split(":")[0] in ("max_tokens", "thinking.enabled.budget_tokens")
+
+
+RULE_MODULES = ("rules", "rules_base", "rules_messages", "rules_thinking", "signing")
+ALLOWED_IMPORTS = {"__future__", "base64", "binascii", "collections", "dataclasses", "hashlib", "hmac", "json", "re",
+                   "typing", "labkit"}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", RULE_MODULES)
+def test_rule_and_signing_modules_are_pure(name: str) -> None:
+    source = (Path(labkit.__file__).parent / "emulator" / f"{name}.py").read_text(encoding="utf-8")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            roots = {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            roots = {(node.module or "").split(".")[0]}
+            if node.module and node.module.startswith("labkit.emulator."):
+                assert node.module.split(".")[-1] in (*RULE_MODULES, "problems"), node.module
+        else:
+            continue
+        assert roots <= ALLOWED_IMPORTS, f"{name}.py imports {roots - ALLOWED_IMPORTS}"
