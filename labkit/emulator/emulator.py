@@ -15,16 +15,19 @@ same request sequence answers byte-identical bodies (timestamps of batches aside
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from labkit.catalog import ModelInfo
 from labkit.emulator import app
 from labkit.emulator.batches import BatchStore
 from labkit.emulator.cache import PromptCache
 from labkit.emulator.faults import FaultPlan
 from labkit.emulator.latency import LatencyProfile, resolve_latency
+from labkit.emulator.plan import ReplyPlan
 from labkit.emulator.response import EmulatorResponse
 from labkit.emulator.signing import Signer
 from labkit.errors import EmulatorError
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE_URL = "http://labkit-emulator.local"
 FAKE_API_KEY = "labkit-emulator-fake-key"
+PLAN_MEMO_SIZE = 2048
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
@@ -77,6 +81,7 @@ class Emulator:
         self._requests = 0
         self._messages = 0
         self._minute = (0, 0)
+        self._plans: dict[str, ReplyPlan] = {}
 
     def __repr__(self) -> str:
         return f"Emulator(seed={self.seed}, latency={self.latency.name!r}, faults={self.faults is not None})"
@@ -87,6 +92,23 @@ class Emulator:
     ) -> EmulatorResponse:
         """Answer one request. ``path`` may carry a query string; ``base_url`` goes into results_url."""
         return app.handle(self, method, path, headers, body, base_url or self.base_url)
+
+    def plan(self, params: Mapping[str, Any], model: ModelInfo) -> ReplyPlan:
+        """The synthetic model's plan for a validated request, memoized (it is a pure function of
+        the request and the seed, so a repeated request skips the planning work)."""
+        from labkit.emulator.synth import plan_reply  # at call time: keeps the package import light
+
+        key = json.dumps({k: v for k, v in params.items() if k != "stream"}, sort_keys=True, default=str)
+        with self._lock:
+            hit = self._plans.get(key)
+        if hit is not None:
+            return hit
+        plan = plan_reply(dict(params), model, seed=self.seed)
+        with self._lock:
+            if len(self._plans) >= PLAN_MEMO_SIZE:
+                self._plans.pop(next(iter(self._plans)))
+            self._plans[key] = plan
+        return plan
 
     def count(self, endpoint: str) -> None:
         with self._lock:

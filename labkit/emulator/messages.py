@@ -28,10 +28,8 @@ if TYPE_CHECKING:
 
 def reply(emu: Emulator, params: dict[str, Any], model: ModelInfo, *, service_tier: str) -> tuple[Final, Envelope]:
     """The finalized, signed reply to a validated request, and its envelope (ids, usage)."""
-    from labkit.emulator.synth import plan_reply  # at call time: keeps the package import light
-
     usage_in = emu.cache.account(params, count_request_tokens(params))
-    plan = plan_reply(params, model, seed=emu.seed)
+    plan = emu.plan(params, model)
     message_id = emu.next_message_id()
     stops = tuple(str(s) for s in params.get("stop_sequences") or ())
     final = finalize(plan, max_tokens=int(params["max_tokens"]), stop_sequences=stops, message_id=message_id)
