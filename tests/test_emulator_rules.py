@@ -420,3 +420,83 @@ def test_rule_and_signing_modules_are_pure(name: str) -> None:
         else:
             continue
         assert roots <= ALLOWED_IMPORTS, f"{name}.py imports {roots - ALLOWED_IMPORTS}"
+
+
+_WORDS = (
+    "", "user", "assistant", "system", "text", "thinking", "tool_use", "tool_result", "enabled", "adaptive",
+    "disabled", "any", "tool", "calc", "high", "xhigh", "claude-opus-5-5", "claude-sonnet-4-6", "object",
+)  # fmt: skip
+_KEYS = (
+    "type", "role", "content", "text", "name", "input", "id", "tool_use_id", "thinking", "signature", "data",
+    "budget_tokens", "effort", "input_schema", "display",
+)  # fmt: skip
+_FIELDS = (
+    "max_tokens",
+    "messages",
+    "system",
+    "tools",
+    "tool_choice",
+    "thinking",
+    "output_config",
+    "stream",
+    "metadata",
+)
+_leaf = st.none() | st.booleans() | st.integers(-5, 300_000) | st.sampled_from(_WORDS)
+_json = st.recursive(
+    _leaf,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(_KEYS), inner, max_size=4),
+    max_leaves=20,
+)
+_bodies = st.fixed_dictionaries(
+    {"model": st.sampled_from(["claude-opus-5-5", "claude-sonnet-4-6", "claude-haiku-4-5"])},
+    optional=dict.fromkeys(_FIELDS, _json),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=_bodies)
+def test_any_body_is_answered_with_an_api_problem_or_accepted(body: dict[str, Any]) -> None:
+    """No input makes validation crash: it either accepts or raises an `ApiProblem` (never a 500)."""
+    counted = {k: v for k, v in body.items() if k not in ("max_tokens", "stream", "metadata")}
+    for validate, params in ((validate_messages_request, body), (validate_count_tokens_request, counted)):
+        try:
+            validate(params, H, signer=SIGNER)
+        except ApiProblem as err:
+            assert err.status in (400, 404) and err.message
+
+
+_block = st.fixed_dictionaries(
+    {"type": st.sampled_from(["text", "thinking", "redacted_thinking", "tool_use", "tool_result", "image"])},
+    optional={
+        "text": st.sampled_from(["", "hi", "x "]),
+        "thinking": st.sampled_from(["", "step"]),
+        "signature": st.sampled_from(["", "Zm9v", 3]),
+        "data": st.just("Zm9v"),
+        "id": st.sampled_from(["toolu_1", "toolu_2"]),
+        "tool_use_id": st.sampled_from(["toolu_1", "toolu_2"]),
+        "name": st.just("calc"),
+        "input": st.sampled_from([{}, {"a": 1}]),
+    },
+)
+_message = st.fixed_dictionaries(
+    {
+        "role": st.sampled_from(["user", "assistant", "system"]),
+        "content": st.sampled_from(["Hi", ""]) | st.lists(_block, max_size=3),
+    }
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    model=st.sampled_from(["claude-opus-5-5", "claude-sonnet-4-6", "claude-haiku-4-5", "claude-sonnet-5-5"]),
+    messages=st.lists(_message, min_size=1, max_size=5),
+    thinking=st.sampled_from([None, {"type": "adaptive"}, {"type": "enabled", "budget_tokens": 1024}]),
+)
+def test_any_conversation_is_answered_with_an_api_problem_or_accepted(
+    model: str, messages: list[dict[str, Any]], thinking: dict[str, Any] | None
+) -> None:
+    body = req(model, messages=messages, tools=[CALC], thinking=thinking if thinking else ...)
+    try:
+        ok(body)
+    except ApiProblem as err:
+        assert err.status == 400 and err.message
