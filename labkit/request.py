@@ -139,7 +139,6 @@ def prepare_request(
         kwargs["output_config"] = output_config
     _simple_fields(req, kwargs, dropped)
     _extras(req, kwargs, dropped)
-    notes.extend(params.notes)
 
     for field, reason in dropped.items():
         log.info("prepare_request(%s): not sent: %s (%s)", model.id, field, reason)

@@ -18,7 +18,7 @@ Every `ConfigError` names the field and the model. Pure: no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from labkit.catalog import ModelInfo
@@ -42,13 +42,12 @@ OPENAI_EFFORT_ALIASES = {"minimal": "low"}
 """OpenAI ``reasoning_effort`` values without an Anthropic level, and the level they become."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ThinkingParams:
-    """The params a `ThinkingConfig` becomes: ``thinking`` (None: not sent), effort, and notes."""
+    """The params a `ThinkingConfig` becomes: ``thinking`` (None: not sent) and the effort level."""
 
     thinking: dict[str, Any] | None = None
     effort: str | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def thinking_on(self) -> bool:
