@@ -37,6 +37,7 @@ DUMMY_USER_MESSAGE = "User initializing bootup sequence."
 _TOOL_ID = re.compile(r"[^a-zA-Z0-9_-]")
 _DATA_URL = re.compile(r"^data:(?P<media>[\w.+-]+/[\w.+-]+)(?:;[^,;]*)*;base64,(?P<data>.*)$", re.DOTALL)
 _IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+_TEXT_KEYS = frozenset({"type", "text", "cache_control", "citations"})
 _NATIVE_USER_BLOCKS = ("image", "document", "search_result", "tool_result")
 _NATIVE_ASSISTANT_BLOCKS = ("tool_use", "server_tool_use", "web_search_tool_result", "web_fetch_tool_result")
 _ROLE_FIELDS = {
@@ -69,7 +70,7 @@ class MessageRenderer:
         for i, msg in enumerate(messages):
             self._report_unused_fields(i, msg)
             if msg.role in ("system", "developer"):
-                system.extend(self._content_blocks(i, msg.content, text_only=True))
+                system.extend(self._content_blocks(i, msg.content, text_only="the system prompt"))
                 if turns:
                     self.notes.append(f"messages[{i}] ({msg.role}) lifted into the top-level system prompt")
                 continue
@@ -113,8 +114,9 @@ class MessageRenderer:
         return [block]
 
     def _content_blocks(
-        self, i: int, content: str | list[dict[str, Any]] | None, *, text_only: bool = False
+        self, i: int, content: str | list[dict[str, Any]] | None, *, text_only: str | None = None
     ) -> list[dict[str, Any]]:
+        """Text / image / native blocks of one message; ``text_only`` names where only text may go."""
         if content is None or content == "":
             return []
         if isinstance(content, str):
@@ -127,9 +129,9 @@ class MessageRenderer:
                 if not isinstance(part.get("text"), str):
                     raise ConfigError(f"{where}.text must be a string")
                 if part["text"]:
-                    blocks.append(copy.deepcopy(part))
+                    blocks.append(self._text_block(where, part))
             elif text_only:
-                raise ConfigError(f"{where}: a {kind!r} part cannot go into the system prompt (text only)")
+                raise ConfigError(f"{where}: a {kind!r} part cannot go into {text_only} (text only)")
             elif kind == "image_url":
                 blocks.append(self._image(where, part))
             elif kind in _NATIVE_USER_BLOCKS:
@@ -137,6 +139,11 @@ class MessageRenderer:
             else:
                 raise ConfigError(f"{where}.type={kind!r} is not supported (text, image_url or an Anthropic block)")
         return blocks
+
+    def _text_block(self, where: str, part: dict[str, Any]) -> dict[str, Any]:
+        for key in part.keys() - _TEXT_KEYS:
+            self.dropped[f"{where}.{key}"] = "not a field of an Anthropic text block"
+        return {key: copy.deepcopy(value) for key, value in part.items() if key in _TEXT_KEYS}
 
     def _image(self, where: str, part: dict[str, Any]) -> dict[str, Any]:
         spec = part.get("image_url")
@@ -224,7 +231,7 @@ class MessageRenderer:
             elif kind == "refusal":
                 self.dropped[f"messages[{i}].content[{j}]"] = "OpenAI refusal parts have no Anthropic block"
             else:
-                blocks.extend(self._content_blocks(i, [part], text_only=True))
+                blocks.extend(self._content_blocks(i, [part], text_only="an assistant message"))
         return blocks
 
     def _tool_uses(self, i: int, msg: ChatMessage) -> list[dict[str, Any]]:

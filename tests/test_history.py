@@ -115,3 +115,22 @@ def test_only_dummy_when_no_turns() -> None:
     _, out, _, notes = render([])
     assert out == [{"role": "user", "content": [{"type": "text", "text": DUMMY_USER_MESSAGE}]}]
     assert len(notes) == 1
+
+
+def test_assistant_image_refused_naming_the_place() -> None:
+    part = {"type": "image_url", "image_url": {"url": "https://x/y.png"}}
+    with pytest.raises(ConfigError, match=r"messages\[1\]\.content\[0\].*an assistant message"):
+        render(
+            [
+                {"role": "user", "content": "u"},
+                {"role": "assistant", "content": [part]},
+                {"role": "user", "content": "v"},
+            ]
+        )
+
+
+def test_text_part_keeps_anthropic_keys_and_reports_others() -> None:
+    part = {"type": "text", "text": "x", "cache_control": {"type": "ephemeral"}, "annotations": []}
+    _, out, dropped, _ = render([{"role": "user", "content": [part]}])
+    assert out[0]["content"] == [{"type": "text", "text": "x", "cache_control": {"type": "ephemeral"}}]
+    assert dropped == {"messages[0].content[0].annotations": "not a field of an Anthropic text block"}
