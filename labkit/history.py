@@ -114,7 +114,7 @@ class MessageRenderer:
         return [block]
 
     def _content_blocks(
-        self, i: int, content: str | list[dict[str, Any]] | None, *, text_only: str | None = None
+        self, i: int, content: str | list[dict[str, Any]] | None, *, text_only: str | None = None, first: int = 0
     ) -> list[dict[str, Any]]:
         """Text / image / native blocks of one message; ``text_only`` names where only text may go."""
         if content is None or content == "":
@@ -122,7 +122,7 @@ class MessageRenderer:
         if isinstance(content, str):
             return [{"type": "text", "text": content}]
         blocks: list[dict[str, Any]] = []
-        for j, part in enumerate(content):
+        for j, part in enumerate(content, start=first):
             kind = part.get("type")
             where = f"messages[{i}].content[{j}]"
             if kind == "text":
@@ -231,7 +231,7 @@ class MessageRenderer:
             elif kind == "refusal":
                 self.dropped[f"messages[{i}].content[{j}]"] = "OpenAI refusal parts have no Anthropic block"
             else:
-                blocks.extend(self._content_blocks(i, [part], text_only="an assistant message"))
+                blocks.extend(self._content_blocks(i, [part], text_only="an assistant message", first=j))
         return blocks
 
     def _tool_uses(self, i: int, msg: ChatMessage) -> list[dict[str, Any]]:
