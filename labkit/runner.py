@@ -70,6 +70,8 @@ class RateGate:
 
     def __init__(self) -> None:
         self.pause_until = 0.0
+        self.attempts = 0
+        """HTTP attempts that passed the gate (SDK retries included)."""
         self.pauses: list[tuple[float, float]] = []
         """(start, end) monotonic times of each pause, for reports and tests."""
 
@@ -94,6 +96,7 @@ class RateGate:
 
     async def __call__(self, request: Any, call_next: Callable[[Any], Any]) -> Any:
         await self.wait()
+        self.attempts += 1
         response = await call_next(request)
         self.observe(response.status_code, response.headers)
         return response

@@ -1,0 +1,77 @@
+"""Sweep benchmark: 1,000 trials against the in-process emulator with 50 ms latency at concurrency 32.
+
+Prints (targets from the experiments issue):
+
+- wall time vs the ideal ``trials x latency / concurrency`` (target: ratio <= 1.25);
+- labkit's own CPU per trial: process CPU of the sweep minus the emulator's share, measured by
+  timing the emulator's ``handle`` for the same requests with no latency;
+- a rerun of the same sweep from the store (every trial cached; target: >= 50x faster).
+
+    .venv/bin/python benchmarks/sweep.py [--trials 1000] [--concurrency 32] [--latency 0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from labkit.client import emulator_backend
+from labkit.emulator import Emulator, LatencyProfile
+from labkit.experiment import Config
+from labkit.lab import Lab
+from labkit.sweep_specs import build_specs, normalise_tasks
+from labkit.tasks import load_tasks
+
+CONFIG = Config(model="claude-haiku-4-5", max_tokens=256)
+
+
+def emulator_cpu(tasks: list[object], repeats: int) -> float:
+    """CPU seconds the emulator alone spends answering the sweep's requests (streamed, no latency)."""
+    emulator = Emulator()
+    specs = build_specs("cpu", "emulator", normalise_tasks(tasks), [CONFIG], repeats)
+    headers = {"x-api-key": "labkit-bench", "anthropic-version": "2026-10-21", "content-type": "application/json"}
+    bodies = [json.dumps({**s.params, "stream": True}).encode() for s in specs]
+    start = time.process_time()
+    for body in bodies:
+        response = emulator.handle("POST", "/v1/messages", headers, body)
+        for _ in response.chunks or [response.body]:
+            pass
+    return time.process_time() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--latency", type=float, default=0.05)
+    args = parser.parse_args()
+    tasks = [t for t in load_tasks() if t.category != "tool"][:100]
+    repeats = max(1, args.trials // len(tasks))
+    trials = len(tasks) * repeats
+    with tempfile.TemporaryDirectory() as tmp:
+        emulator = Emulator(latency=LatencyProfile(name="bench", ttft_s=args.latency))
+        lab = Lab(backend=emulator_backend(emulator), store=Path(tmp) / "bench.sqlite")
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        first = lab.sweep(tasks, [CONFIG], repeats=repeats, name="bench", concurrency=args.concurrency,
+                          progress=False)
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        wall1 = time.perf_counter()
+        rerun = lab.sweep(tasks, [CONFIG], repeats=repeats, name="bench", concurrency=args.concurrency,
+                          progress=False)
+        rerun_wall = time.perf_counter() - wall1
+    if not (first["status"] == "ok").all() or not rerun["cached"].all():
+        raise SystemExit("benchmark sweep did not finish cleanly")
+    ideal = trials * args.latency / args.concurrency
+    emu_cpu = emulator_cpu(tasks, repeats)
+    print(f"trials: {trials}  concurrency: {args.concurrency}  latency: {args.latency * 1000:.0f} ms (ttft)")
+    print(f"wall: {wall:.3f} s  ideal: {ideal:.3f} s  ratio: {wall / ideal:.3f}  (target <= 1.25)")
+    print(f"CPU per trial: {cpu / trials * 1e3:.2f} ms total in process, emulator {emu_cpu / trials * 1e3:.2f} ms, "
+          f"labkit + SDK {(cpu - emu_cpu) / trials * 1e3:.2f} ms")
+    print(f"rerun from the store: {rerun_wall:.3f} s  speed-up: {wall / rerun_wall:.0f}x  (target >= 50x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The FAULT test: 500 trials, ~10% faults of every kind the emulator injects; nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from labkit.client import emulator_backend
+from labkit.emulator import Emulator, FaultPlan
+from labkit.emulator.faults import FAULT_KINDS
+from labkit.experiment import Config
+from labkit.lab import Lab
+from labkit.runner import Runner
+from labkit.tasks import load_tasks
+
+CONFIG = Config(model="claude-haiku-4-5", max_tokens=64)
+
+
+def _tasks() -> list[Any]:
+    tasks = [t for t in load_tasks() if t.category != "tool"][:100]
+    assert len(tasks) == 100
+    return tasks
+
+
+def _spy(lab: Lab) -> list[Runner]:
+    runners: list[Runner] = []
+    original = lab._runner
+
+    def make(concurrency: int) -> Runner:
+        runner = original(concurrency)
+        runners.append(runner)
+        return runner
+
+    lab._runner = make  # type: ignore[method-assign]
+    return runners
+
+
+def test_500_trials_with_every_fault_kind(tmp_path: Path) -> None:
+    plan = FaultPlan(rate=0.1, seed=7, retry_after_s=0.002, stall_s=0.005, after_events=2)
+    emulator = Emulator(faults=plan)
+    lab = Lab(backend=emulator_backend(emulator), store=tmp_path / "faults.sqlite", max_retries=1,
+              max_attempts=2, retry_backoff=0, stall_timeout=5.0)
+    runners = _spy(lab)
+    frame = lab.sweep(_tasks(), [CONFIG], repeats=5, name="faults", concurrency=32)
+
+    assert set(plan.injected) == set(FAULT_KINDS), "every fault kind was injected"
+    assert 30 <= len(plan.injected) <= 90
+    # every trial ends ok or error, none lost, none recorded twice
+    assert len(frame) == 500 and frame["trial_key"].is_unique
+    assert set(frame["status"]) <= {"ok", "error"}
+    errors = frame[frame["status"] == "error"]
+    assert errors["error_type"].notna().all() and errors["error_message"].notna().all()
+    assert frame.loc[frame["status"] == "ok", "error_type"].isna().all()
+    assert (frame["status"] == "ok").sum() >= 480
+    stored = list(lab.store.stored("faults"))
+    assert len(stored) == 500 and all(s.attempts == 1 for s in stored)
+    # each stored trial holds one attempt's events only: one message_start at most
+    assert all(sum(e["type"] == "message_start" for e in s.events) <= 1 for s in stored)
+    [runner] = runners
+    assert emulator.counters["messages"] == runner.gate.attempts >= runner.stats.requests
+    assert runner.stats.trial_retries > 0
+
+    # retried trials are not billed twice: every ok row costs what a clean run of it costs
+    clean = Lab(backend=emulator_backend(Emulator()), store=tmp_path / "clean.sqlite")
+    reference = clean.sweep(_tasks(), [CONFIG], repeats=5, name="clean", concurrency=32).set_index("trial_key")
+    ok = frame[frame["status"] == "ok"].set_index("trial_key")
+    assert ok["cost_usd"].tolist() == pytest.approx(reference.loc[ok.index, "cost_usd"].tolist())
+    assert ok["output_tokens"].tolist() == reference.loc[ok.index, "output_tokens"].tolist()
+    assert frame["cost_usd"].sum() <= reference["cost_usd"].sum() + 1e-12

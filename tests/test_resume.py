@@ -1,0 +1,89 @@
+"""Crash safety: a real ``kill -9`` of a sweep running in a subprocess, then a resume checked trial by trial."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from labkit.client import emulator_backend
+from labkit.emulator import Emulator
+from labkit.experiment import Config
+from labkit.lab import Lab
+from labkit.tasks import load_tasks
+
+TRIALS = 60
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from labkit.client import emulator_backend
+    from labkit.emulator import Emulator, LatencyProfile
+    from labkit.experiment import Config
+    from labkit.lab import Lab
+    from labkit.tasks import load_tasks
+
+    lab = Lab(backend=emulator_backend(Emulator(latency=LatencyProfile(ttft_s=0.05))), store=sys.argv[1])
+    config = Config(model="claude-haiku-4-5", max_tokens=128)
+    lab.sweep(load_tasks("arithmetic", limit={trials}), [config], name="resume", concurrency=2, progress=False)
+    print("finished")
+    """
+).format(trials=TRIALS)
+
+
+def _finished(path: Path) -> int:
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(path, timeout=5) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM trials WHERE status = 'ok'").fetchone()[0])
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return 0
+
+
+def test_kill_9_then_resume_loses_nothing_and_requests_nothing_twice(tmp_path: Path) -> None:
+    store = tmp_path / "runs.sqlite"
+    script = tmp_path / "sweep.py"
+    script.write_text(SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("ANTHROPIC_API_KEY", None)
+    env.pop("LABKIT_BASE_URL", None)
+    log = tmp_path / "sweep.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen([sys.executable, str(script), str(store)], env=env, stdout=sink, stderr=sink)
+        deadline = time.monotonic() + 60
+        try:
+            while _finished(store) < 8:  # poll the store, not the clock: kill once some trials are in
+                assert proc.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "the sweep never got going"
+                time.sleep(0.005)
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    lab = Lab(backend=emulator_backend(Emulator()), store=store)
+    before = {s.trial_key: s for s in lab.store.stored("resume")}
+    done_before = {k for k, s in before.items() if s.row["status"] == "ok"}
+    assert 8 <= len(done_before) < TRIALS, "the kill must land mid-sweep"
+
+    emulator = Emulator()
+    lab = Lab(backend=emulator_backend(emulator), store=store)
+    frame = lab.sweep(load_tasks("arithmetic", limit=TRIALS), [Config(model="claude-haiku-4-5", max_tokens=128)],
+                      name="resume", concurrency=4)
+    assert len(frame) == TRIALS and frame["trial_key"].is_unique
+    assert set(frame["status"]) == {"ok"}
+    assert emulator.counters["messages"] == TRIALS - len(done_before), "nothing finished is requested twice"
+    after = {s.trial_key: s for s in lab.store.stored("resume")}
+    assert len(after) == TRIALS
+    for key in done_before:  # trial by trial: what had finished is untouched
+        assert after[key].row == before[key].row
+        assert after[key].events == before[key].events
+        assert after[key].attempts == 1
+    cached = dict(zip(frame["trial_key"], frame["cached"], strict=True))
+    assert {k for k, c in cached.items() if c} == done_before
+    assert all(after[k].attempts == 1 for k in after)
