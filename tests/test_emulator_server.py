@@ -56,14 +56,15 @@ def test_urllib_gets_models_and_a_401_without_key() -> None:
 
 
 def test_raw_httpx2_reads_chunked_sse_event_by_event() -> None:
-    with serve_in_thread(Emulator()) as url, httpx2.Client(base_url=url) as http, \
+    with serve_in_thread(Emulator(latency="fast")) as url, httpx2.Client(base_url=url) as http, \
             http.stream("POST", "/v1/messages", json={**PARAMS, "stream": True}, headers=HEADERS) as response:
         assert response.headers["transfer-encoding"] == "chunked"
         assert response.headers["content-type"] == "text/event-stream"
         chunks = list(response.iter_raw())
     events = read_sse(b"".join(chunks))
     check_event_grammar(events)
-    assert len(chunks) > 3  # streamed as it is produced, not as one body
+    assert len(chunks) == len(events)  # one HTTP chunk per SSE event
+    assert all(chunk.endswith(b"\n\n") and chunk.count(b"\n\n") == 1 for chunk in chunks)
     assert rebuild_message(events)["stop_reason"] == "end_turn"
 
 

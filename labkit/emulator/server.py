@@ -5,7 +5,8 @@
 
 Binds to loopback by default; ``ANTHROPIC_BASE_URL=http://127.0.0.1:8765`` then points any
 Anthropic client at it. Streams go out with chunked transfer encoding, one SSE event a chunk,
-flushed as produced (waiting only when a latency profile asks). Faults: ``"drop"`` closes the
+flushed before every latency wait (so clients see events as they are produced) and otherwise
+coalesced into as few writes as possible; TCP_NODELAY is set. Faults: ``"drop"`` closes the
 connection mid-body; ``"stall"`` holds it silent for ``stall_s`` (or until the server stops) and
 then closes it. `serve_in_thread` runs a server on a free port for tests and stops it on exit.
 """
@@ -46,6 +47,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmulatorServer
     timeout = 30
+    disable_nagle_algorithm = True  # small SSE frames must not wait for the peer's delayed ACK
 
     def log_message(self, format: str, *args: object) -> None:  # quiet: one line a request is noise
         return
@@ -78,23 +80,33 @@ class _Handler(BaseHTTPRequestHandler):
         self._stream(response)
 
     def _stream(self, response: EmulatorResponse) -> None:
+        """Write the chunks (HTTP chunked frames, one SSE event each). Frames are coalesced into
+        one write until a latency delay has to pass, so a zero-latency stream costs one syscall."""
         chunked = "content-length" not in response.headers
         if chunked:
             self.send_header("transfer-encoding", "chunked")
         self.end_headers()
+        pending: list[bytes] = []
         for index, chunk in enumerate(response.chunks or ()):
-            if (delay := response.wait_before(index)) > 0 and self.server.stopping.wait(delay):
-                break
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
-            self.wfile.flush()
-        else:
-            if response.interrupt is None:
-                if chunked:
-                    self.wfile.write(b"0\r\n\r\n")
-                return
-            if response.interrupt == "stall":
-                self.server.stopping.wait(response.stall_s)
+            if (delay := response.wait_before(index)) > 0:
+                self._write(pending)
+                if self.server.stopping.wait(delay):
+                    self.close_connection = True
+                    return
+            pending.append(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+        if response.interrupt is None:
+            self._write([*pending, b"0\r\n\r\n"] if chunked else pending)
+            return
+        self._write(pending)
+        if response.interrupt == "stall":
+            self.server.stopping.wait(response.stall_s)
         self.close_connection = True
+
+    def _write(self, frames: list[bytes]) -> None:
+        if frames:
+            self.wfile.write(b"".join(frames))
+            self.wfile.flush()
+            frames.clear()
 
 
 @contextmanager

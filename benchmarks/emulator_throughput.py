@@ -1,0 +1,169 @@
+"""How fast the labkit emulator answers: requests/s and SSE events/s, in process and over loopback.
+
+    .venv/bin/python benchmarks/emulator_throughput.py [--seconds 2] [--threads 8]
+
+Streamed Messages requests (thinking on, the task suites' prompts, one SSE event a chunk) are
+driven through, in order:
+
+1. the emulator core (`Emulator.handle`, chunks consumed) - cold: every request new to the emulator
+   (the synthetic model plans it); warm: the same prompts again (plans and token pieces memoized);
+2. the in-process httpx2 transport, the body read chunk by chunk by a raw client;
+3. the official SDK (``messages.stream`` + ``get_final_message``) in process - the SDK's own event
+   parsing is what bounds this row, not the emulator;
+4. loopback HTTP on 127.0.0.1 with raw httpx2 clients (1 and N threads): the server in a thread of
+   this process (`serve_in_thread`; client and server share one GIL), then ``labkit emulator`` in
+   its own process.
+
+Target: >= 50,000 events/s in process (warm core). Prints one line per row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx2
+
+from labkit.emulator import Emulator
+from labkit.emulator.server import serve_in_thread
+from labkit.emulator.transport import EmulatorTransport
+from labkit.tasks import load_tasks
+
+HEADERS = {"x-api-key": "benchmark-fake-key", "anthropic-version": "2026-10-21", "content-type": "application/json"}
+MODEL = "claude-sonnet-4-6"
+WIRE_EVENTS = {"message_start", "content_block_start", "content_block_delta", "content_block_stop",
+               "message_delta", "message_stop"}
+
+
+def request_bodies() -> list[dict[str, Any]]:
+    return [
+        {"model": MODEL, "max_tokens": 16000, "stream": True, "thinking": {"type": "enabled", "budget_tokens": 8000},
+         "messages": [{"role": "user", "content": task.prompt}]}
+        for task in load_tasks()
+    ]
+
+
+def measure(label: str, step: Callable[[int], int], seconds: float, *, limit: int | None = None) -> None:
+    """Call ``step(i)`` (returning events it produced) until ``seconds`` pass or ``limit`` calls."""
+    start, requests, events = time.perf_counter(), 0, 0
+    while time.perf_counter() - start < seconds and (limit is None or requests < limit):
+        events += step(requests)
+        requests += 1
+    elapsed = time.perf_counter() - start
+    print(f"{label:<44} {requests / elapsed:>9,.0f} req/s {events / elapsed:>11,.0f} events/s "
+          f"({events / max(requests, 1):.0f} events/req, {requests} requests)")
+
+
+def core(bodies: list[bytes], seconds: float) -> None:
+    emulator = Emulator()
+
+    def step(i: int) -> int:
+        response = emulator.handle("POST", "/v1/messages", HEADERS, bodies[i % len(bodies)])
+        return sum(1 for _ in response.chunks or ())
+
+    measure("core, cold (each request new)", step, seconds * 4, limit=len(bodies))
+    measure("core, warm (repeated requests)", step, seconds)
+
+
+def transport(bodies: list[bytes], seconds: float) -> None:
+    emulator = Emulator()
+    with httpx2.Client(transport=EmulatorTransport(emulator), base_url=emulator.base_url) as http:
+
+        def step(i: int) -> int:
+            with http.stream("POST", "/v1/messages", content=bodies[i % len(bodies)], headers=HEADERS) as response:
+                return sum(chunk.count(b"\n\n") for chunk in response.iter_raw())
+
+        for i in range(len(bodies)):  # warm the plan memo
+            step(i)
+        measure("httpx2 transport in process, raw reader", step, seconds)
+
+
+def sdk(params: list[dict[str, Any]], seconds: float) -> None:
+    emulator = Emulator()
+    client = emulator.client()
+
+    def step(i: int) -> int:
+        kwargs = {k: v for k, v in params[i % len(params)].items() if k != "stream"}
+        with client.messages.stream(**kwargs) as stream:
+            count = sum(1 for event in stream if event.type in WIRE_EVENTS)  # not the SDK's derived events
+            stream.get_final_message()
+        return count
+
+    measure("official SDK in process (SDK-bound)", step, seconds)
+    client.close()
+
+
+@contextmanager
+def server_process() -> Iterator[str]:
+    """``labkit emulator --port 0`` in its own process (so client and server do not share a GIL)."""
+    command = [sys.executable, "-m", "labkit", "emulator", "--port", "0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:
+        try:
+            assert process.stdout is not None
+            yield process.stdout.readline().strip().rsplit(" ", 1)[-1]
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def loopback(bodies: list[bytes], seconds: float, threads: int, *, separate: bool) -> None:
+    where = "server process" if separate else "server thread"
+    with server_process() if separate else serve_in_thread(Emulator()) as url:
+
+        def one(http: httpx2.Client, i: int) -> int:
+            with http.stream("POST", "/v1/messages", content=bodies[i % len(bodies)], headers=HEADERS) as response:
+                return sum(chunk.count(b"\n\n") for chunk in response.iter_raw())
+
+        with httpx2.Client(base_url=url) as http:
+            for i in range(len(bodies)):
+                one(http, i)
+            measure(f"loopback HTTP ({where}), 1 client", lambda i: one(http, i), seconds)
+        totals = [0, 0]
+        lock = threading.Lock()
+        stop = time.perf_counter() + seconds
+
+        def worker(offset: int) -> None:
+            with httpx2.Client(base_url=url) as http:
+                i = offset
+                while time.perf_counter() < stop:
+                    events = one(http, i)
+                    with lock:
+                        totals[0] += 1
+                        totals[1] += events
+                    i += threads
+
+        start = time.perf_counter()
+        pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+        elapsed = time.perf_counter() - start
+        print(f"{f'loopback HTTP ({where}), {threads} client threads':<44} {totals[0] / elapsed:>9,.0f} req/s "
+              f"{totals[1] / elapsed:>11,.0f} events/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="time per row (default 2)")
+    parser.add_argument("--threads", type=int, default=8, help="client threads for the loopback row")
+    args = parser.parse_args()
+    params = request_bodies()
+    bodies = [json.dumps(p).encode() for p in params]
+    print(f"{len(bodies)} distinct streamed requests ({MODEL}, thinking enabled, budget 8000)")
+    core(bodies, args.seconds)
+    transport(bodies, args.seconds)
+    sdk(params, args.seconds)
+    loopback(bodies, args.seconds, args.threads, separate=False)
+    loopback(bodies, args.seconds, args.threads, separate=True)
+
+
+if __name__ == "__main__":
+    main()
