@@ -163,9 +163,13 @@ class Trial:
     cost: CostSplit | None = None
     timings: Timings = field(default_factory=Timings)
     stop_reason: str | None = None
+    """Anthropic's raw stop reason of the last turn (``max_tokens`` marks a truncated trial)."""
     answer: str | None = None
+    """The extracted final answer when the task has one to score against, else the reply text."""
     reasoning: str | None = None
+    """Visible thinking and extracted inner thoughts of every turn, joined."""
     tool_calls: int = 0
+    """How many tool calls the trial made over all its turns."""
     tool_calls_valid: bool | None = None
     """None when the reply made no tool call."""
     correct: bool | None = None
@@ -189,7 +193,7 @@ class Trial:
 
     @property
     def budget_utilisation(self) -> float | None:
-        """Thinking tokens / thinking budget (budget mode only)."""
+        """Thinking tokens / thinking budget (budget mode only; a tool loop's turns add up)."""
         budget = self.knobs.budget_tokens
         if not budget or self.tokens is None:
             return None
