@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint demo clean
+.PHONY: install test lint demo clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,12 @@ lint: install
 	$(BIN)/ruff check labkit tests benchmarks
 	$(BIN)/mypy labkit
 
-test: lint
+# Debian's chromium for the end-to-end browser test (tests/test_browser.py drives it with Playwright).
+browser:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null | head -1)"; \
+	else apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi
+
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 demo: install
