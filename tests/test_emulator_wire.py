@@ -355,3 +355,47 @@ def test_tool_task_streams_tool_use_and_finishes_after_results() -> None:
             {"type": "tool_result", "tool_use_id": b.id, "content": run_tool(b.name, b.input)} for b in uses]})
     assert stop_reasons[0] == "tool_use" and stop_reasons[-1] == "end_turn"
     assert task.answer in message.content[-1].text  # type: ignore[union-attr]
+
+
+def test_repeated_request_same_reply_new_ids_and_max_tokens_zero() -> None:
+    emu = Emulator()
+    client = emu.client()
+    params = request("claude-opus-4-7", {"thinking": {"type": "adaptive", "display": "summarized"}})
+    first, second = client.messages.create(**params), client.messages.create(**params)
+    assert first.content[-1] == second.content[-1] and first.id != second.id
+    assert first.usage == second.usage
+    empty = client.messages.create(model="claude-haiku-4-5", max_tokens=0, messages=QUESTION)
+    assert empty.content == [] and empty.stop_reason == "max_tokens" and empty.usage.output_tokens == 0
+    assert emu.counters["messages"] == 3
+
+
+def test_multi_turn_cache_reads_the_earlier_prefix() -> None:
+    tool = {"name": "lookup", "description": "Look a key up. " * 300, "cache_control": {"type": "ephemeral"},
+            "input_schema": {"type": "object", "properties": {"key": {"type": "string"}}}}
+    client = Emulator().client()
+    turn = [{"role": "user", "content": [{"type": "text", "text": "Hello there.",
+                                          "cache_control": {"type": "ephemeral"}}]}]
+    first = client.messages.create(model="claude-sonnet-4-6", max_tokens=1024, tools=[tool], messages=turn)
+    longer = [*turn, {"role": "assistant", "content": "Hi."},
+              {"role": "user", "content": [{"type": "text", "text": "More.", "cache_control": {"type": "ephemeral"}}]}]
+    second = client.messages.create(model="claude-sonnet-4-6", max_tokens=1024, tools=[tool], messages=longer)
+    written = first.usage.cache_creation_input_tokens or 0
+    assert written > 1024 and second.usage.cache_read_input_tokens == written
+    assert (second.usage.cache_creation_input_tokens or 0) > 0  # the new turn extends the cache
+    counted = client.messages.count_tokens(model="claude-sonnet-4-6", tools=[tool], messages=longer).input_tokens
+    usage = second.usage
+    assert usage.input_tokens + (usage.cache_creation_input_tokens or 0) + written == counted
+
+
+@settings(max_examples=100, deadline=None)
+@given(events=st.lists(st.tuples(st.sampled_from(["message_start", "ping", "content_block_delta"]),
+                                 st.text(alphabet=st.sampled_from(list("ab \n\r\"\\\x85\u2028\u2029é")), max_size=30)),
+                      max_size=6))
+def test_sse_encoding_round_trips(events: list[tuple[str, str]]) -> None:
+    from labkit.emulator.sse import encode_event, parse_events
+
+    body = b"".join(encode_event(name, {"type": name, "text": text}) for name, text in events)
+    parsed = parse_events(body)
+    assert all(len(frame.decode().splitlines()) == 2 for frame in body.split(b"\n\n")[:-1])
+    assert [(name, json.loads(data)) for name, data in parsed] == [
+        (name, {"type": name, "text": text}) for name, text in events]

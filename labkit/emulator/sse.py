@@ -22,14 +22,22 @@ def encode_json(data: Any) -> str:
     return _ENCODER.encode(data)
 
 
+def _line_safe(json_text: str) -> str:
+    """Escape the characters ``str.splitlines`` treats as line breaks but JSON leaves raw (U+0085,
+    U+2028, U+2029), so a client that splits decoded text into lines still sees one data line."""
+    if "\x85" in json_text or "\u2028" in json_text or "\u2029" in json_text:
+        return json_text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return json_text
+
+
 def encode_event(name: str, data: dict[str, Any]) -> bytes:
     """One named SSE event as bytes."""
-    return b"".join((_EVENT, name.encode("ascii"), _DATA, _ENCODER.encode(data).encode("utf-8"), _END))
+    return encode_raw(name, _ENCODER.encode(data))
 
 
 def encode_raw(name: str, json_text: str) -> bytes:
     """One named SSE event whose data is already JSON text (the renderer pre-encodes deltas)."""
-    return b"".join((_EVENT, name.encode("ascii"), _DATA, json_text.encode("utf-8"), _END))
+    return b"".join((_EVENT, name.encode("ascii"), _DATA, _line_safe(json_text).encode("utf-8"), _END))
 
 
 def encode_events(events: Iterable[tuple[str, dict[str, Any]]]) -> list[bytes]:
