@@ -100,6 +100,7 @@ class Accumulator:
         self.passthrough: list[dict[str, Any]] = []
 
     def add(self, chunk: ChatCompletionChunk) -> None:
+        """Take in one chunk."""
         if not self.id:
             self.id, self.model = chunk.id, chunk.model
         if chunk.usage is not None:
@@ -111,42 +112,52 @@ class Accumulator:
             if delta.content is not None:
                 self.content.append(delta.content)
             if delta.thinking_block is not None:
-                self._add_thinking(delta.thinking_block, delta.reasoning_content, delta)
+                self.thinking_part(
+                    delta.thinking_block, delta.reasoning_content, delta.thinking_signature, delta.redacted_thinking
+                )
             elif delta.reasoning_content is not None:
                 self.inner.append(delta.reasoning_content)
             if delta.tool_calls:
-                self._add_calls(delta.tool_calls)
-            if choice.finish_reason is not None:
-                self.finish_reason = choice.finish_reason
-            if choice.stop_reason is not None:
-                self.stop_reason = choice.stop_reason
-                self.stop_sequence = choice.stop_sequence
+                for call in delta.tool_calls:
+                    function = call.function
+                    if function is None:
+                        self.call_part(call.index, call.id, None, None)
+                    else:
+                        self.call_part(call.index, call.id, function.name, function.arguments)
+            if choice.finish_reason is not None or choice.stop_reason is not None:
+                self.finish(choice.finish_reason, choice.stop_reason, choice.stop_sequence)
 
-    def _add_thinking(self, ordinal: int, text: str | None, delta: Any) -> None:
+    def thinking_part(self, ordinal: int, text: str | None, signature: str | None, data: str | None) -> None:
+        """Add to thinking block ``ordinal`` (created on first sight; redacted when it carries data)."""
         block = self.thinking.get(ordinal)
         if block is None:
-            block = self.thinking[ordinal] = _Thinking(redacted=delta.redacted_thinking is not None)
+            block = self.thinking[ordinal] = _Thinking(redacted=data is not None)
         if text is not None:
             block.text.append(text)
-        if delta.thinking_signature is not None:
-            block.signature = delta.thinking_signature
-        if delta.redacted_thinking is not None:
-            block.data.append(delta.redacted_thinking)
+        if signature is not None:
+            block.signature = signature
+        if data is not None:
+            block.data.append(data)
 
-    def _add_calls(self, deltas: list[Any]) -> None:
-        for delta in deltas:
-            call = self.calls.get(delta.index)
-            if call is None:
-                call = self.calls[delta.index] = _Call()
-            if delta.id is not None and call.id is None:
-                call.id = delta.id
-            function = delta.function
-            if function is None:
-                continue
-            if function.name is not None and call.name is None:
-                call.name = function.name
-            if function.arguments is not None:
-                call.arguments.append(function.arguments)
+    def call_part(self, index: int, call_id: str | None, name: str | None, arguments: str | None) -> None:
+        """Add to tool call ``index``: the first id and name seen are kept, arguments appended."""
+        call = self.calls.get(index)
+        if call is None:
+            call = self.calls[index] = _Call()
+        if call_id is not None and call.id is None:
+            call.id = call_id
+        if name is not None and call.name is None:
+            call.name = name
+        if arguments is not None:
+            call.arguments.append(arguments)
+
+    def finish(self, finish_reason: FinishReason | None, stop_reason: str | None, stop_sequence: str | None) -> None:
+        """Record the end of the message (a later call overrides the values it carries)."""
+        if finish_reason is not None:
+            self.finish_reason = finish_reason
+        if stop_reason is not None:
+            self.stop_reason = stop_reason
+            self.stop_sequence = stop_sequence
 
     def result(self, *, partial: bool = False) -> ChatCompletion:
         """The completion so far. Raises `ConversionError` on invalid tool arguments unless ``partial``."""

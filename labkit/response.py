@@ -121,9 +121,7 @@ class _Collected:
             self.passthrough.append(plain(block))
 
 
-def _tool_calls(
-    collected: _Collected, strategy: InnerThoughts
-) -> tuple[list[ToolCall] | None, list[str | None]]:
+def _tool_calls(collected: _Collected, strategy: InnerThoughts) -> tuple[list[ToolCall] | None, list[str | None]]:
     calls: list[ToolCall] = []
     thoughts: list[str | None] = []
     for call_id, name, tool_input in collected.tool_inputs:

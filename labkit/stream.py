@@ -2,10 +2,9 @@
 
 Events may be the SDK's objects (GA or beta) or plain dicts, from a sync or async iterable.
 
-- Text, visible thinking, signatures and redacted data travel in separate delta fields
-  (``content``, ``reasoning_content``, ``thinking_signature``, ``redacted_thinking``);
-  ``Delta.thinking_block`` is the ordinal of the thinking block a delta belongs to (each block
-  announces itself with one chunk when it starts) and ``None`` for inner thoughts.
+- Text, thinking, signatures and redacted data travel in separate delta fields; ``thinking_block``
+  is the ordinal of the thinking block a delta belongs to (each block announces itself with one
+  chunk when it starts) and ``None`` for inner thoughts.
 - Tool calls are numbered 0, 1, 2 among tool_use blocks (parallel calls never merge): id and name
   on the first delta, arguments on later ones. With the ``kwargs`` strategy the thoughts stream
   out of the partial JSON as reasoning while the call streams, and the arguments (without
@@ -17,64 +16,66 @@ Events may be the SDK's objects (GA or beta) or plain dicts, from a sync or asyn
 - No empty-string deltas. The last chunk carries ``finish_reason``, the raw ``stop_reason`` and the
   usage: input and cache counts from ``message_start``, output from the last cumulative
   ``message_delta`` (assigned, never added).
-- Unknown event, block and delta types are passed through (``chunk.passthrough``) as dicts;
-  ``ping`` is ignored. An ``error`` event, or an end without ``message_stop`` (`close`), raises
-  `IncompleteStreamError` with the completion built so far. Events out of order, a delta for a
-  block that never started, or invalid tool JSON at block stop raise `ConversionError` naming
-  the event index.
+- Unknown event, block and delta types pass through (``chunk.passthrough``); ``ping`` is ignored.
+  An ``error`` event, or an end without ``message_stop`` (`close`), raises `IncompleteStreamError`
+  with the completion so far. Events out of order, a delta for a block that never started, or
+  invalid tool JSON at block stop raise `ConversionError` naming the event index.
 
-Chunks are built with pydantic's construct semantics (no validation; the converter produced
-the values) because validation would cost more than the SDK's own parsing. Pure: no I/O.
+Chunks are built by `labkit.chunks` (construct semantics, as validating each would cost about as
+much as the SDK's own parse of the event). Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
-from typing import Any, Final, TypeVar, overload
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, NoReturn, TypeVar, overload
 
 from pydantic import BaseModel
 
 from labkit.accumulate import Accumulator
 from labkit.arguments import canonical_arguments, parse_arguments
+from labkit.chunks import make_chunk, make_tool_call
 from labkit.configs import InnerThoughts
 from labkit.errors import ConversionError, IncompleteStreamError
 from labkit.finish import finish_reason
 from labkit.inner_thoughts import PartialThoughts, TagSplitter, pop_inner_thoughts
 from labkit.response import REASONING_SEPARATOR, plain
 from labkit.usage import apply_delta_usage, read_usage_counts, usage_from_counts
-from labkit.wire import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta
+from labkit.wire import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["StreamConverter", "convert_stream"]
 
-M = TypeVar("M", bound=BaseModel)
-_SLOTS = BaseModel.__dict__
-_set_dict = _SLOTS["__dict__"].__set__
-_set_fields_set = _SLOTS["__pydantic_fields_set__"].__set__
-_set_extra = _SLOTS["__pydantic_extra__"].__set__
-_set_private = _SLOTS["__pydantic_private__"].__set__
-_DEFAULTS: Final[dict[type[BaseModel], dict[str, Any]]] = {
-    cls: {name: f.default for name, f in cls.model_fields.items() if f.default_factory is None and not f.is_required()}
-    for cls in (Delta, ChunkChoice, ChatCompletionChunk, ToolCallDelta, FunctionCallDelta)
+T = TypeVar("T")
+Strategy = InnerThoughts | dict[str, Any] | None
+Chunk = ChatCompletionChunk
+
+_DELTA_BLOCK: Final = {
+    "text_delta": ("text", "text"),
+    "thinking_delta": ("thinking", "thinking"),
+    "signature_delta": ("thinking", "signature"),
+    "input_json_delta": ("tool_use", "partial_json"),
 }
-
-
-def _build(cls: type[M], values: dict[str, Any]) -> M:
-    """``cls.model_construct(**values)`` for labkit's own trusted values, at a fraction of its cost."""
-    obj = object.__new__(cls)
-    _set_dict(obj, {**_DEFAULTS[cls], **values})
-    _set_fields_set(obj, set(values))
-    _set_extra(obj, {})
-    _set_private(obj, None)
-    return obj
+"""Delta types labkit converts: the block kind each may target, and the field holding its text.
+Other delta types (``citations_delta``, future ones) pass through."""
 
 
 def _fields(obj: Any, what: str, index: int) -> dict[str, Any]:
     if type(obj) is dict:
         return obj
-    if isinstance(obj, BaseModel):
-        return obj.__dict__
+    fields = getattr(obj, "__dict__", None)  # an SDK object's declared fields (cheaper than isinstance)
+    if type(fields) is dict:
+        return fields
     raise ConversionError(f"{what} must be an object, got {type(obj).__name__}", event_index=index)
+
+
+def _at(index: int, function: Callable[..., T], *args: Any) -> T:
+    """Call ``function``; a `ConversionError` it raises is re-raised naming the event index."""
+    try:
+        return function(*args)
+    except ConversionError as exc:
+        raise ConversionError(str(exc), event_index=index) from None
 
 
 def _string(value: Any, what: str, index: int) -> str:
@@ -83,35 +84,28 @@ def _string(value: Any, what: str, index: int) -> str:
     return value
 
 
-def _tool_delta(ordinal: int, **function: str | None) -> list[ToolCallDelta]:
-    return [_build(ToolCallDelta, {"index": ordinal, "function": _build(FunctionCallDelta, function)})]
-
-
+@dataclass(slots=True)
 class _Block:
-    """One content block while it streams."""
+    """One content block while it streams (``ordinal``: among thinking blocks, or among tool calls)."""
 
-    __slots__ = ("call_id", "kind", "ordinal", "parts", "shell_input", "thoughts", "thoughts_started")
-
-    def __init__(self, kind: str, ordinal: int = -1) -> None:
-        self.kind = kind
-        self.ordinal = ordinal
-        self.parts: list[str] = []
-        self.shell_input: dict[str, Any] = {}
-        self.thoughts: PartialThoughts | None = None
-        self.thoughts_started = False
+    kind: str
+    ordinal: int = -1
+    parts: list[str] = field(default_factory=list)
+    shell_input: dict[str, Any] = field(default_factory=dict)
+    thoughts: PartialThoughts | None = None
+    thoughts_started: bool = False
 
 
 class StreamConverter:
     """Feed Anthropic stream events one at a time; get the OpenAI-style chunks each one yields."""
 
-    def __init__(self, *, inner_thoughts: InnerThoughts | dict[str, Any] | None = None) -> None:
+    def __init__(self, *, inner_thoughts: Strategy = None) -> None:
         strategy: InnerThoughts = InnerThoughts.parse(inner_thoughts) or InnerThoughts()
         self._kwargs = strategy.strategy == "kwargs"
         self._splitter: TagSplitter | None = None
         if strategy.strategy == "xml":
             self._splitter = TagSplitter(strategy.tag, start_inside=strategy.prefill)
-        self._id = ""
-        self._model = ""
+        self._id = self._model = ""
         self._events = 0
         self._started = self._stopped = self._after_delta = False
         self._blocks = self._thinking = self._tools = 0
@@ -120,7 +114,7 @@ class StreamConverter:
         self._stop_reason: str | None = None
         self._stop_sequence: str | None = None
         self._inner_emitted = False
-        self._chunks: list[ChatCompletionChunk] = []
+        self._so_far = Accumulator()  # what arrived, for `partial` (keeping every chunk would cost GC time)
         self._handlers = {
             "message_start": self._message_start,
             "content_block_start": self._block_start,
@@ -128,7 +122,6 @@ class StreamConverter:
             "content_block_stop": self._block_stop,
             "message_delta": self._message_delta,
             "message_stop": self._message_stop,
-            "error": self._error,
         }
 
     @property
@@ -136,24 +129,25 @@ class StreamConverter:
         """True once ``message_stop`` arrived."""
         return self._stopped
 
-    def feed(self, event: Any) -> list[ChatCompletionChunk]:
+    def feed(self, event: Any) -> list[Chunk]:
         """Convert one event (SDK object or dict) into zero or more chunks."""
         index = self._events
-        self._events += 1
-        fields = _fields(event, "a stream event", index)
+        self._events = index + 1
+        fields = event if type(event) is dict else _fields(event, "a stream event", index)
         kind = fields.get("type")
+        if kind == "content_block_delta" and self._started and not self._stopped:  # the hot path
+            return self._block_delta(fields, event, index)
         if type(kind) is not str:
             raise ConversionError("stream event has no string 'type'", event_index=index)
         handler = self._handlers.get(kind)
         if handler is None:
-            chunks = [] if kind == "ping" else [self._chunk({}, passthrough=[plain(event)])]
-        else:
-            if kind != "error" and (not self._started or self._stopped) and kind != "message_start":
-                where = "before message_start" if not self._started else "after message_stop"
-                raise ConversionError(f"{kind} {where}", event_index=index)
-            chunks = handler(fields, event, index)
-        self._chunks.extend(chunks)
-        return chunks
+            if kind == "error":
+                self._error(fields, index)
+            return [] if kind == "ping" else [self._passthrough(event)]
+        if kind != "message_start" and (not self._started or self._stopped):
+            where = "before message_start" if not self._started else "after message_stop"
+            raise ConversionError(f"{kind} {where}", event_index=index)
+        return handler(fields, event, index)
 
     def close(self) -> None:
         """Check the stream ended properly; `IncompleteStreamError` (with ``.partial``) if not."""
@@ -164,44 +158,62 @@ class StreamConverter:
 
     def partial(self) -> ChatCompletion:
         """The completion built from what arrived so far (unsigned thinking marked not replayable)."""
-        accumulator = Accumulator()
-        for chunk in self._chunks:
-            accumulator.add(chunk)
-        if self._started and not self._stopped:
-            for chunk in self._pending():
-                accumulator.add(chunk)
+        if not self._started or self._stopped:
+            return self._so_far.result(partial=True)
+        saved = copy.deepcopy((self._so_far, self._inner_emitted))
+        self._pending(copy.copy(self._splitter))  # what message_stop would add, on a copy of the state
+        accumulator, (self._so_far, self._inner_emitted) = self._so_far, saved
         return accumulator.result(partial=True)
 
-    # ------------------------------------------------------------------ events
+    def _content(self, text: str) -> Chunk:  # every chunk maker also records the chunk in `_so_far`
+        self._so_far.content.append(text)
+        return make_chunk(self._id, self._model, {"content": text})
 
-    def _chunk(self, delta: dict[str, Any], **extra: Any) -> ChatCompletionChunk:
-        choice = _build(ChunkChoice, {"delta": _build(Delta, delta)})
-        return _build(ChatCompletionChunk, {"id": self._id, "model": self._model, "choices": [choice], **extra})
+    def _inner(self, text: str) -> Chunk:
+        self._inner_emitted = True
+        self._so_far.inner.append(text)
+        return make_chunk(self._id, self._model, {"reasoning_content": text})
 
-    def _message_start(self, fields: dict[str, Any], event: Any, index: int) -> list[ChatCompletionChunk]:
+    def _thinking_chunk(
+        self, ordinal: int, text: str | None = None, signature: str | None = None, data: str | None = None
+    ) -> Chunk:
+        self._so_far.thinking_part(ordinal, text, signature, data)
+        values = {"reasoning_content": text, "thinking_signature": signature, "redacted_thinking": data}
+        delta = {"thinking_block": ordinal, **{k: v for k, v in values.items() if v is not None}}
+        return make_chunk(self._id, self._model, delta)
+
+    def _call_chunk(
+        self, ordinal: int, call_id: str | None = None, name: str | None = None, arguments: str | None = None
+    ) -> Chunk:
+        self._so_far.call_part(ordinal, call_id, name, arguments)
+        return make_chunk(self._id, self._model, {"tool_calls": [make_tool_call(ordinal, call_id, name, arguments)]})
+
+    def _passthrough(self, event: Any) -> Chunk:
+        entry = plain(event)
+        self._so_far.passthrough.append(entry)
+        return make_chunk(self._id, self._model, {}, passthrough=[entry])
+
+    def _message_start(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         if self._started:
             raise ConversionError("second message_start", event_index=index)
         message = _fields(fields.get("message"), "message_start.message", index)
-        self._id = _string(message.get("id"), "message_start.message.id", index)
-        self._model = _string(message.get("model"), "message_start.message.model", index)
-        try:
-            self._counts = read_usage_counts(message.get("usage"))
-        except ConversionError as exc:
-            raise ConversionError(str(exc), event_index=index) from None
+        self._id = self._so_far.id = _string(message.get("id"), "message_start.message.id", index)
+        self._model = self._so_far.model = _string(message.get("model"), "message_start.message.model", index)
+        self._counts = _at(index, read_usage_counts, message.get("usage"))
         self._started = True
-        blocks = message.get("content") or []
-        extra = {"passthrough": [plain(b) for b in blocks]} if isinstance(blocks, list) and blocks else {}
-        return [self._chunk({"role": "assistant"}, **extra)]
+        chunks = [make_chunk(self._id, self._model, {"role": "assistant"})]
+        blocks = message.get("content")
+        if isinstance(blocks, list) and blocks:  # never seen in practice: kept rather than dropped
+            chunks.append(self._passthrough({"type": "message_start.content", "content": [plain(b) for b in blocks]}))
+        return chunks
 
-    def _block_start(self, fields: dict[str, Any], event: Any, index: int) -> list[ChatCompletionChunk]:
+    def _block_start(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
+        position = fields.get("index")
         if self._after_delta:
             raise ConversionError("content_block_start after message_delta", event_index=index)
-        position = fields.get("index")
         if position != self._blocks or type(position) is not int:
-            raise ConversionError(
-                f"content_block_start index {position!r}, expected {self._blocks} (block index mismatch)",
-                event_index=index,
-            )
+            message = f"content_block_start index {position!r}, expected {self._blocks} (block index mismatch)"
+            raise ConversionError(message, event_index=index)
         shell = _fields(fields.get("content_block"), "content_block_start.content_block", index)
         kind = shell.get("type")
         self._blocks += 1
@@ -209,29 +221,21 @@ class StreamConverter:
             self._open[position] = _Block("text")
             text = shell.get("text")
             return self._text(_string(text, "text block text", index)) if text else []
-        if kind in ("thinking", "redacted_thinking"):
-            return self._thinking_start(position, kind, shell, index)
+        if kind == "thinking" or kind == "redacted_thinking":
+            block = self._open[position] = _Block(kind, self._thinking)
+            self._thinking += 1
+            if kind == "redacted_thinking":
+                data = _string(shell.get("data"), "redacted_thinking data", index)
+                return [self._thinking_chunk(block.ordinal, data=data)]
+            text = _string(shell.get("thinking") or "", "thinking block text", index)
+            signature = _string(shell.get("signature") or "", "thinking block signature", index)
+            return [self._thinking_chunk(block.ordinal, text or None, signature or None)]
         if kind == "tool_use":
             return self._tool_start(position, shell, index)
         self._open[position] = _Block("unknown")
-        return [self._chunk({}, passthrough=[plain(event)])]
+        return [self._passthrough(event)]
 
-    def _thinking_start(
-        self, position: int, kind: str, shell: dict[str, Any], index: int
-    ) -> list[ChatCompletionChunk]:
-        block = self._open[position] = _Block(kind, self._thinking)
-        self._thinking += 1
-        delta: dict[str, Any] = {"thinking_block": block.ordinal}
-        if kind == "redacted_thinking":
-            delta["redacted_thinking"] = _string(shell.get("data"), "redacted_thinking data", index)
-        else:
-            for name, field in (("thinking", "reasoning_content"), ("signature", "thinking_signature")):
-                value = shell.get(name)
-                if value:
-                    delta[field] = _string(value, f"thinking block {name}", index)
-        return [self._chunk(delta)]
-
-    def _tool_start(self, position: int, shell: dict[str, Any], index: int) -> list[ChatCompletionChunk]:
+    def _tool_start(self, position: int, shell: dict[str, Any], index: int) -> list[Chunk]:
         block = self._open[position] = _Block("tool_use", self._tools)
         self._tools += 1
         call_id = _string(shell.get("id"), "tool_use id", index)
@@ -242,66 +246,68 @@ class StreamConverter:
         block.shell_input = shell_input or {}
         if self._kwargs:
             block.thoughts = PartialThoughts()
-        function = _build(FunctionCallDelta, {"name": name})
-        call = _build(ToolCallDelta, {"index": block.ordinal, "id": call_id, "type": "function", "function": function})
-        return [self._chunk({"tool_calls": [call]})]
+        return [self._call_chunk(block.ordinal, call_id, name)]
 
-    def _open_block(self, fields: dict[str, Any], what: str, index: int) -> _Block:
+    def _no_block(self, position: Any, what: str, index: int) -> NoReturn:
+        started = type(position) is int and 0 <= position < self._blocks
+        why = "after its content_block_stop" if started else "that never started"
+        raise ConversionError(f"{what} for block {position!r} {why}", event_index=index)
+
+    def _block_delta(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         position = fields.get("index")
         block = self._open.get(position) if type(position) is int else None
         if block is None:
-            started = type(position) is int and 0 <= position < self._blocks
-            why = "after its content_block_stop" if started else "that never started"
-            raise ConversionError(f"{what} for block {position!r} {why}", event_index=index)
-        return block
-
-    def _block_delta(self, fields: dict[str, Any], event: Any, index: int) -> list[ChatCompletionChunk]:
-        block = self._open_block(fields, "content_block_delta", index)
-        delta = _fields(fields.get("delta"), "content_block_delta.delta", index)
+            self._no_block(position, "content_block_delta", index)
+        delta = fields.get("delta")
+        delta = delta if type(delta) is dict else _fields(delta, "content_block_delta.delta", index)
         kind = delta.get("type")
         expected = _DELTA_BLOCK.get(kind) if type(kind) is str else None
         if expected is None or block.kind == "unknown":
-            return [self._chunk({}, passthrough=[plain(event)])]
+            return [self._passthrough(event)]
         if block.kind != expected[0]:
             raise ConversionError(f"{kind} for a {block.kind} block", event_index=index)
-        value = _string(delta.get(expected[1]), f"{kind}.{expected[1]}", index)
-        if kind == "text_delta":
-            return self._text(value) if value else []
-        if kind == "input_json_delta":
-            return self._tool_json(block, value)
+        value = delta.get(expected[1])
+        if type(value) is not str:
+            _string(value, f"{kind}.{expected[1]}", index)
         if not value:
             return []
-        field = "reasoning_content" if kind == "thinking_delta" else "thinking_signature"
-        return [self._chunk({field: value, "thinking_block": block.ordinal})]
+        if kind == "text_delta":
+            if self._splitter is not None:
+                return self._pieces(self._splitter.feed(value))
+            self._so_far.content.append(value)
+            return [make_chunk(self._id, self._model, {"content": value})]
+        if kind == "thinking_delta":
+            self._so_far.thinking[block.ordinal].text.append(value)
+            return [make_chunk(self._id, self._model, {"reasoning_content": value, "thinking_block": block.ordinal})]
+        if kind == "input_json_delta":
+            return self._tool_json(block, value)
+        return [self._thinking_chunk(block.ordinal, signature=value)]
 
-    def _block_stop(self, fields: dict[str, Any], event: Any, index: int) -> list[ChatCompletionChunk]:
-        block = self._open_block(fields, "content_block_stop", index)
-        del self._open[fields["index"]]
+    def _block_stop(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
+        position = fields.get("index")
+        block = self._open.pop(position) if type(position) is int and position in self._open else None
+        if block is None:
+            self._no_block(position, "content_block_stop", index)
         if block.kind == "tool_use":
             return self._tool_stop(block, index)
-        if block.kind == "unknown":
-            return [self._chunk({}, passthrough=[plain(event)])]
-        return []
+        return [self._passthrough(event)] if block.kind == "unknown" else []
 
-    def _message_delta(self, fields: dict[str, Any], event: Any, index: int) -> list[ChatCompletionChunk]:
+    def _message_delta(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         self._check_closed("message_delta", index)
         delta = _fields(fields.get("delta") or {}, "message_delta.delta", index)
         stop_reason, stop_sequence = delta.get("stop_reason"), delta.get("stop_sequence")
         self._stop_reason = None if stop_reason is None else _string(stop_reason, "stop_reason", index)
         self._stop_sequence = None if stop_sequence is None else _string(stop_sequence, "stop_sequence", index)
-        try:
-            apply_delta_usage(self._counts, fields.get("usage"))
-        except ConversionError as exc:
-            raise ConversionError(str(exc), event_index=index) from None
+        _at(index, apply_delta_usage, self._counts, fields.get("usage"))
         self._after_delta = True  # no block may start after the message delta
         return []
 
-    def _message_stop(self, fields: dict[str, Any], event: Any, index: int) -> list[ChatCompletionChunk]:
+    def _message_stop(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         self._check_closed("message_stop", index)
         self._stopped = True
-        return self._pending()
+        return self._pending(self._splitter)
 
-    def _error(self, fields: dict[str, Any], event: Any, index: int) -> list[ChatCompletionChunk]:
+    def _error(self, fields: dict[str, Any], index: int) -> None:
         error = fields.get("error")
         body = plain(error) if isinstance(error, dict | BaseModel) else {"message": repr(error)}
         raise IncompleteStreamError(
@@ -310,101 +316,63 @@ class StreamConverter:
             error=body,
         )
 
-    # ------------------------------------------------------------------ helpers
-
     def _check_closed(self, what: str, index: int) -> None:
         if self._open:
             raise ConversionError(f"{what} while block(s) {sorted(self._open)} still open", event_index=index)
 
-    def _text(self, text: str) -> list[ChatCompletionChunk]:
+    def _text(self, text: str) -> list[Chunk]:
         if self._splitter is None:
-            return [self._chunk({"content": text})]
+            return [self._content(text)]
         return self._pieces(self._splitter.feed(text))
 
-    def _pieces(self, pieces: Sequence[tuple[str, str]]) -> list[ChatCompletionChunk]:
-        chunks = []
-        for part, text in pieces:
-            if part == "reasoning":
-                self._inner_emitted = True
-                chunks.append(self._chunk({"reasoning_content": text}))
-            else:
-                chunks.append(self._chunk({"content": text}))
-        return chunks
+    def _pieces(self, pieces: Sequence[tuple[str, str]]) -> list[Chunk]:
+        return [self._inner(text) if part == "reasoning" else self._content(text) for part, text in pieces]
 
-    def _thought(self, block: _Block, text: str) -> list[ChatCompletionChunk]:
+    def _thought(self, block: _Block, text: str) -> list[Chunk]:
         if not text:
             return []
         if not block.thoughts_started:
             block.thoughts_started = True
             if self._inner_emitted:
                 text = REASONING_SEPARATOR + text
-        self._inner_emitted = True
-        return [self._chunk({"reasoning_content": text})]
+        return [self._inner(text)]
 
-    def _tool_json(self, block: _Block, partial_json: str) -> list[ChatCompletionChunk]:
+    def _tool_json(self, block: _Block, partial_json: str) -> list[Chunk]:
         if block.thoughts is not None:
             return self._thought(block, block.thoughts.feed(partial_json))
         block.parts.append(partial_json)
-        if not partial_json:
-            return []
-        return [self._chunk({"tool_calls": _tool_delta(block.ordinal, arguments=partial_json)})]
+        return [self._call_chunk(block.ordinal, arguments=partial_json)]
 
-    def _tool_stop(self, block: _Block, index: int) -> list[ChatCompletionChunk]:
+    def _tool_stop(self, block: _Block, index: int) -> list[Chunk]:
         raw = block.thoughts.text if block.thoughts is not None else "".join(block.parts)
-        try:
-            arguments = parse_arguments(raw) if raw.strip() else block.shell_input
-        except ConversionError as exc:
-            raise ConversionError(f"tool call {block.ordinal}: {exc}", event_index=index) from None
+        arguments = _at(index, parse_arguments, raw) if raw.strip() else block.shell_input
         if block.thoughts is None:
-            return [] if raw.strip() else self._arguments(block, arguments)
+            return [] if raw.strip() else [self._call_chunk(block.ordinal, arguments=canonical_arguments(arguments))]
         thoughts, arguments = pop_inner_thoughts(arguments)
         revealed = block.thoughts.revealed
         if thoughts is not None and not thoughts.startswith(revealed):
             raise ConversionError(f"tool call {block.ordinal}: streamed thoughts disagree", event_index=index)
-        return self._thought(block, (thoughts or "")[len(revealed) :]) + self._arguments(block, arguments)
+        chunks = self._thought(block, (thoughts or "")[len(revealed) :])
+        return [*chunks, self._call_chunk(block.ordinal, arguments=canonical_arguments(arguments))]
 
-    def _arguments(self, block: _Block, arguments: dict[str, Any]) -> list[ChatCompletionChunk]:
-        return [self._chunk({"tool_calls": _tool_delta(block.ordinal, arguments=canonical_arguments(arguments))})]
-
-    def _pending(self) -> list[ChatCompletionChunk]:
-        """The chunks a ``message_stop`` emits now: held-back xml text, then the final chunk."""
-        chunks = []
-        if self._splitter is not None:  # a partial() must not disturb a stream still running
-            splitter = self._splitter if self._stopped else copy.copy(self._splitter)
-            chunks = self._pieces(splitter.flush())
-        choice = _build(
-            ChunkChoice,
-            {
-                "delta": _build(Delta, {}),
-                "finish_reason": finish_reason(self._stop_reason),
-                "stop_reason": self._stop_reason,
-                "stop_sequence": self._stop_sequence,
-            },
-        )
-        usage = usage_from_counts(self._counts)
-        final = _build(ChatCompletionChunk, {"id": self._id, "model": self._model, "choices": [choice], "usage": usage})
-        return [*chunks, final]
+    def _pending(self, splitter: TagSplitter | None) -> list[Chunk]:
+        """What ``message_stop`` emits: text the xml splitter held back, then the final chunk."""
+        chunks = self._pieces(splitter.flush()) if splitter is not None else []
+        finish = finish_reason(self._stop_reason)
+        self._so_far.finish(finish, self._stop_reason, self._stop_sequence)
+        usage = self._so_far.usage = usage_from_counts(self._counts)
+        choice = {"finish_reason": finish, "stop_reason": self._stop_reason, "stop_sequence": self._stop_sequence}
+        return [*chunks, make_chunk(self._id, self._model, {}, choice, usage=usage)]
 
 
-_DELTA_BLOCK: Final = {
-    "text_delta": ("text", "text"),
-    "thinking_delta": ("thinking", "thinking"),
-    "signature_delta": ("thinking", "signature"),
-    "input_json_delta": ("tool_use", "partial_json"),
-}
-"""Delta types labkit converts: the block kind each may target, and the field holding its text.
-
-Other delta types (``citations_delta``, future ones) pass through."""
-
-
-def _convert(events: Iterable[Any], converter: StreamConverter) -> Iterator[ChatCompletionChunk]:
+def _convert(events: Iterable[Any], converter: StreamConverter) -> Iterator[Chunk]:
     feed = converter.feed
     for event in events:
         yield from feed(event)
     converter.close()
 
 
-async def _aconvert(events: AsyncIterable[Any], converter: StreamConverter) -> AsyncIterator[ChatCompletionChunk]:
+async def _aconvert(events: AsyncIterable[Any], converter: StreamConverter) -> AsyncIterator[Chunk]:
     feed = converter.feed
     async for event in events:
         for chunk in feed(event):
@@ -413,19 +381,15 @@ async def _aconvert(events: AsyncIterable[Any], converter: StreamConverter) -> A
 
 
 @overload
-def convert_stream(
-    events: AsyncIterable[Any], *, inner_thoughts: InnerThoughts | dict[str, Any] | None = None
-) -> AsyncIterator[ChatCompletionChunk]: ...
+def convert_stream(events: AsyncIterable[Any], *, inner_thoughts: Strategy = None) -> AsyncIterator[Chunk]: ...
 @overload
+def convert_stream(events: Iterable[Any], *, inner_thoughts: Strategy = None) -> Iterator[Chunk]: ...
 def convert_stream(
-    events: Iterable[Any], *, inner_thoughts: InnerThoughts | dict[str, Any] | None = None
-) -> Iterator[ChatCompletionChunk]: ...
-def convert_stream(
-    events: Iterable[Any] | AsyncIterable[Any], *, inner_thoughts: InnerThoughts | dict[str, Any] | None = None
-) -> Iterator[ChatCompletionChunk] | AsyncIterator[ChatCompletionChunk]:
+    events: Iterable[Any] | AsyncIterable[Any], *, inner_thoughts: Strategy = None
+) -> Iterator[Chunk] | AsyncIterator[Chunk]:
     """Convert a whole stream: a sync iterable gives an iterator, an async iterable an async iterator.
 
-    At the end the stream must have reached ``message_stop`` (`IncompleteStreamError` otherwise).
+    The stream must reach ``message_stop``: `IncompleteStreamError` (with ``.partial``) otherwise.
     """
     converter = StreamConverter(inner_thoughts=inner_thoughts)
     if isinstance(events, AsyncIterable):

@@ -1,0 +1,176 @@
+"""How much labkit's stream conversion adds to the SDK's own cost of reading a stream.
+
+Builds two recorded streams deterministically (2,000 and 20,000 SSE events: a thinking block, a
+text block and a tool_use block whose JSON arrives in pieces), serves each through the official
+SDK over an in-process ``httpx2.MockTransport``, and times, in alternating rounds:
+
+- raw:    iterating the SDK's raw events (``client.messages.create(..., stream=True)``);
+- labkit: the same, with ``accumulate(convert_stream(events))`` on top.
+
+Prints the per-event microseconds (median over rounds) and the median of the per-round ratios
+labkit / raw. Target: ratio <= 1.15. Run: ``.venv/bin/python benchmarks/stream_overhead.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anthropic
+import httpx2
+
+from labkit.accumulate import accumulate
+from labkit.stream import convert_stream
+
+MODEL = "claude-sonnet-5-5"
+
+
+def build_events(total: int) -> list[dict[str, Any]]:
+    """A complete, valid stream of exactly ``total`` events: thinking, text, then a tool call."""
+    framing = 10  # message start/delta/stop, 3 block starts and stops, the signature
+    per_block = (total - framing) // 3
+    extra = (total - framing) - 3 * per_block
+    events: list[dict[str, Any]] = [
+        {
+            "type": "message_start",
+            "message": {
+                "id": "msg_bench",
+                "type": "message",
+                "role": "assistant",
+                "model": MODEL,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {"input_tokens": 120, "cache_read_input_tokens": 0, "output_tokens": 1},
+            },
+        },
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+        },
+    ]
+    events += [_delta(0, "thinking_delta", "thinking", f"step {i}: carry the {i % 10}. ") for i in range(per_block)]
+    events += [
+        _delta(0, "signature_delta", "signature", "EqQBCkYIBxgCKkBsig-bench"),
+        {"type": "content_block_stop", "index": 0},
+        {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
+    ]
+    events += [_delta(1, "text_delta", "text", f"word{i} ") for i in range(per_block + extra)]
+    events += [
+        {"type": "content_block_stop", "index": 1},
+        {
+            "type": "content_block_start",
+            "index": 2,
+            "content_block": {"type": "tool_use", "id": "toolu_bench", "name": "record", "input": {}},
+        },
+    ]
+    events += [_delta(2, "input_json_delta", "partial_json", piece) for piece in _json_pieces(per_block)]
+    events += [
+        {"type": "content_block_stop", "index": 2},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+            "usage": {"output_tokens": total, "output_tokens_details": {"thinking_tokens": per_block}},
+        },
+        {"type": "message_stop"},
+    ]
+    if len(events) != total:
+        raise RuntimeError(f"built {len(events)} events, wanted {total}")
+    return events
+
+
+def _delta(index: int, kind: str, field: str, value: str) -> dict[str, Any]:
+    return {"type": "content_block_delta", "index": index, "delta": {"type": kind, field: value}}
+
+
+def _json_pieces(count: int) -> list[str]:
+    """``count`` pieces whose concatenation is one JSON object, cut at arbitrary places."""
+    pieces = ['{"items": [']
+    pieces += [f'"it{i}", ' for i in range(count - 2)]
+    pieces.append('"last"]}')
+    return pieces
+
+
+def sse_body(events: list[dict[str, Any]]) -> bytes:
+    return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events).encode()
+
+
+def make_client(body: bytes) -> anthropic.Anthropic:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+    transport = httpx2.MockTransport(handler)
+    return anthropic.Anthropic(
+        api_key="test-key", base_url="http://emulator.local", http_client=httpx2.Client(transport=transport)
+    )
+
+
+def _open(client: anthropic.Anthropic) -> Any:
+    return client.messages.create(
+        model=MODEL, max_tokens=64000, messages=[{"role": "user", "content": "bench"}], stream=True
+    )
+
+
+def run_raw(client: anthropic.Anthropic) -> int:
+    count = 0
+    for _event in _open(client):
+        count += 1
+    return count
+
+
+def run_labkit(client: anthropic.Anthropic) -> int:
+    completion = accumulate(convert_stream(_open(client)))
+    if completion.choices[0].finish_reason != "tool_calls":
+        raise RuntimeError("the benchmark stream did not convert as expected")
+    return 0
+
+
+def _timed(run: Callable[[anthropic.Anthropic], int], client: anthropic.Anthropic) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    run(client)
+    return time.perf_counter() - start
+
+
+def measure(total: int, rounds: int) -> dict[str, float]:
+    client = make_client(sse_body(build_events(total)))
+    if run_raw(client) != total:
+        raise RuntimeError("the SDK did not yield every event")
+    run_labkit(client)  # warm-up
+    raw: list[float] = []
+    ours: list[float] = []
+    for i in range(rounds):  # alternate which goes first, so drift hits both alike
+        pair = [(raw, run_raw), (ours, run_labkit)]
+        for times, run in pair if i % 2 == 0 else reversed(pair):
+            times.append(_timed(run, client))
+    ratios = [o / r for o, r in zip(ours, raw, strict=True)]
+    return {
+        "events": total,
+        "raw_us": statistics.median(raw) / total * 1e6,
+        "labkit_us": statistics.median(ours) / total * 1e6,
+        "ratio": statistics.median(ratios),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    print(f"{'events':>8} {'SDK raw us/event':>17} {'+labkit us/event':>17} {'added us':>9} {'median ratio':>13}")
+    worst = 0.0
+    for total in (2_000, 20_000):
+        r = measure(total, args.rounds)
+        worst = max(worst, r["ratio"])
+        added = r["labkit_us"] - r["raw_us"]
+        print(f"{total:>8} {r['raw_us']:>17.2f} {r['labkit_us']:>17.2f} {added:>9.2f} {r['ratio']:>13.3f}")
+    print(f"target ratio <= 1.15: {'met' if worst <= 1.15 else 'NOT met'} (worst median ratio {worst:.3f})")
+
+
+if __name__ == "__main__":
+    main()
