@@ -128,6 +128,18 @@ def test_reference_tool_stream_validity_against_the_request_tools() -> None:
     assert tool_call_stats([None], {}) == (0, None)
 
 
+def test_reference_redacted_stream_estimates_hidden_thinking() -> None:
+    events = sse_events("c_redacted_text.sse")
+    trial = derive(events, model="claude-sonnet-4-5-20250929")
+    assert trial.status == "ok" and trial.answer == "Here is my answer." and trial.reasoning is None
+    assert trial.tokens is not None and trial.tokens.thinking_source == "estimated"
+    assert trial.tokens.visible == count_tokens("Here is my answer.")
+    assert trial.tokens.thinking == 96 - trial.tokens.visible
+    blocks = trial.completion.choices[0].message.thinking_blocks
+    assert blocks is not None and blocks[0].type == "redacted_thinking"
+    assert trial.timings.thinking_s == pytest.approx(events[2]["t"] - events[1]["t"])
+
+
 def test_task_is_scored_on_the_last_turn_and_tokens_and_cost_add_up_over_turns() -> None:
     turn0 = stream([("thinking", "Use the calculator."), ("tool", ("calculator", '{"expression": "17*23"}'))],
                    final={"output_tokens_details": {"thinking_tokens": 20}}, stop_reason="tool_use")  # fmt: skip
