@@ -17,6 +17,7 @@ changes nothing. Reasoning from several tagged regions is concatenated as is. Pu
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any, Literal
 
@@ -77,58 +78,113 @@ def pop_inner_thoughts(tool_input: dict[str, Any]) -> tuple[str | None, dict[str
     return canonical_arguments(value), rest
 
 
+_KEY_LITERAL = f'"{INNER_THOUGHTS_KEY}"'
+_STRING_RUN = re.compile(r'(?:[^"\\]|\\u[0-9a-fA-F]{4}|\\[^u])*')
+"""The longest run of complete string characters and escapes (stops at a quote or an unfinished escape)."""
+_DECODER = json.JSONDecoder(strict=False)
+_HIGH_SURROGATE_TAIL = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}$")
+
+
 class PartialThoughts:
     """Reveal ``inner_thoughts`` from one streamed tool_use block's partial JSON as it arrives.
 
     Feed every ``input_json_delta.partial_json`` in order; each `feed` returns only the newly
-    revealed thought text (possibly ""). jiter's ``trailing-strings`` mode yields the open string
-    so far and leaves out an escape still incomplete at the chunk end (``\\``, ``\\u00``, a high
-    surrogate waiting for its low half), so revealed text is always a prefix of the final
-    thoughts. `finish` parses the whole JSON (`ConversionError` if invalid). Thoughts that are
-    not a string never stream; `revealed` holds what was returned so far, so the caller can emit
-    ``thoughts[len(revealed):]`` after `finish` if anything remains.
+    revealed thought text (possibly ""). Until the thought string is found, jiter parses the
+    partial JSON (``partial_mode="trailing-strings"``), and only once the literal key has
+    arrived. From then on only the newly arrived characters of the open string are decoded, so
+    a long thought costs linear time. An escape still incomplete at the chunk end (``\\``,
+    ``\\u00``, a high surrogate waiting for its low half) is held back, so revealed text is always
+    a prefix of the final thoughts. `finish` parses the whole JSON (`ConversionError` if invalid).
+    Thoughts that are not a string never stream; `revealed` holds what was returned so far, so
+    the caller can emit ``thoughts[len(revealed):]`` after `finish` if anything remains.
     """
 
-    __slots__ = ("_buffer", "_done", "revealed")
+    __slots__ = ("_chunks", "_pending", "_phase", "_tail", "revealed")
 
     def __init__(self) -> None:
-        self._buffer: list[str] = []
-        self._done = False
+        self._chunks: list[str] = []
+        self._phase: Literal["search", "parse", "stream", "done"] = "search"
+        self._tail = ""  # the end of the text searched so far (a key literal may straddle chunks)
+        self._pending = ""  # undecoded characters of the open thought string
         self.revealed = ""
 
     @property
     def text(self) -> str:
         """All partial JSON fed so far."""
-        return "".join(self._buffer)
+        return "".join(self._chunks)
 
     def feed(self, partial_json: str) -> str:
-        self._buffer.append(partial_json)
-        if self._done or not partial_json:
+        self._chunks.append(partial_json)
+        if not partial_json or self._phase == "done":
             return ""
-        raw = "".join(self._buffer)
-        if INNER_THOUGHTS_KEY not in raw and "\\u" not in raw:
-            return ""  # the key cannot be there yet: skip the parse
-        try:
-            parsed = jiter.from_json(raw.encode("utf-8", "surrogatepass"), partial_mode="trailing-strings")
-        except ValueError:
-            return ""  # not parseable yet (or invalid: `finish` reports it)
-        if not isinstance(parsed, dict) or INNER_THOUGHTS_KEY not in parsed:
-            return ""
-        value = parsed[INNER_THOUGHTS_KEY]
-        if not isinstance(value, str):
-            self._done = True  # a non-string value never streams; `finish` returns it whole
-            return ""
-        if list(parsed)[-1] != INNER_THOUGHTS_KEY:
-            self._done = True  # a later key started, so the string is closed
-        if not value.startswith(self.revealed):
-            return ""
-        new = value[len(self.revealed) :]
-        self.revealed = value
-        return new
+        if self._phase == "stream":
+            self._pending += partial_json
+            return self._decode_pending()
+        if self._phase == "search":
+            window = self._tail + partial_json
+            self._tail = window[-len(_KEY_LITERAL) :]
+            if _KEY_LITERAL not in window:
+                return ""
+            self._phase = "parse"
+        return self._locate()
 
     def finish(self) -> tuple[str | None, dict[str, Any]]:
         """Parse the complete JSON: (thoughts, input without them). Raises `ConversionError` if invalid."""
         return pop_inner_thoughts(parse_arguments(self.text))
+
+    def _locate(self) -> str:
+        """Parse everything so far; once the thought string has started, switch to streaming it."""
+        raw = self.text
+        parsed = _partial_parse(raw, "trailing-strings")
+        if not isinstance(parsed, dict) or INNER_THOUGHTS_KEY not in parsed:
+            return ""
+        value = parsed[INNER_THOUGHTS_KEY]
+        if not isinstance(value, str):
+            self._phase = "done"  # a non-string value never streams; `finish` returns it whole
+            return ""
+        complete = _partial_parse(raw, "on")
+        if list(parsed)[-1] != INNER_THOUGHTS_KEY or (isinstance(complete, dict) and INNER_THOUGHTS_KEY in complete):
+            self._phase = "done"  # the string is already closed
+            self.revealed = value
+            return value
+        self._phase = "stream"
+        self._pending = raw[_open_quote(raw) + 1 :]
+        return self._decode_pending()
+
+    def _decode_pending(self) -> str:
+        pending = self._pending
+        end = _STRING_RUN.match(pending).end()  # type: ignore[union-attr]  # `*` always matches
+        closed = end < len(pending) and pending[end] == '"'
+        segment = pending[:end]
+        if not closed and (held := _HIGH_SURROGATE_TAIL.search(segment)):
+            segment = segment[: held.start()]
+        try:
+            text: str = _DECODER.decode(f'"{segment}"') if "\\" in segment else segment
+        except ValueError:
+            self._phase = "done"  # not decodable: `finish` reports or recovers it
+            return ""
+        self._pending = pending[len(segment) :]
+        if closed:
+            self._phase = "done"
+        self.revealed += text
+        return text
+
+
+def _partial_parse(raw: str, mode: Literal["trailing-strings", "on"]) -> Any:
+    try:
+        return jiter.from_json(raw.encode("utf-8", "surrogatepass"), partial_mode=mode)
+    except ValueError:
+        return None  # not parseable yet (or invalid: `finish` reports it)
+
+
+def _open_quote(raw: str) -> int:
+    """Index of the rightmost unescaped double quote: the opening quote of the open string at the end."""
+    pos = len(raw)
+    while True:
+        pos = raw.rfind('"', 0, pos)
+        backslashes = len(raw[:pos]) - len(raw[:pos].rstrip("\\"))
+        if pos <= 0 or backslashes % 2 == 0:
+            return pos
 
 
 # ----------------------------------------------------------------------------- xml strategy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -295,3 +296,23 @@ def test_splitter_property_any_split_equals_split_tagged(data: tuple[str, str], 
     assert len(reasoning) + len(content) == len(kept)
     assert reasoning.count("<") + content.count("<") == kept.count("<")
     assert reasoning.count(">") + content.count(">") == kept.count(">")
+
+
+def test_partial_parses_whole_json_only_until_the_thought_string_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long thought streams in linear time: jiter runs a bounded number of times, not once per chunk."""
+    import jiter
+
+    calls: list[int] = []
+    real = jiter.from_json
+
+    def counting(data: bytes, **kw: Any) -> Any:
+        calls.append(len(data))
+        return real(data, **kw)
+
+    monkeypatch.setattr(jiter, "from_json", counting)
+    text = json.dumps({"q": [1, 2], "inner_thoughts": 'a \\ "quoted" é😀 ' * 500, "z": None})
+    pieces = chunk(text, list(range(0, len(text), 4)))
+    revealed, partial = stream_thoughts(pieces)
+    assert revealed == 'a \\ "quoted" é😀 ' * 500
+    assert len(calls) <= 4
+    assert partial.finish()[1] == {"q": [1, 2], "z": None}
