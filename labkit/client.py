@@ -13,6 +13,7 @@ timestamp ``t`` (seconds since the request started), converting it live with `St
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -23,7 +24,7 @@ import anthropic
 import httpx2
 
 from labkit.configs import InnerThoughts
-from labkit.errors import ConfigError
+from labkit.errors import ConfigError, IncompleteStreamError
 from labkit.wire import ChatCompletion, ChatCompletionChunk
 
 BackendName = Literal["anthropic", "base_url", "emulator"]
@@ -136,22 +137,57 @@ class StreamStalled(Exception):
     """No event arrived within the stall timeout."""
 
 
+class StreamErrorEvent(Exception):
+    """The server sent an ``event: error`` in the middle of a stream; ``body`` is its data."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        super().__init__(f"error event mid-stream: {error.get('type')}: {error.get('message')}")
+        self.body = body
+
+
 @dataclass
 class RecordedStream:
-    """One streamed request as it happened: raw events (with ``t``), live-converted chunks, outcome."""
+    """One streamed request as it happened: raw events (with ``t``), converted chunks, outcome.
+
+    ``completion`` is built live when the stream was converted live, else on first access from
+    the events (a sweep without a live display converts once, in `labkit.derive`).
+    """
 
     params: dict[str, Any]
     events: list[dict[str, Any]] = field(default_factory=list)
     chunks: list[ChatCompletionChunk] = field(default_factory=list)
-    completion: ChatCompletion | None = None
     error: BaseException | None = None
     error_type: str | None = None
     error_message: str | None = None
     total_s: float = 0.0
+    inner_thoughts: InnerThoughts | None = None
+    _completion: ChatCompletion | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.completion is not None
+        return self.error is None and bool(self.events) and self.events[-1].get("type") == "message_stop"
+
+    @property
+    def completion(self) -> ChatCompletion | None:
+        if self._completion is None and self.ok:
+            from labkit.accumulate import accumulate
+            from labkit.stream import convert_stream
+
+            clean = ({k: v for k, v in e.items() if k != "t"} for e in self.events)
+            self._completion = accumulate(convert_stream(clean, inner_thoughts=self.inner_thoughts))
+        return self._completion
+
+    @completion.setter
+    def completion(self, value: ChatCompletion | None) -> None:
+        self._completion = value
+
+    @property
+    def stop_reason(self) -> str | None:
+        for event in reversed(self.events):
+            if event.get("type") == "message_delta":
+                return (event.get("delta") or {}).get("stop_reason")
+        return None
 
     @property
     def ttft_s(self) -> float | None:
@@ -182,41 +218,52 @@ async def stream_once(
     inner_thoughts: InnerThoughts | None = None,
     on_chunk: Callable[[ChatCompletionChunk], None] | None = None,
     stall_timeout: float | None = None,
+    convert: bool = True,
 ) -> RecordedStream:
     """Send ``params`` streamed; never raises for a failed request (see ``error`` / ``error_type``).
 
-    Cancellation (``asyncio.CancelledError``) propagates. ``stall_timeout`` bounds the wait for
-    each event; a stall ends the stream with error type ``APITimeoutError``.
+    Events are read as the raw SSE the server sent (``AsyncStream.raw_events``: no per-event model
+    construction) and parsed to dicts. ``convert`` feeds them live to a `StreamConverter` (always
+    when ``on_chunk`` is given). ``stall_timeout`` bounds the wait for each event; a stall ends
+    the stream with error type ``APITimeoutError``. Cancellation propagates.
     """
-    from labkit.accumulate import accumulate
     from labkit.stream import StreamConverter
 
-    record = RecordedStream(params=dict(params))
-    converter = StreamConverter(inner_thoughts=inner_thoughts)
+    record = RecordedStream(params=dict(params), inner_thoughts=inner_thoughts)
+    converter = StreamConverter(inner_thoughts=inner_thoughts) if convert or on_chunk is not None else None
+    loop = asyncio.get_running_loop()
     start = time.perf_counter()
     stream: Any = None
     try:
-        stream = await client.messages.create(**record.params, stream=True)
-        iterator = stream.__aiter__()
-        while True:
-            try:
-                event = await asyncio.wait_for(iterator.__anext__(), stall_timeout)
-            except StopAsyncIteration:
-                break
-            except TimeoutError:
-                raise StreamStalled(f"no stream event for {stall_timeout} s") from None
-            raw = event.to_dict()
-            raw["t"] = time.perf_counter() - start
-            record.events.append(raw)
-            for chunk in converter.feed(raw):
-                record.chunks.append(chunk)
-                if on_chunk is not None:
-                    on_chunk(chunk)
-        record.completion = accumulate(record.chunks)
+        async with asyncio.timeout(stall_timeout) as watchdog:
+            stream = await client.messages.create(**record.params, stream=True)
+            async for sse in anthropic.AsyncStream.raw_events(stream.response):
+                if stall_timeout is not None:
+                    watchdog.reschedule(loop.time() + stall_timeout)
+                if sse.event in (None, "ping") or not sse.data:
+                    continue
+                raw = json.loads(sse.data)
+                raw["t"] = time.perf_counter() - start
+                record.events.append(raw)
+                if sse.event == "error":
+                    raise StreamErrorEvent({k: v for k, v in raw.items() if k != "t"})
+                if converter is not None:
+                    for chunk in converter.feed({k: v for k, v in raw.items() if k != "t"}):
+                        record.chunks.append(chunk)
+                        if on_chunk is not None:
+                            on_chunk(chunk)
+        if not record.ok:
+            raise IncompleteStreamError("the stream ended without message_stop")
+        if converter is not None:
+            from labkit.accumulate import accumulate
+
+            record.completion = accumulate(record.chunks)
     except asyncio.CancelledError:
         raise
+    except TimeoutError:
+        _record_error(record, StreamStalled(f"no stream event for {stall_timeout} s"))
     except Exception as exc:
-        _record_error(record, exc, start)
+        _record_error(record, exc)
     finally:
         if stream is not None and record.error is not None:
             await stream.close()
@@ -224,10 +271,7 @@ async def stream_once(
     return record
 
 
-def _record_error(record: RecordedStream, exc: Exception, start: float) -> None:
+def _record_error(record: RecordedStream, exc: Exception) -> None:
     record.error = exc
     record.error_type = error_type_of(exc)
     record.error_message = str(exc)[:500]
-    body = getattr(exc, "body", None)
-    if record.events and isinstance(body, dict) and body.get("type") == "error":
-        record.events.append({**body, "t": time.perf_counter() - start})

@@ -233,7 +233,8 @@ class Runner:
         for _ in range(self.max_turns):
             self.stats.requests += 1
             record = await stream_once(self.client, params, inner_thoughts=spec.config.inner_thoughts,
-                                       on_chunk=self.on_chunk, stall_timeout=self.stall_timeout)
+                                       on_chunk=self.on_chunk, stall_timeout=self.stall_timeout,
+                                       convert=self.on_chunk is not None)
             turns.append(record)
             if not record.ok:
                 break

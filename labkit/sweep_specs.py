@@ -116,6 +116,8 @@ def knobs_of(config: Config) -> Knobs:
 
 def next_turn(spec: TrialSpec, messages: list[dict[str, Any]], record: RecordedStream) -> list[dict[str, Any]] | None:
     """The conversation after ``record``'s tool calls are answered, or None when it asked for none."""
+    if record.stop_reason != "tool_use":
+        return None
     completion = record.completion
     if completion is None or not completion.choices:
         return None
