@@ -183,6 +183,23 @@ class Trial:
     created_at: str | None = None
     """ISO 8601 UTC time the trial finished (set by the caller; trial.py reads no clock)."""
 
+    def __repr__(self) -> str:
+        """One line for notebooks: what ran, how it ended, tokens, cost (the completion is left out)."""
+        parts = [f"model={self.model!r}", f"status={self.status!r}"]
+        if self.task_id is not None:
+            parts.append(f"task={self.task_id!r}")
+        if self.error_type:
+            parts.append(f"error={self.error_type!r}")
+        if self.tokens is not None:
+            parts.append(f"tokens(in={self.tokens.total_input}, thinking={self.tokens.thinking}, "
+                         f"visible={self.tokens.visible}, {self.tokens.overall_source})")  # fmt: skip
+        if self.cost is not None:
+            parts.append(f"cost=${self.cost.total_usd:.6f}")
+        if self.correct is not None:
+            parts.append(f"correct={self.correct}")
+        parts.append(f"key={self.trial_key[:12]}")
+        return f"Trial({', '.join(parts)})"
+
     @property
     def ok(self) -> bool:
         return self.status == "ok"

@@ -175,3 +175,10 @@ def test_changing_backend_model_repeat_or_params_changes_the_key(field: str, suf
 def test_key_rejects_unencodable_params() -> None:
     with pytest.raises(TypeError, match="trial key"):
         trial_key("emulator", "m", {"x": object()}, KNOBS, 0)
+
+
+def test_repr_is_one_short_line_without_the_completion() -> None:
+    text = repr(_trial(cached=True))
+    assert text.startswith("Trial(model='claude-sonnet-4-6', status='ok', task='arith-1'")
+    assert "thinking=256" in text and "cost=$1.000000" in text and "correct=True" in text
+    assert "\n" not in text and "kkkkkkkkkkkk" in text and "k" * 13 not in text
