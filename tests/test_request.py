@@ -633,6 +633,13 @@ def test_xml_prefill_refused_where_the_model_rejects_prefill() -> None:
         prepare_request(req([user()]), inner_thoughts={"strategy": "xml", "prefill": True})
 
 
+@pytest.mark.parametrize("tag", [None, "", "a b", "<t>"])
+def test_bad_tags_refused_before_anything_is_built(tag: object) -> None:
+    # Letta defect 21: a None tag produced the literal "<None>"
+    with pytest.raises(ConfigError, match=r"inner_thoughts|tag"):
+        prepare_request(req([user()], model=OLD), inner_thoughts={"strategy": "xml", "tag": tag, "prefill": True})
+
+
 def test_xml_prefill_refused_with_native_thinking() -> None:
     strategy = {"strategy": "xml", "prefill": True}
     with pytest.raises(ConfigError, match="cannot be combined with native thinking"):
