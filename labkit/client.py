@@ -141,7 +141,8 @@ class StreamErrorEvent(Exception):
     """The server sent an ``event: error`` in the middle of a stream; ``body`` is its data."""
 
     def __init__(self, body: dict[str, Any]) -> None:
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        found = body.get("error")
+        error: dict[str, Any] = found if isinstance(found, dict) else {}
         super().__init__(f"error event mid-stream: {error.get('type')}: {error.get('message')}")
         self.body = body
 

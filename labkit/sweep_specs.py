@@ -24,7 +24,7 @@ from labkit.client import RecordedStream
 from labkit.errors import ConfigError, LabkitError
 from labkit.experiment import Config
 from labkit.runner import TrialSpec
-from labkit.trial import Knobs, Trial, trial_key
+from labkit.trial import Knobs, Trial, canonical_json, canonical_params, scrub, trial_key
 
 
 @dataclass(frozen=True)
@@ -103,11 +103,28 @@ def build_specs(
             messages = [{"role": "user", "content": task.prompt}]
             tools = task_tools(task)
             params = config.prepare(messages, tools)
-            for repeat in range(repeats):
-                key = trial_key(backend, config.model, params, knobs, repeat)
+            for repeat, key in enumerate(trial_keys(backend, config.model, params, knobs, repeats)):
                 specs.append(TrialSpec(experiment=experiment, key=key, config=config, params=params,
                                        messages=messages, tools=tools, repeat=repeat, task=task))
     return specs
+
+
+def trial_keys(backend: str, model: str, params: dict[str, Any], knobs: dict[str, Any], repeats: int) -> list[str]:
+    """`labkit.trial.trial_key` for repeats 0..n-1, canonicalising the params once, not once a repeat.
+
+    The fast path rebuilds the key payload from trial.py's own public helpers and is used only
+    when it reproduces ``trial_key`` for repeat 0 exactly; otherwise every key comes from ``trial_key``.
+    """
+    first = trial_key(backend, model, params, knobs, 0)
+    payload = {"backend": backend, "model": model, "params": canonical_params(params),
+               "knobs": scrub(json.loads(canonical_json(knobs))), "repeat": 0}
+    if _sha(payload) != first:
+        return [first, *(trial_key(backend, model, params, knobs, r) for r in range(1, repeats))]
+    return [first, *(_sha({**payload, "repeat": r}) for r in range(1, repeats))]
+
+
+def _sha(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
 def knobs_of(config: Config) -> Knobs:

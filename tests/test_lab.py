@@ -168,3 +168,14 @@ def test_the_api_key_is_never_stored_or_logged(tmp_path: Path, caplog: pytest.Lo
         assert FAKE_KEY.encode() not in path.read_bytes(), path
     assert FAKE_KEY not in caplog.text
     assert FAKE_KEY not in repr(lab) and FAKE_KEY not in frame.to_csv()
+
+
+def test_fast_trial_keys_equal_trial_key() -> None:
+    from labkit.sweep_specs import trial_keys
+    from labkit.trial import trial_key
+
+    params = HAIKU.prepare([{"role": "user", "content": "What is 2 + 2?"}])
+    knobs = HAIKU.trial_knobs().as_dict()
+    keys = trial_keys("emulator", HAIKU.model, params, knobs, 5)
+    assert keys == [trial_key("emulator", HAIKU.model, params, knobs, r) for r in range(5)]
+    assert len(set(keys)) == 5
