@@ -9,6 +9,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -53,6 +54,21 @@ def test_urllib_gets_models_and_a_401_without_key() -> None:
     assert len(body["data"]) == 2 and body["has_more"] is True and synthetic == "true"
     assert caught.value.code == 401 and error["error"]["type"] == "authentication_error"
     assert error["request_id"] == caught.value.headers["request-id"]
+
+
+def test_chunked_request_bodies_and_unknown_verbs() -> None:
+    def pieces() -> Iterator[bytes]:
+        text = json.dumps({**PARAMS, "stream": False}).encode()
+        yield text[:10]
+        yield text[10:]
+
+    with serve_in_thread(Emulator()) as url, httpx2.Client(base_url=url) as http:
+        chunked = http.post("/v1/messages", content=pieces(), headers=HEADERS)
+        put = http.put("/v1/messages", headers=HEADERS)
+        after = http.get("/v1/models?limit=1", headers=HEADERS)  # the kept-alive connection is still in sync
+    assert chunked.status_code == 200 and chunked.json()["type"] == "message"
+    assert put.status_code == 405 and put.json()["error"]["type"] == "invalid_request_error"
+    assert after.status_code == 200 and len(after.json()["data"]) == 1
 
 
 def test_raw_httpx2_reads_chunked_sse_event_by_event() -> None:

@@ -61,9 +61,22 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve()
 
-    def _serve(self) -> None:
+    do_PUT = do_PATCH = do_DELETE  # answered by the emulator (404/405 in the API's error shape)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            parts = []
+            while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
+                pass
+            return b"".join(parts)
         length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _serve(self) -> None:
+        body = self._read_body()
         host = self.headers.get("host") or self.server.url.removeprefix("http://")
         headers = {key.lower(): value for key, value in self.headers.items()}
         response = self.server.emulator.handle(self.command, self.path, headers, body, base_url=f"http://{host}")
