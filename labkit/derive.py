@@ -81,22 +81,24 @@ def merged_usage(events: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
 
 def _texts(events: Iterable[Mapping[str, Any]]) -> tuple[str | None, str]:
     """(visible thinking text, or None without a thinking block; visible text + tool-call JSON)."""
-    thinking: list[str] | None = None
+    has_thinking = False
+    thinking: list[str] = []
     visible: list[str] = []
     for event in events:
         kind = event.get("type")
         if kind == "content_block_start":
             if (event.get("content_block") or {}).get("type") in ("thinking", "redacted_thinking"):
-                thinking = thinking if thinking is not None else []
+                has_thinking = True
         elif kind == "content_block_delta":
             delta = event.get("delta") or {}
             if delta.get("type") == "thinking_delta":
-                thinking = [*(thinking or []), str(delta.get("thinking", ""))]
+                has_thinking = True
+                thinking.append(str(delta.get("thinking", "")))
             elif delta.get("type") == "text_delta":
                 visible.append(str(delta.get("text", "")))
             elif delta.get("type") == "input_json_delta":
                 visible.append(str(delta.get("partial_json", "")))
-    return (None if thinking is None else "".join(thinking)), "".join(visible)
+    return ("".join(thinking) if has_thinking else None), "".join(visible)
 
 
 def _stream_error(exc: IncompleteStreamError) -> tuple[str, str]:
@@ -124,14 +126,22 @@ def _convert(events: list[dict[str, Any]], inner: InnerThoughts | None) -> _Conv
         return None, "ConversionError", str(exc)
 
 
-def _turn(events: list[Mapping[str, Any]], inner: InnerThoughts | None) -> _Turn:
-    clean = [_clean(e) for e in events]
-    completion, error_type, error_message = _convert(clean, inner) if clean else (None, None, None)
-    usage = merged_usage(clean)
+def _turn(events: list[Mapping[str, Any]], inner: InnerThoughts | None, known: ChatCompletion | None) -> _Turn:
+    completion: ChatCompletion | None
+    if known is not None and _ended(events):
+        completion, error_type, error_message = known, None, None
+    elif events:
+        completion, error_type, error_message = _convert([_clean(e) for e in events], inner)
+    else:
+        completion, error_type, error_message = None, None, None
+    usage = merged_usage(events)
     tokens = None
     if usage is not None:
-        thinking_text, visible_text = _texts(clean)
-        tokens = token_record(usage, thinking_text=thinking_text, visible_text=visible_text)
+        if (usage.get("output_tokens_details") or {}).get("thinking_tokens") is not None:
+            tokens = token_record(usage)
+        else:
+            thinking_text, visible_text = _texts(events)
+            tokens = token_record(usage, thinking_text=thinking_text, visible_text=visible_text)
     return _Turn(completion, tokens, error_type, error_message)
 
 
@@ -265,13 +275,20 @@ def derive_trial(
     batch: bool = False,
     cached: bool = False,
     created_at: str | None = None,
+    completions: Sequence[ChatCompletion | None] | None = None,
 ) -> Trial:
     """The `Trial` the stored inputs describe. ``error_type`` / ``error_message`` record a failure
-    the events cannot show (a transport error, a stall); they win over what the events say."""
+    the events cannot show (a transport error, a stall); they win over what the events say.
+
+    ``completions`` (optional, one per turn) are completions the caller already converted live from
+    the same events; a turn that reached ``message_stop`` uses its own instead of converting again.
+    """
     knob_values = knobs if isinstance(knobs, Knobs) else Knobs.from_dict(knobs)
     inner = inner_thoughts_of(knob_values)
     turn_events = split_turns(events)
-    turns = [_turn(list(evs), inner) for evs in turn_events]
+    known = list(completions or [])
+    known += [None] * (len(turn_events) - len(known))
+    turns = [_turn(list(evs), inner, known[i]) for i, evs in enumerate(turn_events)]
     last = turns[-1] if turns else None
     completion = last.completion if last else None
     records = [t.tokens for t in turns if t.tokens is not None]

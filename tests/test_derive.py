@@ -285,3 +285,13 @@ def test_pure_modules_pull_in_no_io_libraries() -> None:
         source = (Path(__file__).resolve().parents[1] / "labkit" / f"{module}.py").read_text()
         for banned in ("import time", "import datetime", "from datetime", "import random", "open("):
             assert banned not in source, f"labkit/{module}.py: {banned}"
+
+
+def test_live_completions_are_reused_for_finished_turns_only() -> None:
+    finished = stream([("text", "Answer: 391")])
+    converted = derive(finished, task=TASK)
+    assert derive(finished, task=TASK, completions=[converted.completion]).row() == converted.row()
+    marker = converted.completion.model_copy(update={"id": "live"})
+    assert derive(finished, completions=[marker]).completion.id == "live"
+    cut = stream([("text", "Answer: 391")], ended=False)
+    assert derive(cut, completions=[marker]).status == "error"  # an unfinished turn is converted again
