@@ -118,13 +118,18 @@ def trial_keys(backend: str, model: str, params: dict[str, Any], knobs: dict[str
     first = trial_key(backend, model, params, knobs, 0)
     payload = {"backend": backend, "model": model, "params": canonical_params(params),
                "knobs": scrub(json.loads(canonical_json(knobs))), "repeat": 0}
-    if _sha(payload) != first:
+    text = canonical_json(payload)
+    tail = '"repeat":0}'
+    prefix = hashlib.sha256(text.removesuffix(tail).encode("utf-8"))
+    if not text.endswith(tail) or _finish(prefix, 0) != first:
         return [first, *(trial_key(backend, model, params, knobs, r) for r in range(1, repeats))]
-    return [first, *(_sha({**payload, "repeat": r}) for r in range(1, repeats))]
+    return [first, *(_finish(prefix, r) for r in range(1, repeats))]
 
 
-def _sha(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+def _finish(prefix: Any, repeat: int) -> str:
+    hasher = prefix.copy()
+    hasher.update(f'"repeat":{repeat}}}'.encode())
+    return str(hasher.hexdigest())
 
 
 def knobs_of(config: Config) -> Knobs:
