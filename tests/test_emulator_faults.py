@@ -154,6 +154,17 @@ def test_faults_apply_to_messages_only_by_default() -> None:
         client.messages.create(**PARAMS)
 
 
+def test_faults_on_other_endpoints_when_listed() -> None:
+    plan = FaultPlan.scripted("rate_limit", "drop", None, "overloaded", endpoints=["models.list", "count_tokens"])
+    emu = Emulator(faults=plan)
+    client = emu.client()
+    assert client.models.list(limit=2).data  # 429, a dropped body, then success (the script is shared)
+    assert client.messages.count_tokens(model=PARAMS["model"], messages=PARAMS["messages"]).input_tokens > 0
+    assert emu.counters["models.list"] == 3 and emu.counters["count_tokens"] == 2
+    assert plan.injected == ["rate_limit", "drop", "overloaded"]
+    assert client.messages.create(**PARAMS).stop_reason == "end_turn" and emu.counters["messages"] == 1
+
+
 @pytest.mark.parametrize(("options", "message"), [
     ({"script": ["explode"]}, "unknown fault kind"),
     ({"rate": 1.5}, "rate"),

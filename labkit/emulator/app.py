@@ -122,6 +122,18 @@ def ratelimit_headers(used_this_minute: int, now: float) -> dict[str, str]:
     return out
 
 
+def _endpoint_fault(emu: Emulator, name: str) -> str | None:
+    """A fault for a non-Messages endpoint listed in ``FaultPlan.endpoints``: HTTP faults raise here;
+    a connection fault (drop/stall) is returned, to cut the body once it is made."""
+    fault = emu.draw_fault(name)
+    if fault is None or emu.faults is None:
+        return None
+    problem = emu.faults.http_problem(fault, streaming=False)
+    if problem is not None:
+        raise problem
+    return fault
+
+
 def handle(emu: Emulator, method: str, target: str, headers: Mapping[str, str], body: bytes,
            base_url: str) -> EmulatorResponse:
     """Answer one HTTP request (``target`` is the path with its query string)."""
@@ -134,7 +146,10 @@ def handle(emu: Emulator, method: str, target: str, headers: Mapping[str, str], 
         check_auth(lowered, emu.api_key)
         check_version(lowered)
         check_body_size(len(body), limit=BODY_LIMITS.get(name, DEFAULT_BODY_LIMIT))
+        fault = None if name == "messages" else _endpoint_fault(emu, name)  # messages draws its own
         response = handler(Call(emu, lowered, body, query, base_url, request_id, groups))
+        if fault is not None and emu.faults is not None:
+            messages.break_response(response, fault, emu.faults, request_id)
     except ApiProblem as problem:
         response = error_response(problem, request_id)
     except LabkitError as exc:

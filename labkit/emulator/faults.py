@@ -1,7 +1,9 @@
 """Fault injection: which request fails, and how, by seeded rate or by script.
 
-A `FaultPlan` is consulted once per request to a faultable endpoint (``POST /v1/messages`` by
-default). It answers a fault kind or None:
+A `FaultPlan` is consulted once per request to a faultable endpoint: ``endpoints`` names them as
+the emulator counts them (``"messages"`` by default; also ``"count_tokens"``, ``"models.list"``,
+``"models.retrieve"``, ``"batches.create"``, ``"batches.retrieve"``, ``"batches.results"``, ...).
+It answers a fault kind or None:
 
 - ``"rate_limit"``  429 ``rate_limit_error`` with ``retry-after`` (whole seconds, rounded up) and
   ``retry-after-ms`` (exact; the SDK prefers it), so SDK retries stay fast in tests;

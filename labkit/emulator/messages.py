@@ -70,11 +70,11 @@ def create(emu: Emulator, params: Any, headers: dict[str, str], request_id: str)
         if not emu.latency.is_zero:
             response.delays = emu.latency.delays(pacing)
     if fault is not None and emu.faults is not None:
-        _break(response, fault, emu.faults, request_id)
+        break_response(response, fault, emu.faults, request_id)
     return response
 
 
-def _break(response: EmulatorResponse, kind: str, plan: FaultPlan, request_id: str) -> None:
+def break_response(response: EmulatorResponse, kind: str, plan: FaultPlan, request_id: str) -> None:
     """Cut a response for a stream fault: error event, dropped or stalled connection."""
     if response.chunks is None:
         # A non-streamed body: half of it arrives, then the connection drops or stalls.
