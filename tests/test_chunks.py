@@ -1,0 +1,55 @@
+"""labkit.chunks: fast-built chunks are indistinguishable from validated ones and track labkit.wire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from labkit.chunks import blank, build, make_chunk, make_tool_call
+from labkit.wire import ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta, Usage
+
+
+@pytest.mark.parametrize(
+    ("delta", "choice", "extra"),
+    [
+        ({"content": "hi"}, None, {}),
+        ({"reasoning_content": "r", "thinking_block": 2}, None, {}),
+        ({}, {"finish_reason": "stop", "stop_reason": "end_turn"}, {"usage": Usage(prompt_tokens=1)}),
+        ({}, None, {"passthrough": [{"type": "x"}]}),
+        ({"tool_calls": [make_tool_call(1, "toolu_1", "f", None)]}, None, {}),
+    ],
+)
+def test_fast_chunks_equal_validated_chunks(
+    delta: dict[str, Any], choice: dict[str, Any] | None, extra: dict[str, Any]
+) -> None:
+    fast = make_chunk("msg_1", "m", delta, choice, **extra)
+    validated = ChatCompletionChunk(
+        id="msg_1", model="m", choices=[ChunkChoice(delta=Delta(**delta), **(choice or {}))], **extra
+    )
+    assert fast == validated
+    assert fast.model_dump() == validated.model_dump()
+    assert fast.model_dump(exclude_unset=True) == validated.model_dump(exclude_unset=True)
+    assert ChatCompletionChunk.model_validate_json(fast.model_dump_json()) == fast
+
+
+def test_fast_chunks_can_be_mutated_and_copied_like_models() -> None:
+    first, second = make_chunk("a", "m", {"content": "x"}), make_chunk("a", "m", {"content": "x"})
+    first.choices[0].delta.content = "changed"
+    first.note = "an extra field"  # type: ignore[attr-defined]
+    assert second.choices[0].delta.content == "x"
+    assert "note" not in second.model_dump()
+    assert second.model_copy(deep=True) == second
+
+
+def test_tool_call_deltas() -> None:
+    assert make_tool_call(0, "toolu_1", "f", None) == ToolCallDelta(
+        index=0, id="toolu_1", type="function", function=FunctionCallDelta(name="f")
+    )
+    assert make_tool_call(3, None, None, '{"a"') == ToolCallDelta(index=3, function=FunctionCallDelta(arguments='{"a"'))
+
+
+@pytest.mark.parametrize("cls", [Delta, ChunkChoice, ChatCompletionChunk, ToolCallDelta, FunctionCallDelta])
+def test_blank_covers_every_wire_field(cls: type) -> None:
+    assert set(blank(cls)) == set(cls.model_fields)
+    assert build(cls, blank(cls), {}).model_fields_set == set()
