@@ -5,14 +5,16 @@
 ``LABKIT_DEMO_DIR`` points at ``data/demo/``. It writes the executed copies to
 ``data/demo/notebooks/``; the notebooks themselves save figures (PNG) to ``data/demo/figures/`` and
 tables (CSV + Parquet) to ``data/demo/tables/`` through `figure` and `table`, and keep their store
-at ``data/demo/labkit.sqlite`` (`store_path`). Outside the demo the same helpers write under
-``data/demo/`` and the store stays the default ``data/runs/labkit.sqlite``.
+at ``data/demo/labkit.sqlite`` (`store_path`); kernel stderr goes to ``data/demo/kernels.log``.
+Outside the demo the same helpers write under ``data/demo/`` and the store stays the default
+``data/runs/labkit.sqlite``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import time
 from collections.abc import Mapping, Sequence
@@ -108,10 +110,12 @@ def execute_notebook(path: Path, out: Path, *, env: Mapping[str, str] | None = N
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
     try:
-        client.execute(env=dict(env if env is not None else demo_env(out)))
+        with open(out / "kernels.log", "ab") as log:  # the kernel's own stderr (warnings, tracebacks)
+            client.execute(env=dict(env if env is not None else demo_env(out)), stderr=log)
     except CellExecutionError as exc:
-        report.status, report.error = "error", _first_line(str(exc))
+        report.status, report.error = "error", f"{exc.ename}: {_first_line(exc.evalue)}"
     except Exception as exc:  # a kernel that died or timed out: report it, go on with the next notebook
         report.status, report.error = "error", f"{type(exc).__name__}: {_first_line(str(exc))}"
     report.seconds = time.perf_counter() - start
@@ -123,6 +127,7 @@ def execute_notebook(path: Path, out: Path, *, env: Mapping[str, str] | None = N
 
 
 def _first_line(text: str) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # tracebacks come with terminal colours
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     errors = [ln for ln in lines if "Error" in ln]
     return (errors[-1] if errors else lines[-1] if lines else "failed")[:200]
@@ -132,8 +137,8 @@ def fresh_output(out: Path) -> None:
     """Empty the demo folder's generated parts (keeps anything else a user put there)."""
     for sub in ("notebooks", "figures", "tables"):
         shutil.rmtree(out / sub, ignore_errors=True)
-    for store in out.glob("labkit.sqlite*"):
-        store.unlink()
+    for stale in [*out.glob("labkit.sqlite*"), out / "kernels.log"]:
+        stale.unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
 
 

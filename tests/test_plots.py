@@ -212,6 +212,17 @@ def test_token_composition_stacks_categories() -> None:
     assert len(_bars(default)[0]) == 3
 
 
+def test_token_composition_takes_the_best_source_per_category() -> None:
+    tokens = _tokens()
+    thinking = tokens[(tokens.token_category == "thinking")].assign(tokens=300, source="estimated")
+    tokens = pd.concat([tokens[tokens.token_category != "thinking"], thinking], ignore_index=True)
+    bars = {b.get_label(): b for b in _bars(plots.token_composition(tokens, by="strategy"))}
+    assert [p.get_width() for p in bars["thinking"].patches] == [300, 300, 300]
+    assert bars["input"].patches[1].get_width() == pytest.approx(460)  # reported input, not the estimates
+    only_reported = {b.get_label(): b for b in _bars(plots.token_composition(tokens, source="reported"))}
+    assert "thinking" not in only_reported
+
+
 def test_estimate_error_compares_sources_with_reported_total() -> None:
     ax = plots.estimate_error(_tokens())
     labels = [c.get_label() for c in ax.collections]

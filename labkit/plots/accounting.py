@@ -73,15 +73,28 @@ def _strategy_tick(df: pd.DataFrame, strategy: str) -> str:
         if skipped:
             notes.append(f"{skipped} skipped")
     if "fallback_from" in part:
-        fell_back = int(part["fallback_from"].notna().sum())
+        fell_back = int(part["fallback_from"].fillna("").astype(str).str.len().gt(0).sum())
         if fell_back:
             notes.append(f"{fell_back} fell back")
     return strategy + "\n" + ", ".join(notes)
 
 
+SOURCE_ORDER = ("reported", "count_tokens", "estimated")
+
+
+def _best_source(tokens: pd.DataFrame) -> pd.DataFrame:
+    """Per trial and category, only the rows of the most reliable source present."""
+    rank = tokens["source"].astype(str).map({s: i for i, s in enumerate(SOURCE_ORDER)}).fillna(len(SOURCE_ORDER))
+    best = rank.groupby([tokens["trial_key"], tokens["token_category"].astype(str)]).transform("min")
+    return tokens[rank == best]
+
+
 def _per_trial(tokens: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Wide table: one row per trial (in first-seen order), one column per token category, for one source."""
-    picked = tokens[tokens["source"] == source]
+    """Wide table: one row per trial (in first-seen order), one column per token category.
+
+    ``source`` picks the rows of one source, or ``"best"`` the most reliable one per category.
+    """
+    picked = _best_source(tokens) if source == "best" else tokens[tokens["source"] == source]
     counts = picked.pivot_table(index="trial_key", columns="token_category", values="tokens",
                                 aggfunc="sum", fill_value=0)
     counts.columns = [str(c) for c in counts.columns]
@@ -91,13 +104,15 @@ def _per_trial(tokens: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def token_composition(tokens: pd.DataFrame, *, ax: Axes | None = None, by: str | None = None,
-                      source: str = "reported") -> Axes:
+                      source: str = "best") -> Axes:
     """Stacked mean tokens per trial by category (input, cache write, cache read, thinking, visible output).
 
     Args:
         tokens: ``lab.tokens()``.
         by: a column to group by (e.g. ``"strategy"``); default: model and thinking/strategy knobs.
-        source: which numbers to stack: ``"reported"`` (billed usage), ``"count_tokens"`` or ``"estimated"``.
+        source: which numbers to stack: ``"best"`` (per category the most reliable source: reported,
+            else count_tokens, else estimated, e.g. thinking tokens the API did not report),
+            or only ``"reported"``, ``"count_tokens"`` or ``"estimated"`` numbers.
     """
     require(tokens, TOKEN_COLUMNS if by is None else [*TOKEN_COLUMNS, by], plot="token_composition")
     wide = _per_trial(nonempty(tokens, plot="token_composition", what="token rows"), source)
@@ -112,7 +127,8 @@ def token_composition(tokens: pd.DataFrame, *, ax: Axes | None = None, by: str |
         ax.barh(list(means.index), widths, left=left, label=category.replace("_", " "))
         left = [a + b for a, b in zip(left, widths, strict=True)]
     ax.invert_yaxis()
-    return finish(ax, title=f"Where the tokens go ({source} usage per trial)",
+    what = "best available source" if source == "best" else f"{source} numbers"
+    return finish(ax, title=f"Where the tokens go (per trial, {what})",
                   xlabel="tokens per trial (mean)", ylabel=by or "configuration")
 
 

@@ -40,11 +40,17 @@ def _effort_rows(df: pd.DataFrame, plot: str, value: str) -> pd.DataFrame:
     return nonempty(rows[rows["effort"].notna()], plot=plot, what="finished trials with an effort level")
 
 
+MARKERS = ("o", "s", "^", "D", "v", "P")
+LINESTYLES = ("-", "--", "-.", ":")
+
+
 def _lines_by_model(ax: Axes, stats: pd.DataFrame, x: str, scale: float = 1.0) -> None:
-    for model, part in stats.groupby("model", sort=True):
+    """One error-bar line per model; markers and dashes differ so that identical curves stay visible."""
+    for i, (model, part) in enumerate(stats.groupby("model", sort=True)):
         ax.errorbar(
-            part[x].astype(float), part["mean"] * scale, yerr=part["se"] * scale,
-            marker="o", capsize=3, label=str(model),
+            part[x].astype(float), part["mean"] * scale, yerr=part["se"] * scale, capsize=3, label=str(model),
+            marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)],
+            markersize=8 - 1.5 * (i % 3), alpha=0.85,
         )
 
 
@@ -196,19 +202,27 @@ def cost_vs_accuracy(df: pd.DataFrame, *, ax: Axes | None = None, annotate: bool
     stats = rows.groupby(["model", "config"], sort=False).agg(cost=("cost_usd", "mean"), acc=("correct", "mean"))
     stats = stats.reset_index()
     ax = new_axes(ax)
-    for model, part in stats.groupby("model", sort=True):
-        ax.scatter(part["cost"], part["acc"] * 100.0, label=str(model), zorder=3)
+    for i, (model, part) in enumerate(stats.groupby("model", sort=True)):
+        ax.scatter(part["cost"], part["acc"] * 100.0, label=str(model), zorder=3, alpha=0.8,
+                   marker=MARKERS[i % len(MARKERS)], s=60 - 15 * (i % 3))
         if annotate:
-            for row in part.itertuples(index=False):
-                short = str(row.config).removeprefix(f"{model} · ")
-                ax.annotate(short, (row.cost, row.acc * 100.0), fontsize=7,
-                            xytext=(4, 3), textcoords="offset points")
+            _annotate_points(ax, part, str(model), offset=i)
     frontier = _frontier(stats)
     ax.step([c for c, _ in frontier], [a * 100.0 for _, a in frontier], where="post",
             linestyle=":", color="black", label="frontier (best accuracy for the cost)")
     ax.set_ylim(-5, 105)
     return finish(ax, title="Accuracy vs cost per trial",
                   xlabel="cost per trial (USD, mean)", ylabel="accuracy (% correct)")
+
+
+def _annotate_points(ax: Axes, part: pd.DataFrame, model: str, offset: int) -> None:
+    """One label per distinct point of a model (configs that land on the same point share it)."""
+    labels: dict[tuple[float, float], list[str]] = {}
+    for row in part.itertuples(index=False):
+        labels.setdefault((float(row.cost), float(row.acc)), []).append(str(row.config).removeprefix(f"{model} · "))
+    for (cost, acc), names in labels.items():
+        ax.annotate(" / ".join(names), (cost, acc * 100.0), fontsize=7, xytext=(5, 4 - 10 * offset),
+                    textcoords="offset points")
 
 
 def _frontier(stats: pd.DataFrame) -> list[tuple[float, float]]:

@@ -124,7 +124,7 @@ def _build_outputs() -> dict[str, Any]:
     return outputs
 
 
-def _stream_into(outputs: dict[str, Any]) -> tuple[Any, dict[str, list[str]]]:
+def stream_into(outputs: dict[str, Any]) -> tuple[Any, dict[str, list[str]]]:
     """An ``on_chunk`` callback that appends to the thinking/answer areas and updates the counter."""
     from labkit.tokenizer import count_tokens
 
@@ -156,7 +156,7 @@ def _run(lab: Any, panel: Panel) -> None:
         append_html(outputs["usage"], f"<b>Not sent</b>: {exc}", f"Not sent: {exc}")
         panel.state["error"] = str(exc)
         return
-    on_chunk, seen = _stream_into(outputs)
+    on_chunk, seen = stream_into(outputs)
     button = controls["run"]
     button.disabled, button.description = True, "Running…"
     try:

@@ -1,0 +1,236 @@
+"""Write notebooks/01-04 from the cell sources below (run: .venv/bin/python scripts/make_notebooks.py).
+
+The notebooks are generated so that they stay reviewable as plain Python and are committed without
+outputs. Each answers one question with real runs (the emulator by default, Claude when
+ANTHROPIC_API_KEY is set), keeps its results in the store and saves its figures and tables through
+labkit.demo (under data/demo/). No library logic lives in a cell: anything longer is in labkit.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+SETUP = """\
+%matplotlib inline
+import pandas as pd
+import labkit
+from labkit import Config, InnerThoughts, Lab, ThinkingConfig, accounting, demo, grid, plots, widgets
+from labkit.tables import summary_frame
+from labkit.tasks import load_tasks
+
+lab = Lab(store=demo.store_path())
+lab"""
+
+QUICKSTART = [
+    ("md", """\
+# 01 · Quickstart
+
+Which backend answers and why; one prompt streamed live with its thinking and its answer shown apart;
+the OpenAI-style request, the Anthropic parameters labkit prepares from it and the chat completion it
+converts back, side by side; and the interactive playground."""),
+    ("code", SETUP),
+    ("md", """\
+## Which backend, and why
+
+One rule: `ANTHROPIC_API_KEY` set → the Anthropic API; else `LABKIT_BASE_URL` set → that server (any
+Anthropic Messages API server, such as `labkit emulator`); else the built-in emulator, in process, no
+port. Emulator replies are synthetic and say so (`msg_synth_` ids, the `x-labkit-synthetic` header)."""),
+    ("code", 'print(f"backend: {lab.backend_name}\\nwhy:     {lab.backend.reason}\\nstore:   {lab.store.path}")'),
+    ("md", """\
+## One prompt, streamed live
+
+A legacy thinking budget on a model that still takes one. Thinking (`reasoning_content`) and the answer
+(`content`) stream into separate areas, with a running local token count; the usage row follows."""),
+    ("code", """\
+config = Config(model="claude-sonnet-4-6", max_tokens=8192,
+                thinking=ThinkingConfig(mode="budget", budget_tokens=2048))
+prompt = "What is 67 * 81? Give the final answer on the last line as 'Answer: <number>'."
+trial = widgets.stream(lab, prompt, config, experiment="01_quickstart")"""),
+    ("code", """\
+row = demo.table(pd.DataFrame([trial.row()]), "01_quickstart_trial")
+row[["model", "thinking_mode", "budget_tokens", "stop_reason", "input_tokens", "thinking_tokens",
+     "visible_tokens", "tokens_source", "ttft_s", "total_s", "cost_usd"]]"""),
+    ("md", """\
+## Request → Anthropic params → chat completion
+
+An OpenAI-style request with a system message and a function tool, prepared with the `kwargs`
+inner-thoughts strategy (an `inner_thoughts` argument injected first into the tool's schema), sent
+through the official SDK, and converted back: the tool call's `inner_thoughts` come out as
+`reasoning_content`, the remaining arguments as the tool call."""),
+    ("code", """\
+calculator = {"type": "function", "function": {
+    "name": "calculator", "description": "Evaluate an arithmetic expression.",
+    "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]}}}
+request = {"model": "claude-haiku-4-5", "max_tokens": 1024, "tools": [calculator], "messages": [
+    {"role": "system", "content": "Use the calculator for arithmetic."},
+    {"role": "user", "content": "What is 67 * 81? Use the calculator."}]}
+params = labkit.prepare_request(request, inner_thoughts=InnerThoughts(strategy="kwargs"))
+message = lab.backend.client().messages.create(**params)
+completion = labkit.to_chat_completion(message, inner_thoughts=InnerThoughts(strategy="kwargs"))
+widgets.side_by_side({"OpenAI-style request": request, "Anthropic params (prepared)": dict(params),
+                      "Chat completion (converted)": completion})"""),
+    ("md", """\
+## The playground
+
+Pick a model: the thinking controls offer only what it accepts (no budget slider on adaptive-only
+models, its own effort levels, no "off" on always-thinking models, prefill only where accepted).
+Run streams the reply and then shows the usage row. Every run is kept in the store (`playground`)."""),
+    ("code", "widgets.playground(lab)"),
+]
+
+BUDGETS = [
+    ("md", """\
+# 02 · Thinking budgets and effort
+
+How much does thinking depth buy? Budgets from 1,024 to 16,384 tokens on the models that take
+`budget_tokens`, effort levels on a model that takes `output_config.effort`, over arithmetic and word
+problems with repeats: tokens used, budget utilisation, truncation, accuracy against budget and cost,
+the latency split, and the budget past which more stops paying."""),
+    ("code", SETUP),
+    ("code", """\
+tasks = load_tasks(category="arithmetic", limit=5) + load_tasks(category="word_problem", limit=8)
+budget_grid = grid(model=["claude-sonnet-4-6", "claude-opus-4-6"], budget=[1024, 2048, 4096, 8192, 16384],
+                   strategy="native", max_tokens=20000)
+effort_grid = grid(model=["claude-opus-4-7"], effort=["low", "medium", "high", "xhigh", "max"],
+                   strategy="native", max_tokens=20000)
+print(budget_grid.report(), effort_grid.report(), sep="\\n")
+configs = [*budget_grid, *effort_grid]"""),
+    ("md", "Priced before running: `count_tokens` for the input, the catalog for prices, `max_tokens` as the ceiling."),
+    ("code", """\
+estimate = demo.table(lab.estimate(tasks, configs, repeats=2), "02_estimate")
+print(f"{len(configs)} configs x {len(tasks)} tasks x 2 repeats: at most ${estimate['cost_max_usd'].sum():.2f}")"""),
+    ("code", """\
+results = demo.table(lab.sweep(tasks, configs, repeats=2, name="02_thinking_budgets", concurrency=32),
+                     "02_results")
+summary = demo.table(summary_frame(results), "02_summary")
+summary"""),
+    ("md", """\
+## Thinking tokens, utilisation and truncation
+
+On the emulator the repeats of a trial agree (its synthetic model is deterministic), so the error bars
+are zero there; on Claude they show the spread over repeats. `max_tokens` is 20,000, well above the
+largest budget, so truncation stays at zero unless you lower it."""),
+    ("code", 'demo.figure(plots.tokens_vs_budget(results), "02_tokens_vs_budget")'),
+    ("code", 'demo.figure(plots.budget_utilisation(results), "02_budget_utilisation")'),
+    ("code", 'demo.figure(plots.truncation_rate(results), "02_truncation_rate")'),
+    ("md", "## Accuracy against budget, effort and cost"),
+    ("code", 'demo.figure(plots.accuracy_vs_budget(results), "02_accuracy_vs_budget")'),
+    ("code", 'demo.figure(plots.accuracy_vs_effort(results), "02_accuracy_vs_effort")'),
+    ("code", 'demo.figure(plots.cost_vs_accuracy(results), "02_cost_vs_accuracy")'),
+    ("md", "## Where the time goes: time to first token, thinking, answer"),
+    ("code", 'demo.figure(plots.latency_breakdown(results), "02_latency_breakdown")'),
+    ("md", """\
+## Where more budget stops paying
+
+Per model, the smallest budget whose accuracy is within 2 points of the best budget's, and what a
+trial costs there compared with the largest budget."""),
+    ("code", 'demo.table(plots.budget_knee(results), "02_budget_knee")'),
+]
+
+INNER = [
+    ("md", """\
+# 03 · Inner thoughts without native thinking
+
+The same tool tasks under each strategy: `none`, `kwargs` (an `inner_thoughts` tool argument), `xml`
+(a `<thinking>` tag in the text), `xml+prefill` (the assistant turn prefilled with the opening tag),
+and native thinking for reference. Which replies actually carry inner thoughts, are the tool calls
+valid, is the answer right, and what does each cost? Models that reject prefill are shown skipped
+(policy "skip") and fallen back (policy "fallback"), with the reason."""),
+    ("code", SETUP),
+    ("code", """\
+tasks = load_tasks(category="tool", limit=10)
+models = ["claude-haiku-4-5", "claude-sonnet-4-6"]  # haiku 4.5 accepts prefill, sonnet 4.6 does not
+strategies = ["none", "kwargs", "xml", "xml+prefill", "native"]
+print(grid(model=models, strategy=strategies, policy="skip").report())"""),
+    ("code", """\
+configs = grid(model=models, strategy=strategies, policy="fallback")
+print(configs.report())
+cells = [{"model": c.model, **c.knobs(), "fallback_from": c.fallback_from} for c in configs]
+demo.table(pd.DataFrame(cells), "03_configs")"""),
+    ("code", """\
+results = demo.table(lab.sweep(tasks, configs, repeats=2, name="03_inner_thoughts", concurrency=32),
+                     "03_results")
+by = ["model", "strategy", "prefill", "fallback_from"]
+demo.table(summary_frame(results, by=by), "03_summary")"""),
+    ("md", "## Inner thoughts, valid tool calls and accuracy per strategy"),
+    ("code", 'demo.figure(plots.strategy_comparison(results), "03_strategy_comparison")'),
+    ("md", "## Tokens and cost per strategy"),
+    ("code", """\
+tokens = lab.tokens("03_inner_thoughts").merge(results[["trial_key", "prefill"]], on="trial_key")
+demo.figure(plots.token_composition(tokens), "03_token_composition")"""),
+    ("code", 'demo.figure(plots.cost_split(results), "03_cost_split")'),
+]
+
+ACCOUNTING = [
+    ("md", """\
+# 04 · Token accounting
+
+Where the tokens go: the system prompt, tool definitions and the kwargs overhead; cache writes and
+reads on a repeated prefix; thinking billed against thinking shown; labkit's local estimate against
+`count_tokens` against reported usage; and the cost split. Every number carries its source."""),
+    ("code", SETUP),
+    ("md", "## What each part of a request adds (counted by `count_tokens`, and estimated locally)"),
+    ("code", """\
+client = lab.backend.client()
+tool_task = load_tasks(category="tool", limit=1)[0]
+calculator = {"type": "function", "function": {
+    "name": "calculator", "description": "Evaluate an arithmetic expression.",
+    "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]}}}
+breakdown = accounting.input_breakdown(client, model="claude-haiku-4-5", prompt=tool_task.prompt,
+                                       system="You are a careful assistant. Use tools when they help.",
+                                       tools=[calculator])
+demo.table(breakdown, "04_input_breakdown")"""),
+    ("md", "## Prompt caching: the same long prefix sent twice"),
+    ("code", """\
+notes = "Reference notes for the assistant: answer briefly and show the final number. " * 120
+cached = labkit.prepare_request({"model": "claude-sonnet-4-6", "max_tokens": 512, "messages": [
+    {"role": "system", "content": notes}, {"role": "user", "content": "What is 12 + 30?"}]})
+demo.table(accounting.prefix_cache_usage(client, cached), "04_prefix_cache")"""),
+    ("md", "## A small sweep: thinking billed vs shown, estimates vs reported"),
+    ("code", """\
+tasks = load_tasks(category="arithmetic", limit=6) + load_tasks(category="sorting", limit=4)
+configs = [*grid(model=["claude-sonnet-4-6", "claude-opus-4-7"], effort=["low", "high"], strategy="native"),
+           *grid(model=["claude-haiku-4-5"], strategy=["none", "xml"])]
+results = demo.table(lab.sweep(tasks, configs, repeats=1, name="04_token_accounting"), "04_results")
+tokens = demo.table(accounting.tokens_with_sources(lab, "04_token_accounting"), "04_tokens")"""),
+    ("code", 'demo.table(accounting.billed_vs_shown(results), "04_billed_vs_shown")'),
+    ("code", 'demo.figure(plots.token_composition(tokens), "04_token_composition")'),
+    ("code", 'demo.table(accounting.estimate_errors(tokens), "04_estimate_errors")'),
+    ("code", 'demo.figure(plots.estimate_error(tokens), "04_estimate_error")'),
+    ("md", "## The cost split: input, cache, thinking, visible output"),
+    ("code", 'demo.figure(plots.cost_split(results), "04_cost_split")'),
+]
+
+NOTEBOOKS = {
+    "01_quickstart.ipynb": QUICKSTART,
+    "02_thinking_budgets.ipynb": BUDGETS,
+    "03_inner_thoughts.ipynb": INNER,
+    "04_token_accounting.ipynb": ACCOUNTING,
+}
+
+
+def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    nb = new_notebook(cells=[new_markdown_cell(src) if kind == "md" else new_code_cell(src) for kind, src in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"
+    return nb
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0]) if argv else ROOT / "notebooks"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, cells in NOTEBOOKS.items():
+        nbformat.write(build(cells), out / name)
+        print(f"wrote {out / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
