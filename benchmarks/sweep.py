@@ -3,8 +3,8 @@
 Prints (targets from the experiments issue):
 
 - wall time vs the ideal ``trials x latency / concurrency`` (target: ratio <= 1.25);
-- labkit's own CPU per trial: process CPU of the sweep minus the emulator's share, measured by
-  timing the emulator's ``handle`` for the same requests with no latency;
+- labkit's own CPU per trial: process CPU of the sweep minus what the SDK and the emulator alone
+  spend on the same streamed requests (measured separately, no labkit in the loop);
 - a rerun of the same sweep from the store (every trial cached; target: >= 50x faster).
 
     .venv/bin/python benchmarks/sweep.py [--trials 1000] [--concurrency 32] [--latency 0.05]
@@ -42,6 +42,31 @@ def emulator_cpu(tasks: list[object], repeats: int) -> float:
     return time.process_time() - start
 
 
+def sdk_floor_cpu(tasks: list[object], repeats: int, concurrency: int) -> float:
+    """CPU seconds the SDK and the emulator alone need for the same streamed requests (no labkit)."""
+    import asyncio
+
+    import anthropic
+
+    specs = build_specs("floor", "emulator", normalise_tasks(tasks), [CONFIG], repeats)
+
+    async def run() -> float:
+        client = Emulator().async_client()
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(params: dict[str, object]) -> None:
+            async with gate:
+                stream = await client.messages.create(**params, stream=True)  # type: ignore[call-overload]
+                async for _ in anthropic.AsyncStream.raw_events(stream.response):
+                    pass
+
+        start = time.process_time()
+        await asyncio.gather(*(one(s.params) for s in specs))
+        return time.process_time() - start
+
+    return asyncio.run(run())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=1000)
@@ -66,10 +91,13 @@ def main() -> None:
         raise SystemExit("benchmark sweep did not finish cleanly")
     ideal = trials * args.latency / args.concurrency
     emu_cpu = emulator_cpu(tasks, repeats)
+    floor = sdk_floor_cpu(tasks, repeats, args.concurrency)
     print(f"trials: {trials}  concurrency: {args.concurrency}  latency: {args.latency * 1000:.0f} ms (ttft)")
     print(f"wall: {wall:.3f} s  ideal: {ideal:.3f} s  ratio: {wall / ideal:.3f}  (target <= 1.25)")
-    print(f"CPU per trial: {cpu / trials * 1e3:.2f} ms total in process, emulator {emu_cpu / trials * 1e3:.2f} ms, "
-          f"labkit + SDK {(cpu - emu_cpu) / trials * 1e3:.2f} ms")
+    per = 1e3 / trials
+    print(f"CPU per trial: {cpu * per:.2f} ms in process = emulator {emu_cpu * per:.2f} ms + SDK/httpx2 "
+          f"{(floor - emu_cpu) * per:.2f} ms + labkit {(cpu - floor) * per:.2f} ms")
+    print(f"CPU-bound floor of the wall time on one core: {cpu:.3f} s (SDK + emulator alone: {floor:.3f} s)")
     print(f"rerun from the store: {rerun_wall:.3f} s  speed-up: {wall / rerun_wall:.0f}x  (target >= 50x)")
 
 
