@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import sqlite3
 from pathlib import Path
@@ -179,3 +180,33 @@ def test_fast_trial_keys_equal_trial_key() -> None:
     keys = trial_keys("emulator", HAIKU.model, params, knobs, 5)
     assert keys == [trial_key("emulator", HAIKU.model, params, knobs, r) for r in range(5)]
     assert len(set(keys)) == 5
+
+
+def test_sweep_and_results_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from labkit import results_cli, sweep_file
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("LABKIT_BASE_URL", raising=False)
+    store = tmp_path / "cli.sqlite"
+    config = tmp_path / "sweep.toml"
+    config.write_text(
+        'name = "cli"\nrepeats = 2\nconcurrency = 4\n'
+        '[tasks]\nsuite = "arithmetic"\nlimit = 3\n'
+        '[grid]\nmodel = ["claude-haiku-4-5", "claude-opus-5-5"]\nbudget = [1024]\nmax_tokens = 2048\n'
+    )
+    assert sweep_file.main([str(config), "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "skipped" in out and "claude-opus-5-5" in out and "6 trials on emulator" in out
+    assert sweep_file.main([str(config), "--store", str(store)]) == 0
+    assert "6 cached" in capsys.readouterr().out
+    assert results_cli.main(["cli", "--csv", "--store", str(store)]) == 0
+    csv = capsys.readouterr().out
+    parsed = pd.read_csv(io.StringIO(csv))
+    assert list(parsed.columns) == list(ROW_COLUMNS) and len(parsed) == 6
+    assert results_cli.main(["nope", "--store", str(store)]) == 1
+    assert "cli" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n[grid]\nmodel = ["claude-haiku-4-5"]\ncolour = ["red"]\n')
+    assert sweep_file.main([str(bad), "--store", str(store)]) == 2
+    assert "colour" in capsys.readouterr().err
