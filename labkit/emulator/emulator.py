@@ -9,7 +9,9 @@ transport (no port; base URL ``http://labkit-emulator.local``; a fake key unless
 Determinism: the signing key derives from the seed; request ids, message ids and tool ids derive
 from the seed and a per-emulator request counter, so a fresh emulator with the same seed and the
 same request sequence answers byte-identical bodies (timestamps of batches aside).
-``counters`` counts requests by endpoint (``"messages"``, ``"models.list"``, ...).
+``counters`` counts requests by endpoint (``"messages"``, ``"models.list"``, ...); ``failures``
+keeps unexpected exceptions (answered as 500s). Plans of the synthetic model are memoized per
+request and seed (`PLAN_MEMO_SIZE`, oldest dropped first), so repeated requests are cheap.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE_URL = "http://labkit-emulator.local"
 FAKE_API_KEY = "labkit-emulator-fake-key"
-PLAN_MEMO_SIZE = 2048
+PLAN_MEMO_SIZE = 1024
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 

@@ -97,7 +97,7 @@ def tool_id(message_id: str, index: int) -> str:
     return f"toolu_synth_{digest}"
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _pieces(text: str) -> tuple[str, ...]:
     """`tokenize`, memoized: a repeated request re-renders the same texts (load tests, sweeps)."""
     return tuple(tokenize(text))
