@@ -399,3 +399,35 @@ def test_sse_encoding_round_trips(events: list[tuple[str, str]]) -> None:
     assert all(len(frame.decode().splitlines()) == 2 for frame in body.split(b"\n\n")[:-1])
     assert [(name, json.loads(data)) for name, data in parsed] == [
         (name, {"type": name, "text": text}) for name, text in events]
+
+
+MARK = {"type": "ephemeral"}
+
+
+@settings(max_examples=80, deadline=None)
+@given(sizes=st.lists(st.integers(1, 900), min_size=1, max_size=5), marks=st.lists(st.booleans(), min_size=5,
+       max_size=5), top=st.booleans(), system_mark=st.booleans(), ttl=st.sampled_from(["5m", "1h"]))
+def test_cache_accounting_always_adds_up(sizes: list[int], marks: list[bool], top: bool, system_mark: bool,
+                                         ttl: str) -> None:
+    from labkit.emulator.cache import MIN_CACHEABLE_TOKENS, PromptCache
+    from labkit.tokenizer import count_request_tokens
+
+    messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": [
+        {"type": "text", "text": "word " * size, **({"cache_control": {**MARK, "ttl": ttl}} if marks[i] else {})}]}
+        for i, size in enumerate(sizes)]
+    params: dict[str, Any] = {"model": "claude-opus-4-8", "messages": messages,
+                              "system": [{"type": "text", "text": "rule " * 300,
+                                          **({"cache_control": MARK} if system_mark else {})}]}
+    if top:
+        params["cache_control"] = MARK
+    cache, total = PromptCache(), count_request_tokens(params)
+    first, second = cache.account(params, total), cache.account(params, total)
+    for usage in (first, second):
+        assert usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens == total
+        assert min(usage.input_tokens, usage.cache_creation_input_tokens, usage.cache_read_input_tokens) >= 0
+    assert first.cache_read_input_tokens == 0 and second.cache_creation_input_tokens == 0
+    if first.cache_creation_input_tokens:
+        assert first.cache_creation_input_tokens >= MIN_CACHEABLE_TOKENS
+        assert second.cache_read_input_tokens == first.cache_creation_input_tokens
+    marked = top or system_mark or any(marks[: len(sizes)])
+    assert marked or (first.cache_creation_input_tokens == 0 and len(cache) == 0)
