@@ -125,6 +125,22 @@ def test_async_client_create_and_stream() -> None:
     assert emu.counters["messages"] == 2
 
 
+def test_async_client_over_every_model_and_thinking_mode() -> None:
+    async def run() -> list[tuple[str, str, bool]]:
+        outcomes = []
+        async with Emulator(seed=3).async_client() as client:
+            for model, label, extra in MATRIX:
+                created = await client.messages.create(**request(model, extra))
+                async with client.messages.stream(**request(model, extra)) as stream:
+                    final = await stream.get_final_message()
+                same = [b.type for b in final.content] == [b.type for b in created.content]
+                outcomes.append((model, label, same and final.stop_reason == created.stop_reason))
+        return outcomes
+
+    outcomes = asyncio.run(run())
+    assert len(outcomes) == len(MATRIX) and [o for o in outcomes if not o[2]] == []
+
+
 def test_replies_are_deterministic_per_seed() -> None:
     params = request("claude-sonnet-4-6", {"thinking": {"type": "enabled", "budget_tokens": 1024}})
     first = raw(Emulator(seed=9), "POST", "/v1/messages", params).json()
