@@ -275,6 +275,38 @@ def test_prefill_continues_inside_the_tag() -> None:
     assert plan_reply(params, model, seed=0).notes["strategy"] == "prefill"
 
 
+@pytest.mark.parametrize("prefill", [False, True])
+def test_tagged_strategies_close_the_tag_on_the_turn_after_tool_results(prefill: bool) -> None:
+    model = get_model("claude-sonnet-4-5")
+    task = _double_lookup()
+    params: dict[str, Any] = {
+        "model": model.id,
+        "max_tokens": 8000,
+        "system": xml_instructions("thinking"),
+        "messages": [{"role": "user", "content": task.prompt}],
+        "tools": TOOLS,
+    }
+    opening = [{"role": "assistant", "content": "<thinking>"}] if prefill else []
+    first = plan_reply({**params, "messages": params["messages"] + opening}, model, seed=0)
+    calls = [b for b in first.blocks if isinstance(b, PlannedToolUse)]
+    assert first.stop_reason == "tool_use" and calls
+    said = "<thinking>" + _text(first) if prefill else _text(first)
+    assistant = [{"type": "text", "text": said}] + [
+        {"type": "tool_use", "id": f"toolu_{i}", "name": c.name, "input": c.input} for i, c in enumerate(calls)
+    ]
+    results = [
+        {"type": "tool_result", "tool_use_id": f"toolu_{i}", "content": run_tool(c.name, c.input)}
+        for i, c in enumerate(calls)
+    ]
+    messages = params["messages"] + [{"role": "assistant", "content": assistant}, {"role": "user", "content": results}]
+    final = plan_reply({**params, "messages": messages + opening}, model, seed=0)
+    text = _text(final)
+    assert text.count("</thinking>") == 1
+    assert text.count("<thinking>") == (0 if prefill else 1)
+    after = text.split("</thinking>")[1]
+    assert score(task, after)
+
+
 def test_implicit_budgets_bound_tagged_reasoning() -> None:
     model = get_model("claude-opus-4-7")
     task = _long_task()

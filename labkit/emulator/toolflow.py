@@ -115,7 +115,10 @@ def _final_turn(
     blocks: list[PlannedBlock] = []
     if sit.adaptive:
         blocks.append(thinking_block(sit, note, [note]))
-    blocks.append(PlannedText(text=f"The tools returned: {shown}.\n\nAnswer: {answer}"))
+    reply = f"The tools returned: {shown}.\n\nAnswer: {answer}"
+    if sit.strategy in ("xml", "prefill"):
+        reply = wrap_tagged(sit, note, reply)
+    blocks.append(PlannedText(text=reply))
     notes.update(answer=answer, tool_calls=0)
     return ReplyPlan(blocks=tuple(blocks), stop_reason="end_turn", notes=notes)
 
