@@ -13,6 +13,7 @@ Outside the demo the same helpers write under ``data/demo/`` and the store stays
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import re
 import shutil
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 DEMO_DIR_ENV = "LABKIT_DEMO_DIR"
+NOTEBOOK_ENV = "LABKIT_DEMO_NOTEBOOK"
+"""Set per kernel by the demo: the notebook whose manifest records each saved figure and table."""
+MANIFESTS = ".manifests"
 BACKEND_ENV = ("ANTHROPIC_API_KEY", "LABKIT_BASE_URL")
 CELL_TIMEOUT_S = 300
 
@@ -60,7 +64,7 @@ def figure(ax_or_fig: Axes | Figure, name: str) -> Figure:
     fig = ax_or_fig.get_figure(root=True) if isinstance(ax_or_fig, _Axes) else ax_or_fig
     if fig is None:
         raise PlotDataError(f"figure {name!r}: the Axes belongs to no figure")
-    save_figure(fig, output_dir() / "figures" / f"{name}.png")
+    _record(save_figure(fig, output_dir() / "figures" / f"{name}.png"))
     return fig
 
 
@@ -70,7 +74,24 @@ def table(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     folder.mkdir(parents=True, exist_ok=True)
     frame.to_csv(folder / f"{name}.csv", index=False)
     frame.to_parquet(folder / f"{name}.parquet", index=False)
+    _record(folder / f"{name}.csv")
     return frame
+
+
+def _record(path: Path) -> None:
+    """Note a saved output in the running notebook's manifest (only when run by the demo)."""
+    notebook = os.environ.get(NOTEBOOK_ENV)
+    if notebook:
+        manifest = output_dir() / MANIFESTS / f"{notebook}.txt"
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        with manifest.open("a", encoding="utf-8") as handle:
+            handle.write(f"{path.resolve()}\n")
+
+
+def _manifest(out: Path, notebook: str) -> list[Path]:
+    manifest = out / MANIFESTS / f"{notebook}.txt"
+    lines = manifest.read_text(encoding="utf-8").splitlines() if manifest.exists() else []
+    return sorted({Path(line) for line in lines if line})
 
 
 @dataclass
@@ -93,19 +114,13 @@ def demo_env(out: Path, base: Mapping[str, str] | None = None) -> dict[str, str]
     return env
 
 
-def _files(folder: Path) -> set[Path]:
-    return set(folder.glob("*")) if folder.is_dir() else set()
-
-
-def execute_notebook(path: Path, out: Path, *, env: Mapping[str, str] | None = None,
-                     timeout: int = CELL_TIMEOUT_S) -> NotebookReport:
-    """Execute one notebook in a fresh kernel (cwd = its folder); save the executed copy under ``out/notebooks``."""
+async def _execute(path: Path, out: Path, env: Mapping[str, str] | None, timeout: int) -> NotebookReport:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     report = NotebookReport(name=path.stem)
-    before_fig, before_tab = _files(out / "figures"), _files(out / "tables")
+    (out / MANIFESTS / f"{path.stem}.txt").unlink(missing_ok=True)
     nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
@@ -113,7 +128,8 @@ def execute_notebook(path: Path, out: Path, *, env: Mapping[str, str] | None = N
     out.mkdir(parents=True, exist_ok=True)
     try:
         with open(out / "kernels.log", "ab") as log:  # the kernel's own stderr (warnings, tracebacks)
-            client.execute(env=dict(env if env is not None else demo_env(out)), stderr=log)
+            kernel_env = {**(env if env is not None else demo_env(out)), NOTEBOOK_ENV: path.stem}
+            await client.async_execute(env=kernel_env, stderr=log)
     except CellExecutionError as exc:
         report.status, report.error = "error", f"{exc.ename}: {_first_line(exc.evalue)}"
     except Exception as exc:  # a kernel that died or timed out: report it, go on with the next notebook
@@ -121,9 +137,32 @@ def execute_notebook(path: Path, out: Path, *, env: Mapping[str, str] | None = N
     report.seconds = time.perf_counter() - start
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out / "notebooks" / path.name)  # type: ignore[no-untyped-call]
-    report.figures = sorted(_files(out / "figures") - before_fig)
-    report.tables = sorted(p for p in _files(out / "tables") - before_tab if p.suffix == ".csv")
+    saved = _manifest(out, path.stem)
+    report.figures = [p for p in saved if p.suffix == ".png"]
+    report.tables = [p for p in saved if p.suffix == ".csv"]
     return report
+
+
+def execute_notebook(path: Path, out: Path, *, env: Mapping[str, str] | None = None,
+                     timeout: int = CELL_TIMEOUT_S) -> NotebookReport:
+    """Execute one notebook in a fresh kernel (cwd = its folder); save the executed copy under ``out/notebooks``."""
+    return asyncio.run(_execute(path, out, env, timeout))
+
+
+def execute_notebooks(paths: Sequence[Path], out: Path, *, jobs: int = 4,
+                      timeout: int = CELL_TIMEOUT_S) -> list[NotebookReport]:
+    """Execute notebooks, ``jobs`` kernels at a time (they mostly wait on the emulator's latency), in order."""
+
+    async def run_all() -> list[NotebookReport]:
+        gate = asyncio.Semaphore(max(1, jobs))
+
+        async def one(path: Path) -> NotebookReport:
+            async with gate:
+                return await _execute(path, out, None, timeout)
+
+        return list(await asyncio.gather(*(one(p) for p in paths)))
+
+    return asyncio.run(run_all())
 
 
 def _first_line(text: str) -> str:
@@ -135,7 +174,7 @@ def _first_line(text: str) -> str:
 
 def fresh_output(out: Path) -> None:
     """Empty the demo folder's generated parts (keeps anything else a user put there)."""
-    for sub in ("notebooks", "figures", "tables"):
+    for sub in ("notebooks", "figures", "tables", MANIFESTS):
         shutil.rmtree(out / sub, ignore_errors=True)
     for stale in [*out.glob("labkit.sqlite*"), out / "kernels.log"]:
         stale.unlink(missing_ok=True)
@@ -162,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=project_root() / "data" / "demo", help="output folder")
     parser.add_argument("--only", action="append", default=[], help="run only notebooks whose name contains this")
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT_S, help="seconds per cell")
+    parser.add_argument("--jobs", type=int, default=4, help="notebooks executed at once")
     args = parser.parse_args(list(argv) if argv is not None else None)
     paths = sorted(p for p in args.notebooks.glob("*.ipynb") if not args.only or any(o in p.name for o in args.only))
     if not paths:
@@ -169,9 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     out = args.out.resolve()
     fresh_output(out)
-    reports: list[NotebookReport] = []
-    for path in paths:
-        print(f"executing {path.name} ...", flush=True)
-        reports.append(execute_notebook(path.resolve(), out, timeout=args.timeout))
+    print(f"executing {len(paths)} notebooks against the emulator ({args.jobs} at a time) ...", flush=True)
+    reports = execute_notebooks([p.resolve() for p in paths], out, jobs=args.jobs, timeout=args.timeout)
     print(summary(reports, out))
     return 0 if all(r.status == "ok" for r in reports) else 1

@@ -34,7 +34,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
     out = tmp_path_factory.mktemp("demo")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
-        reports = {p.stem: demo.execute_notebook(p, out) for p in NOTEBOOKS}
+        reports = {r.name: r for r in demo.execute_notebooks(NOTEBOOKS, out, jobs=len(NOTEBOOKS))}
     yield out, reports
 
 
