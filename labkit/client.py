@@ -225,8 +225,9 @@ async def stream_once(
 
     Events are read as the raw SSE the server sent (``AsyncStream.raw_events``: no per-event model
     construction) and parsed to dicts. ``convert`` feeds them live to a `StreamConverter` (always
-    when ``on_chunk`` is given). ``stall_timeout`` bounds the wait for each event; a stall ends
-    the stream with error type ``APITimeoutError``. Cancellation propagates.
+    when ``on_chunk`` is given). ``stall_timeout`` bounds the silence between events (a gap of more
+    than ``stall_timeout`` always ends the stream, one of less than half of it never does) with
+    error type ``APITimeoutError``. Cancellation propagates.
     """
     from labkit.stream import StreamConverter
 
@@ -239,8 +240,8 @@ async def stream_once(
         async with asyncio.timeout(stall_timeout) as watchdog:
             stream = await client.messages.create(**record.params, stream=True)
             async for sse in anthropic.AsyncStream.raw_events(stream.response):
-                if stall_timeout is not None:
-                    watchdog.reschedule(loop.time() + stall_timeout)
+                if stall_timeout is not None and (watchdog.when() or 0.0) - loop.time() < stall_timeout / 2:
+                    watchdog.reschedule(loop.time() + stall_timeout)  # rarely: not once an event
                 if sse.event in (None, "ping") or not sse.data:
                     continue
                 raw = json.loads(sse.data)

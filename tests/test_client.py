@@ -91,3 +91,34 @@ def test_stream_once_records_faults_instead_of_raising() -> None:
     assert not first.ok and first.events and first.events[-1]["type"] == "error" and first.error_type
     assert not second.ok and second.error_type == "APIConnectionError"
     assert not third.ok and third.error_type == "api_error" and not third.events
+
+
+def test_a_silent_stream_is_cut_by_the_stall_watchdog() -> None:
+    import asyncio
+    from collections.abc import AsyncIterator
+
+    import httpx2
+
+    from labkit.client import stream_once
+
+    start = {"type": "message_start", "message": {
+        "id": "msg_x", "type": "message", "role": "assistant", "model": "claude-haiku-4-5", "content": [],
+        "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 3, "output_tokens": 0}}}
+
+    class Silent(httpx2.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            import json
+
+            yield f"event: message_start\ndata: {json.dumps(start)}\n\n".encode()
+            await asyncio.Event().wait()  # never set: the server goes quiet
+
+    class Transport(httpx2.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            return httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=Silent(),
+                                   request=request)
+
+    client = anthropic.AsyncAnthropic(api_key="labkit-test-placeholder", base_url="http://silent.local",
+                                      http_client=httpx2.AsyncClient(transport=Transport()), max_retries=0)
+    record = asyncio.run(stream_once(client, _params(), stall_timeout=0.05))
+    assert not record.ok and record.error_type == "APITimeoutError"
+    assert [e["type"] for e in record.events] == ["message_start"]
