@@ -109,7 +109,8 @@ class Lab:
             run_batches(self.backend, self.store, todo, finish=lambda spec, turns: finish_trial(
                 self.backend_name, spec, turns, batch=True), poll_interval=poll_interval, progress=progress)
         elif todo:
-            run_sync(lambda: self._runner(concurrency).run(todo, progress=progress))
+            cached = len(specs) - len(todo)
+            run_sync(lambda: self._runner(concurrency).run(todo, progress=progress, cached=cached))
         fresh = {s.key for s in todo}
         rows = {r["trial_key"]: r for r in self.store.rows(name)}
         ordered = [{**rows[s.key], "cached": s.key not in fresh} for s in specs if s.key in rows]

@@ -144,12 +144,15 @@ def in_notebook() -> bool:
     return bool(get is not None and type(get()).__name__ == "ZMQInteractiveShell")
 
 
-def make_progress(total: int, enabled: bool | None) -> Any:
-    """A tqdm.auto bar, quiet unless interactive (a terminal or Jupyter) or ``enabled`` says so."""
+def make_progress(total: int, enabled: bool | None, *, cached: int = 0) -> Any:
+    """A tqdm.auto bar (done / cached / errors), quiet unless interactive (a terminal or Jupyter)
+    or ``enabled`` says so. Trials served from the store count as done from the start."""
     from tqdm.auto import tqdm
 
     disable = not (sys.stderr.isatty() or in_notebook()) if enabled is None else not enabled
-    return tqdm(total=total, disable=disable, unit="trial", desc="sweep", leave=True)
+    bar = tqdm(total=total + cached, initial=cached, disable=disable, unit="trial", desc="sweep", leave=True)
+    bar.set_postfix(cached=cached, errors=0, refresh=False)
+    return bar
 
 
 @dataclass
@@ -173,13 +176,15 @@ class Runner:
     on_chunk: Callable[[Any], None] | None = None
     stats: SweepStats = field(default_factory=SweepStats)
 
-    async def run(self, specs: Sequence[TrialSpec], *, progress: bool | None = None) -> list[Trial]:
-        self.stats.total = len(specs)
+    async def run(self, specs: Sequence[TrialSpec], *, progress: bool | None = None, cached: int = 0) -> list[Trial]:
+        """Play ``specs`` (``cached`` more were served from the store: shown on the bar, not run)."""
+        self.stats.total = len(specs) + cached
+        self.stats.cached = cached
         results: list[Trial | None] = [None] * len(specs)
         queue: asyncio.Queue[int] = asyncio.Queue()
         for index in range(len(specs)):
             queue.put_nowait(index)
-        bar = make_progress(len(specs), progress)
+        bar = make_progress(len(specs), progress, cached=cached)
 
         async def worker() -> None:
             while True:
@@ -192,7 +197,7 @@ class Runner:
                 self.stats.done += 1
                 self.stats.errors += trial.status == "error"
                 bar.update(1)
-                bar.set_postfix(errors=self.stats.errors, refresh=False)
+                bar.set_postfix(cached=cached, errors=self.stats.errors, refresh=False)
 
         try:
             await asyncio.gather(*(worker() for _ in range(max(1, min(self.concurrency, len(specs))))))

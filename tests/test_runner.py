@@ -149,6 +149,7 @@ def test_progress_is_quiet_when_not_interactive() -> None:
     bar = make_progress(10, None)
     assert bar.disable
     bar.close()
-    loud = make_progress(10, True)
-    assert not loud.disable
+    loud = make_progress(10, True, cached=4)
+    assert not loud.disable and loud.n == 4 and loud.total == 14
+    assert loud.postfix == "cached=4, errors=0"
     loud.close()
