@@ -35,9 +35,13 @@ def test_sdk_over_loopback_matches_in_process() -> None:
                 final = stream.get_final_message()
             counted = client.messages.count_tokens(model=PARAMS["model"], messages=PARAMS["messages"])
             models = client.models.list(limit=5)
-    local = Emulator(seed=11).client().messages.create(**PARAMS)
+    # The same request sequence in process: the repeat is the emulator's second sample both times.
+    local_client = Emulator(seed=11).client()
+    local = local_client.messages.create(**PARAMS)
+    with local_client.messages.stream(**PARAMS) as stream:
+        local_final = stream.get_final_message()
     assert created.model_dump() == local.model_dump()
-    assert final.content[0].type == "thinking" and final.usage.output_tokens == created.usage.output_tokens
+    assert final.content[0].type == "thinking" and final.model_dump() == local_final.model_dump()
     assert counted.input_tokens == created.usage.input_tokens and len(models.data) == 5
 
 

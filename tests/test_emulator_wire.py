@@ -108,12 +108,13 @@ def test_retired_models_are_not_found() -> None:
 
 
 def test_async_client_create_and_stream() -> None:
-    emu = Emulator(seed=5)
+    # Two emulators with one seed: a repeated request on one emulator is a new sample.
+    emu, twin = Emulator(seed=5), Emulator(seed=5)
 
     async def run() -> tuple[anthropic.types.Message, anthropic.types.Message]:
-        async with emu.async_client() as client:
+        async with emu.async_client() as client, twin.async_client() as other:
             created = await client.messages.create(**request("claude-opus-5-5", {}))
-            async with client.messages.stream(**request("claude-opus-5-5", {})) as stream:
+            async with other.messages.stream(**request("claude-opus-5-5", {})) as stream:
                 chunks = [event.type async for event in stream]
                 final = await stream.get_final_message()
             assert chunks[0] == "message_start" and chunks[-1] == "message_stop"
@@ -122,7 +123,7 @@ def test_async_client_create_and_stream() -> None:
     created, final = asyncio.run(run())
     assert created.content[-1].type == final.content[-1].type == "text"
     assert created.usage.output_tokens == final.usage.output_tokens
-    assert emu.counters["messages"] == 2
+    assert emu.counters["messages"] == twin.counters["messages"] == 1
 
 
 def test_async_client_over_every_model_and_thinking_mode() -> None:
@@ -209,7 +210,8 @@ def test_max_tokens_truncates_with_stop_reason() -> None:
     message = client.messages.create(model="claude-haiku-4-5", max_tokens=3, messages=QUESTION)
     assert message.stop_reason == "max_tokens" and message.usage.output_tokens == 3
     assert count_tokens(message.content[0].text) == 3  # type: ignore[union-attr]
-    with client.messages.stream(model="claude-haiku-4-5", max_tokens=3, messages=QUESTION) as stream:
+    twin = Emulator().client()  # the same first sample: a repeat on `client` would be a new sample
+    with twin.messages.stream(model="claude-haiku-4-5", max_tokens=3, messages=QUESTION) as stream:
         final = stream.get_final_message()
     assert final.stop_reason == "max_tokens" and final.content[0].text == message.content[0].text  # type: ignore[union-attr]
 
@@ -292,7 +294,7 @@ def test_latency_profile_paces_events_without_real_sleeping(monkeypatch: pytest.
     expected = 0.5 + thinking / 100.0 + count_tokens(final.content[-1].text) / 50.0  # type: ignore[union-attr]
     assert sum(waits) == pytest.approx(expected)
     waits.clear()
-    emu.client().messages.create(**params)
+    Emulator(latency=profile).client().messages.create(**params)
     assert len(waits) == 1 and waits[0] == pytest.approx(expected)
     waits.clear()
     Emulator(latency="none").client().messages.create(**params)
@@ -373,16 +375,31 @@ def test_tool_task_streams_tool_use_and_finishes_after_results() -> None:
     assert task.answer in message.content[-1].text  # type: ignore[union-attr]
 
 
-def test_repeated_request_same_reply_new_ids_and_max_tokens_zero() -> None:
+def test_repeated_request_is_a_new_sample_with_new_ids_and_max_tokens_zero() -> None:
     emu = Emulator()
     client = emu.client()
     params = request("claude-opus-4-7", {"thinking": {"type": "adaptive", "display": "summarized"}})
     first, second = client.messages.create(**params), client.messages.create(**params)
-    assert first.content[-1] == second.content[-1] and first.id != second.id
-    assert first.usage == second.usage
+    assert first.id != second.id
+    again = Emulator().client().messages.create(**params)
+    assert again.content == first.content and again.usage == first.usage  # sample 0 is reproducible
     empty = client.messages.create(model="claude-haiku-4-5", max_tokens=0, messages=QUESTION)
     assert empty.content == [] and empty.stop_reason == "max_tokens" and empty.usage.output_tokens == 0
     assert emu.counters["messages"] == 3
+
+
+def test_repeats_of_a_task_near_its_budget_vary_like_samples() -> None:
+    from labkit.tasks import load_tasks, score
+
+    client = Emulator(seed=3).client()
+    mixed = 0
+    for task in load_tasks("arithmetic", limit=12):
+        params = {"model": "claude-sonnet-4-6", "max_tokens": 8000,
+                  "messages": [{"role": "user", "content": task.prompt}],
+                  "thinking": {"type": "enabled", "budget_tokens": 1536}}
+        outcomes = {score(task, client.messages.create(**params).content[-1].text) for _ in range(6)}  # type: ignore[union-attr]
+        mixed += outcomes == {True, False}
+    assert mixed >= 1, "some task is solved on some repeats and not on others"
 
 
 def test_multi_turn_cache_reads_the_earlier_prefix() -> None:

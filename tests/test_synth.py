@@ -11,7 +11,7 @@ import pytest
 from labkit.catalog import get_model
 from labkit.emulator.compose import IMPLICIT_BUDGETS, NO_THINKING_CAPACITY
 from labkit.emulator.plan import PlannedText, PlannedThinking, PlannedToolUse, ReplyPlan
-from labkit.emulator.synth import parse_arithmetic, plan_reply
+from labkit.emulator.synth import SAMPLE_SPREAD, parse_arithmetic, plan_reply, sample_scale
 from labkit.emulator.workouts import work_for
 from labkit.inner_thoughts import inject_inner_thoughts, xml_instructions
 from labkit.tasks import TOOL_SPECS, Task, load_tasks, run_tool, score
@@ -346,3 +346,15 @@ def test_every_reply_ends_with_an_answer_line(model_id: str) -> None:
     model = get_model(model_id)
     for task in SAMPLE[:6]:
         assert "\nAnswer: " in _text(plan_reply(_params(task, model_id), model, seed=1))
+
+
+def test_samples_after_the_first_scale_capacity_within_the_spread() -> None:
+    assert sample_scale(0, "prompt", 0) == 1.0
+    scales = [sample_scale(0, "prompt", n) for n in range(1, 200)]
+    assert all(1 - SAMPLE_SPREAD <= s < 1 + SAMPLE_SPREAD for s in scales)
+    assert min(scales) < 0.8 and max(scales) > 1.2  # the spread is really used
+    model = get_model("claude-sonnet-4-6")
+    params = _params(_long_task(), model.id, thinking={"type": "enabled", "budget_tokens": 2048})
+    assert plan_reply(params, model, seed=0) == plan_reply(params, model, seed=0, sample=0)
+    done = {plan_reply(params, model, seed=0, sample=n).notes["steps_done"] for n in range(1, 8)}
+    assert len(done) > 1, "later samples get through different amounts of work"

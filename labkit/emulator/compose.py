@@ -47,10 +47,12 @@ def thinking_block(sit: Situation, full: str, summary: list[str] | tuple[str, ..
 def capacity(sit: Situation, *, strategy_applies: bool) -> int:
     """Tokens of work the model can do before answering, in this situation."""
     if sit.budget is not None:
-        return sit.budget
-    if strategy_applies and sit.strategy in IMPLICIT_BUDGETS:
-        return IMPLICIT_BUDGETS[sit.strategy]
-    return NO_THINKING_CAPACITY
+        base = sit.budget
+    elif strategy_applies and sit.strategy in IMPLICIT_BUDGETS:
+        base = IMPLICIT_BUDGETS[sit.strategy]
+    else:
+        base = NO_THINKING_CAPACITY
+    return round(base * sit.capacity_scale)
 
 
 def summary_of(work: Work, done: int) -> list[str]:

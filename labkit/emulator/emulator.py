@@ -11,7 +11,12 @@ from the seed and a per-emulator request counter, so a fresh emulator with the s
 same request sequence answers byte-identical bodies (timestamps of batches aside).
 ``counters`` counts requests by endpoint (``"messages"``, ``"models.list"``, ...); ``failures``
 keeps unexpected exceptions (answered as 500s). Plans of the synthetic model are memoized per
-request and seed (`PLAN_MEMO_SIZE`, oldest dropped first), so repeated requests are cheap.
+request, seed and sample (`PLAN_MEMO_SIZE`, oldest dropped first), so repeated requests are cheap.
+
+Sampling: like the real model, the emulator does not answer a repeated request identically. The
+n-th time it sees the same request body it plans sample n (`synth.plan_reply`): sample 0 is the
+modal reply, later ones vary around it. Identical requests are interchangeable, so the set of
+answers a sweep gets is the same whatever order concurrent requests arrive in.
 """
 
 from __future__ import annotations
@@ -83,7 +88,8 @@ class Emulator:
         self._requests = 0
         self._messages = 0
         self._minute = (0, 0)
-        self._plans: dict[str, ReplyPlan] = {}
+        self._plans: dict[tuple[str, int], ReplyPlan] = {}
+        self._seen: dict[str, int] = {}
 
     def __repr__(self) -> str:
         return f"Emulator(seed={self.seed}, latency={self.latency.name!r}, faults={self.faults is not None})"
@@ -95,21 +101,26 @@ class Emulator:
         """Answer one request. ``path`` may carry a query string; ``base_url`` goes into results_url."""
         return app.handle(self, method, path, headers, body, base_url or self.base_url)
 
-    def plan(self, params: Mapping[str, Any], model: ModelInfo) -> ReplyPlan:
-        """The synthetic model's plan for a validated request, memoized (it is a pure function of
-        the request and the seed, so a repeated request skips the planning work)."""
+    def plan(self, params: Mapping[str, Any], model: ModelInfo, *, advance: bool = True) -> ReplyPlan:
+        """The synthetic model's plan for a validated request: the n-th time this request is
+        answered it is sample n (memoized: a pure function of the request, the seed and the
+        sample). ``advance=False`` leaves the count alone (a reply that will not be delivered)."""
         from labkit.emulator.synth import plan_reply  # at call time: keeps the package import light
 
-        key = json.dumps({k: v for k, v in params.items() if k != "stream"}, sort_keys=True, default=str)
+        request = json.dumps({k: v for k, v in params.items() if k != "stream"}, sort_keys=True, default=str)
         with self._lock:
-            hit = self._plans.get(key)
+            sample = self._seen.pop(request, 0)
+            self._seen[request] = sample + 1 if advance else sample
+            if len(self._seen) > PLAN_MEMO_SIZE * 8:
+                self._seen.pop(next(iter(self._seen)))
+            hit = self._plans.get((request, sample))
         if hit is not None:
             return hit
-        plan = plan_reply(dict(params), model, seed=self.seed)
+        plan = plan_reply(dict(params), model, seed=self.seed, sample=sample)
         with self._lock:
             if len(self._plans) >= PLAN_MEMO_SIZE:
                 self._plans.pop(next(iter(self._plans)))
-            self._plans[key] = plan
+            self._plans[(request, sample)] = plan
         return plan
 
     def count(self, endpoint: str) -> None:

@@ -26,10 +26,16 @@ if TYPE_CHECKING:
     from labkit.emulator.emulator import Emulator
 
 
-def reply(emu: Emulator, params: dict[str, Any], model: ModelInfo, *, service_tier: str) -> tuple[Final, Envelope]:
-    """The finalized, signed reply to a validated request, and its envelope (ids, usage)."""
+def reply(
+    emu: Emulator, params: dict[str, Any], model: ModelInfo, *, service_tier: str, delivered: bool = True
+) -> tuple[Final, Envelope]:
+    """The finalized, signed reply to a validated request, and its envelope (ids, usage).
+
+    ``delivered=False`` (a stream fault will cut the reply) plans the same sample again next time:
+    a reply the client never received does not count as one of the model's answers.
+    """
     usage_in = emu.cache.account(params, count_request_tokens(params))
-    plan = emu.plan(params, model)
+    plan = emu.plan(params, model, advance=delivered)
     message_id = emu.next_message_id()
     stops = tuple(str(s) for s in params.get("stop_sequences") or ())
     final = finalize(plan, max_tokens=int(params["max_tokens"]), stop_sequences=stops, message_id=message_id)
@@ -58,7 +64,7 @@ def create(emu: Emulator, params: Any, headers: dict[str, str], request_id: str)
         if problem is not None:
             raise problem
     model = rules.validate_messages_request(params, headers, signer=emu.signer)
-    final, envelope = reply(emu, params, model, service_tier="standard")
+    final, envelope = reply(emu, params, model, service_tier="standard", delivered=fault is None)
     if not streaming:
         response = json_response(200, message_dict(final, envelope))
         pacing = [("text", 0), ("thinking", final.thinking_tokens), ("text", final.visible_tokens)]

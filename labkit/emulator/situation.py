@@ -53,6 +53,8 @@ class Situation:
     results: tuple[str, ...]
     continuing: bool
     """The last message is a user turn that carries tool results."""
+    capacity_scale: float = 1.0
+    """How much work this sample fits in its capacity (1.0 for the first, modal sample)."""
 
 
 def _text_of(content: Any) -> str:

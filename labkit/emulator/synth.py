@@ -12,12 +12,21 @@ Where the work goes: native thinking (display ``omitted``: no text, all tokens h
 show it all); else the ``inner_thoughts`` argument of the first tool call, or ``<tag>`` text
 (continuing inside the tag after a prefill). Tool tasks call the tools (both lookups at once
 when parallel use is allowed) and answer once the results are back (`toolflow`). Unknown
-prompts get a short generic reply. Deterministic for (seed, params); no I/O beyond the task files.
+prompts get a short generic reply. Deterministic for (seed, params, sample); no I/O beyond the
+task files.
+
+Sampling: the real model is not deterministic, so repeats of one request should not all agree.
+``sample`` is how many times the emulator has already answered this exact request. Sample 0 is
+the modal reply (capacity exactly as above); later samples fit their work into a capacity scaled
+by a factor in [1 - SAMPLE_SPREAD, 1 + SAMPLE_SPREAD) drawn from (seed, prompt, sample), so a task
+near the edge of its budget is sometimes finished and sometimes not, and accuracy over repeats
+has a real spread.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from labkit.catalog import ModelInfo
@@ -29,7 +38,18 @@ from labkit.emulator.solvers import mix
 from labkit.emulator.workouts import work_for
 from labkit.tasks import Task, match_task
 
-__all__ = ["EFFORT_BUDGETS", "IMPLICIT_BUDGETS", "NO_THINKING_CAPACITY", "parse_arithmetic", "plan_reply"]
+__all__ = [
+    "EFFORT_BUDGETS",
+    "IMPLICIT_BUDGETS",
+    "NO_THINKING_CAPACITY",
+    "SAMPLE_SPREAD",
+    "parse_arithmetic",
+    "plan_reply",
+    "sample_scale",
+]
+
+SAMPLE_SPREAD = 0.35
+"""Half-width of the capacity factor drawn for samples after the first."""
 
 GENERIC_REPLIES = (
     "This is a synthetic reply from labkit's emulator. It works out labkit's task suites and simple "
@@ -83,11 +103,22 @@ def _recognise(prompt: str) -> Task | None:
     return Task(id=f"generic-{mix(key) % 10**8:08d}", prompt=prompt, answer="", category="arithmetic", spec=spec)
 
 
-def plan_reply(params: dict[str, Any], model: ModelInfo, *, seed: int) -> ReplyPlan:
-    """The synthetic model's reply to a validated Messages request (deterministic for seed, params)."""
+def sample_scale(seed: int, prompt: str, sample: int) -> float:
+    """The capacity factor of the ``sample``-th answer to one request (1.0 for sample 0)."""
+    if sample <= 0:
+        return 1.0
+    unit = (mix(seed, "sample", prompt, sample) % 1_000_000) / 1_000_000
+    return 1.0 - SAMPLE_SPREAD + 2 * SAMPLE_SPREAD * unit
+
+
+def plan_reply(params: dict[str, Any], model: ModelInfo, *, seed: int, sample: int = 0) -> ReplyPlan:
+    """The synthetic model's reply to a validated Messages request (deterministic for seed, params, sample)."""
     sit = read_situation(params, model)
+    if sample > 0:
+        sit = replace(sit, capacity_scale=sample_scale(seed, sit.prompt, sample))
+        seed = mix(seed, "sample", sample)
     task = _recognise(sit.prompt)
-    notes: dict[str, Any] = {"strategy": sit.strategy, "budget": sit.budget}
+    notes: dict[str, Any] = {"strategy": sit.strategy, "budget": sit.budget, "sample": sample}
     if task is None:
         return generic(sit, seed, notes)
     notes.update(task_id=task.id, category=task.category)
