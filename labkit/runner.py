@@ -118,15 +118,20 @@ def retry_after(headers: Mapping[str, str]) -> float:
         return (when - datetime.now(UTC)).total_seconds() if when else DEFAULT_PAUSE_S
 
 
+RATE_LIMITS = ("requests", "tokens", "input-tokens", "output-tokens")
+
+
 def exhausted_until(headers: Mapping[str, str]) -> float | None:
     """Seconds until the earliest reset of a rate limit whose ``-remaining`` header is 0, else None."""
     waits = []
-    for name, value in headers.items():
-        if name.startswith("anthropic-ratelimit-") and name.endswith("-remaining") and value.strip() == "0":
-            reset = headers.get(name.removesuffix("-remaining") + "-reset")
-            with contextlib.suppress(ValueError):
-                if reset:
-                    waits.append((datetime.fromisoformat(reset) - datetime.now(UTC)).total_seconds())
+    for kind in RATE_LIMITS:
+        remaining = headers.get(f"anthropic-ratelimit-{kind}-remaining")
+        if remaining is None or remaining.strip() != "0":
+            continue
+        reset = headers.get(f"anthropic-ratelimit-{kind}-reset")
+        with contextlib.suppress(ValueError):
+            if reset:
+                waits.append((datetime.fromisoformat(reset) - datetime.now(UTC)).total_seconds())
     return min(waits) if waits else None
 
 
