@@ -210,3 +210,16 @@ def test_sweep_and_results_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     bad.write_text('name = "x"\n[grid]\nmodel = ["claude-haiku-4-5"]\ncolour = ["red"]\n')
     assert sweep_file.main([str(bad), "--store", str(store)]) == 2
     assert "colour" in capsys.readouterr().err
+
+
+def test_run_and_sweep_work_inside_a_running_loop_as_in_jupyter(tmp_path: Path) -> None:
+    import asyncio
+
+    lab, _ = lab_at(tmp_path)
+
+    async def notebook_cell() -> tuple[object, object]:
+        return lab.run("What is 2 + 2?", HAIKU), lab.sweep(load_tasks("arithmetic", limit=2), [HAIKU], name="nb")
+
+    trial, frame = asyncio.run(notebook_cell())
+    assert trial.ok  # type: ignore[attr-defined]
+    assert set(frame["status"]) == {"ok"}  # type: ignore[index]
