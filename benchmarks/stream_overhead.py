@@ -7,8 +7,9 @@ SDK over an in-process ``httpx2.MockTransport``, and times, in alternating round
 - raw:    iterating the SDK's raw events (``client.messages.create(..., stream=True)``);
 - labkit: the same, with ``accumulate(convert_stream(events))`` on top.
 
-Prints the per-event microseconds (median over rounds) and the median of the per-round ratios
-labkit / raw. Target: ratio <= 1.15. Run: ``.venv/bin/python benchmarks/stream_overhead.py``.
+Prints the per-event CPU microseconds (median over rounds; CPU time, so that other jobs on a
+shared machine do not count) and the median of the per-round ratios labkit / raw. Target:
+ratio <= 1.15. Run: ``.venv/bin/python benchmarks/stream_overhead.py``.
 """
 
 from __future__ import annotations
@@ -132,10 +133,11 @@ def run_labkit(client: anthropic.Anthropic) -> int:
 
 
 def _timed(run: Callable[[anthropic.Anthropic], int], client: anthropic.Anthropic) -> float:
+    """CPU seconds of one run: the work done, not the waits of a machine shared with other jobs."""
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     run(client)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def measure(total: int, rounds: int) -> dict[str, float]:

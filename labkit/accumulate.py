@@ -108,17 +108,20 @@ class Accumulator:
         if chunk.passthrough:
             self.passthrough.extend(chunk.passthrough)
         for choice in chunk.choices:
-            delta = choice.delta
-            if delta.content is not None:
-                self.content.append(delta.content)
-            if delta.thinking_block is not None:
+            delta = choice.delta.__dict__  # a model's fields, every one present (cheaper than attributes)
+            if delta["content"] is not None:
+                self.content.append(delta["content"])
+            if delta["thinking_block"] is not None:
                 self.thinking_part(
-                    delta.thinking_block, delta.reasoning_content, delta.thinking_signature, delta.redacted_thinking
+                    delta["thinking_block"],
+                    delta["reasoning_content"],
+                    delta["thinking_signature"],
+                    delta["redacted_thinking"],
                 )
-            elif delta.reasoning_content is not None:
-                self.inner.append(delta.reasoning_content)
-            if delta.tool_calls:
-                for call in delta.tool_calls:
+            elif delta["reasoning_content"] is not None:
+                self.inner.append(delta["reasoning_content"])
+            if delta["tool_calls"]:
+                for call in delta["tool_calls"]:
                     function = call.function
                     if function is None:
                         self.call_part(call.index, call.id, None, None)

@@ -3,9 +3,10 @@
 The stream converter makes one chunk per content delta, tens of thousands per long stream.
 Validating each with pydantic costs about as much as the SDK's whole parse of the event, and
 ``model_construct`` is slower still (it walks every field and alias). The values here come from
-labkit itself, already checked by the converter, so `make_chunk` and `build` set the instance
-state directly, exactly as ``model_construct`` would leave it: ``__dict__`` holding every field
-(defaults for the ones not given), ``__pydantic_fields_set__`` naming the given ones, an empty
+labkit itself, already checked by the converter, so `text_chunk` (the hot path), `make_chunk`
+and `build` set the instance state directly, exactly as ``model_construct`` would leave it:
+``__dict__`` holding every field (defaults for the ones not given), ``__pydantic_fields_set__``
+naming the given ones, an empty
 ``__pydantic_extra__`` and no private state. The result compares equal to, and dumps the same
 as, the validated model (a test checks both, and that the defaults track `labkit.wire`).
 Pure: no I/O.
@@ -20,7 +21,7 @@ from pydantic_core import PydanticUndefined
 
 from labkit.wire import ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta
 
-__all__ = ["blank", "build", "make_chunk", "make_tool_call"]
+__all__ = ["blank", "build", "make_chunk", "make_tool_call", "text_chunk"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -69,31 +70,60 @@ def make_tool_call(index: int, call_id: str | None, name: str | None, arguments:
     return build(ToolCallDelta, _BLANK_CALL, values)
 
 
-def make_chunk(
-    chunk_id: str, model: str, delta: dict[str, Any], choice: dict[str, Any] | None = None, **extra: Any
-) -> ChatCompletionChunk:
-    """One chunk holding one choice with ``delta``; ``choice`` adds choice fields, ``extra`` chunk fields.
-
-    The converter's hot path: written out flat rather than through `build`, which would double
-    the cost of the three objects.
-    """
-    d = _new(Delta)
-    _set_dict(d, {**_BLANK_DELTA, **delta})
-    _set_fields_set(d, set(delta))
-    _set_extra(d, {})
-    _set_private(d, None)
+def _wrap(chunk_id: str, model: str, d: Delta) -> ChatCompletionChunk:
+    """The choice and the chunk around a built delta (written out flat: this is the hot path)."""
     c = _new(ChunkChoice)
-    if choice:
-        _set_dict(c, {**_BLANK_CHOICE, "delta": d, **choice})
-        _set_fields_set(c, {"delta", *choice})
-    else:
-        _set_dict(c, {**_BLANK_CHOICE, "delta": d})
-        _set_fields_set(c, {"delta"})
+    values = _BLANK_CHOICE.copy()
+    values["delta"] = d
+    _set_dict(c, values)
+    _set_fields_set(c, {"delta"})
     _set_extra(c, {})
     _set_private(c, None)
     k = _new(ChatCompletionChunk)
-    _set_dict(k, {**_BLANK_CHUNK, "id": chunk_id, "model": model, "choices": [c], **extra})
-    _set_fields_set(k, {"id", "model", "choices", *extra})
+    values = _BLANK_CHUNK.copy()
+    values["id"] = chunk_id
+    values["model"] = model
+    values["choices"] = [c]
+    _set_dict(k, values)
+    _set_fields_set(k, {"id", "model", "choices"})
     _set_extra(k, {})
     _set_private(k, None)
     return k
+
+
+def text_chunk(
+    chunk_id: str, model: str, field: str, text: str, thinking_block: int | None = None
+) -> ChatCompletionChunk:
+    """A chunk whose delta carries one text ``field`` (and the thinking block ordinal, if given)."""
+    d = _new(Delta)
+    values = _BLANK_DELTA.copy()
+    values[field] = text
+    if thinking_block is None:
+        fields_set = {field}
+    else:
+        values["thinking_block"] = thinking_block
+        fields_set = {field, "thinking_block"}
+    _set_dict(d, values)
+    _set_fields_set(d, fields_set)
+    _set_extra(d, {})
+    _set_private(d, None)
+    return _wrap(chunk_id, model, d)
+
+
+def make_chunk(
+    chunk_id: str,
+    model: str,
+    delta: dict[str, Any],
+    choice: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> ChatCompletionChunk:
+    """Any chunk: ``delta`` fields, optional ``choice`` fields (finish reason ...) and chunk fields (usage ...)."""
+    chunk = _wrap(chunk_id, model, build(Delta, _BLANK_DELTA, delta))
+    if choice:
+        choice_model = chunk.choices[0]
+        choice_model.__dict__.update(choice)
+        choice_model.__pydantic_fields_set__.update(choice)
+    if extra:
+        chunk.__dict__.update(extra)
+        chunk.__pydantic_fields_set__.update(extra)
+    return chunk

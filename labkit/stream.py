@@ -1,16 +1,13 @@
-"""Anthropic stream events -> OpenAI-style `ChatCompletionChunk`s (`StreamConverter`, `convert_stream`).
-
-Events may be the SDK's objects (GA or beta) or plain dicts, from a sync or async iterable.
+"""Anthropic stream events (SDK objects, GA or beta, or dicts) -> OpenAI-style `ChatCompletionChunk`s.
 
 - Text, thinking, signatures and redacted data travel in separate delta fields; ``thinking_block``
   is the ordinal of the thinking block a delta belongs to (each block announces itself with one
   chunk when it starts) and ``None`` for inner thoughts.
 - Tool calls are numbered 0, 1, 2 among tool_use blocks (parallel calls never merge): id and name
-  on the first delta, arguments on later ones. With the ``kwargs`` strategy the thoughts stream
-  out of the partial JSON as reasoning while the call streams, and the arguments (without
-  ``inner_thoughts``) come in canonical form when the block stops; otherwise they stream as they
-  arrive and are checked to be valid JSON at block stop. A call whose input never streamed gets
-  its canonical arguments at block stop.
+  on the first delta, arguments on later ones. ``kwargs``: the thoughts stream out of the partial
+  JSON as reasoning while the call streams; the arguments (without them) come in canonical form
+  at block stop. Otherwise arguments stream as they arrive and are checked at block stop; a call
+  whose input never streamed gets its canonical arguments at block stop.
 - ``xml``: one `labkit.inner_thoughts.TagSplitter` runs over all the text of the message (flushed
   at ``message_stop``), so a tag split across any chunk boundary is removed exactly.
 - No empty-string deltas. The last chunk carries ``finish_reason``, the raw ``stop_reason`` and the
@@ -36,7 +33,7 @@ from pydantic import BaseModel
 
 from labkit.accumulate import Accumulator
 from labkit.arguments import canonical_arguments, parse_arguments
-from labkit.chunks import make_chunk, make_tool_call
+from labkit.chunks import make_chunk, make_tool_call, text_chunk
 from labkit.configs import InnerThoughts
 from labkit.errors import ConversionError, IncompleteStreamError
 from labkit.finish import finish_reason
@@ -107,7 +104,7 @@ class StreamConverter:
             self._splitter = TagSplitter(strategy.tag, start_inside=strategy.prefill)
         self._id = self._model = ""
         self._events = 0
-        self._started = self._stopped = self._after_delta = False
+        self._started = self._stopped = self._after_delta = self._live = False  # live: started, not stopped
         self._blocks = self._thinking = self._tools = 0
         self._open: dict[int, _Block] = {}
         self._counts: dict[str, int | None] = {}
@@ -133,9 +130,11 @@ class StreamConverter:
         """Convert one event (SDK object or dict) into zero or more chunks."""
         index = self._events
         self._events = index + 1
-        fields = event if type(event) is dict else _fields(event, "a stream event", index)
+        fields = event if type(event) is dict else getattr(event, "__dict__", None)  # SDK object: its fields
+        if type(fields) is not dict:
+            fields = _fields(event, "a stream event", index)
         kind = fields.get("type")
-        if kind == "content_block_delta" and self._started and not self._stopped:  # the hot path
+        if kind == "content_block_delta" and self._live:  # the hot path
             return self._block_delta(fields, event, index)
         if type(kind) is not str:
             raise ConversionError("stream event has no string 'type'", event_index=index)
@@ -167,12 +166,12 @@ class StreamConverter:
 
     def _content(self, text: str) -> Chunk:  # every chunk maker also records the chunk in `_so_far`
         self._so_far.content.append(text)
-        return make_chunk(self._id, self._model, {"content": text})
+        return text_chunk(self._id, self._model, "content", text)
 
     def _inner(self, text: str) -> Chunk:
         self._inner_emitted = True
         self._so_far.inner.append(text)
-        return make_chunk(self._id, self._model, {"reasoning_content": text})
+        return text_chunk(self._id, self._model, "reasoning_content", text)
 
     def _thinking_chunk(
         self, ordinal: int, text: str | None = None, signature: str | None = None, data: str | None = None
@@ -191,7 +190,7 @@ class StreamConverter:
     def _passthrough(self, event: Any) -> Chunk:
         entry = plain(event)
         self._so_far.passthrough.append(entry)
-        return make_chunk(self._id, self._model, {}, passthrough=[entry])
+        return make_chunk(self._id, self._model, {}, extra={"passthrough": [entry]})
 
     def _message_start(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         if self._started:
@@ -200,7 +199,7 @@ class StreamConverter:
         self._id = self._so_far.id = _string(message.get("id"), "message_start.message.id", index)
         self._model = self._so_far.model = _string(message.get("model"), "message_start.message.model", index)
         self._counts = _at(index, read_usage_counts, message.get("usage"))
-        self._started = True
+        self._started = self._live = True
         chunks = [make_chunk(self._id, self._model, {"role": "assistant"})]
         blocks = message.get("content")
         if isinstance(blocks, list) and blocks:  # never seen in practice: kept rather than dropped
@@ -225,8 +224,7 @@ class StreamConverter:
             block = self._open[position] = _Block(kind, self._thinking)
             self._thinking += 1
             if kind == "redacted_thinking":
-                data = _string(shell.get("data"), "redacted_thinking data", index)
-                return [self._thinking_chunk(block.ordinal, data=data)]
+                return [self._thinking_chunk(block.ordinal, data=_string(shell.get("data"), "redacted data", index))]
             text = _string(shell.get("thinking") or "", "thinking block text", index)
             signature = _string(shell.get("signature") or "", "thinking block signature", index)
             return [self._thinking_chunk(block.ordinal, text or None, signature or None)]
@@ -259,7 +257,10 @@ class StreamConverter:
         if block is None:
             self._no_block(position, "content_block_delta", index)
         delta = fields.get("delta")
-        delta = delta if type(delta) is dict else _fields(delta, "content_block_delta.delta", index)
+        if type(delta) is not dict:
+            delta = getattr(delta, "__dict__", None)
+            if type(delta) is not dict:
+                delta = _fields(fields.get("delta"), "content_block_delta.delta", index)
         kind = delta.get("type")
         expected = _DELTA_BLOCK.get(kind) if type(kind) is str else None
         if expected is None or block.kind == "unknown":
@@ -275,10 +276,10 @@ class StreamConverter:
             if self._splitter is not None:
                 return self._pieces(self._splitter.feed(value))
             self._so_far.content.append(value)
-            return [make_chunk(self._id, self._model, {"content": value})]
+            return [text_chunk(self._id, self._model, "content", value)]
         if kind == "thinking_delta":
             self._so_far.thinking[block.ordinal].text.append(value)
-            return [make_chunk(self._id, self._model, {"reasoning_content": value, "thinking_block": block.ordinal})]
+            return [text_chunk(self._id, self._model, "reasoning_content", value, block.ordinal)]
         if kind == "input_json_delta":
             return self._tool_json(block, value)
         return [self._thinking_chunk(block.ordinal, signature=value)]
@@ -304,7 +305,7 @@ class StreamConverter:
 
     def _message_stop(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         self._check_closed("message_stop", index)
-        self._stopped = True
+        self._stopped, self._live = True, False
         return self._pending(self._splitter)
 
     def _error(self, fields: dict[str, Any], index: int) -> None:
@@ -362,7 +363,7 @@ class StreamConverter:
         self._so_far.finish(finish, self._stop_reason, self._stop_sequence)
         usage = self._so_far.usage = usage_from_counts(self._counts)
         choice = {"finish_reason": finish, "stop_reason": self._stop_reason, "stop_sequence": self._stop_sequence}
-        return [*chunks, make_chunk(self._id, self._model, {}, choice, usage=usage)]
+        return [*chunks, make_chunk(self._id, self._model, {}, choice, {"usage": usage})]
 
 
 def _convert(events: Iterable[Any], converter: StreamConverter) -> Iterator[Chunk]:

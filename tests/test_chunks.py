@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from labkit.chunks import blank, build, make_chunk, make_tool_call
+from labkit.chunks import blank, build, make_chunk, make_tool_call, text_chunk
 from labkit.wire import ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta, Usage
 
 
@@ -23,7 +23,7 @@ from labkit.wire import ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDel
 def test_fast_chunks_equal_validated_chunks(
     delta: dict[str, Any], choice: dict[str, Any] | None, extra: dict[str, Any]
 ) -> None:
-    fast = make_chunk("msg_1", "m", delta, choice, **extra)
+    fast = make_chunk("msg_1", "m", delta, choice, extra)
     validated = ChatCompletionChunk(
         id="msg_1", model="m", choices=[ChunkChoice(delta=Delta(**delta), **(choice or {}))], **extra
     )
@@ -53,3 +53,14 @@ def test_tool_call_deltas() -> None:
 def test_blank_covers_every_wire_field(cls: type) -> None:
     assert set(blank(cls)) == set(cls.model_fields)
     assert build(cls, blank(cls), {}).model_fields_set == set()
+
+
+@pytest.mark.parametrize(
+    ("field", "ordinal"), [("content", None), ("reasoning_content", None), ("reasoning_content", 3)]
+)
+def test_text_chunks_equal_validated_chunks(field: str, ordinal: int | None) -> None:
+    fast = text_chunk("msg_1", "m", field, "piece", ordinal)
+    values: dict[str, Any] = {field: "piece"} if ordinal is None else {field: "piece", "thinking_block": ordinal}
+    validated = ChatCompletionChunk(id="msg_1", model="m", choices=[ChunkChoice(delta=Delta(**values))])
+    assert fast == validated
+    assert fast.model_dump(exclude_unset=True) == validated.model_dump(exclude_unset=True)
