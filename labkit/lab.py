@@ -171,17 +171,19 @@ def _live_display() -> Callable[[ChatCompletionChunk], None] | None:
         return None
     from IPython.display import Markdown, display
 
-    text: list[str] = []
+    thinking: list[str] = []
+    answer: list[str] = []
     handle = display(Markdown(""), display_id=True)  # type: ignore[no-untyped-call]
 
     def on_chunk(chunk: ChatCompletionChunk) -> None:
         for choice in chunk.choices:
-            delta = choice.delta
-            if delta.reasoning_content:
-                text.append(delta.reasoning_content)
-            if delta.content:
-                text.append(delta.content)
+            if choice.delta.reasoning_content:
+                thinking.append(choice.delta.reasoning_content)
+            if choice.delta.content:
+                answer.append(choice.delta.content)
         if handle is not None:
-            handle.update(Markdown("".join(text)))  # type: ignore[no-untyped-call]
+            quoted = "".join(thinking).replace("\n", "\n> ")
+            shown = (f"> **thinking**\n>\n> {quoted}\n\n" if thinking else "") + "".join(answer)
+            handle.update(Markdown(shown))  # type: ignore[no-untyped-call]
 
     return on_chunk

@@ -223,3 +223,24 @@ def test_run_and_sweep_work_inside_a_running_loop_as_in_jupyter(tmp_path: Path) 
     trial, frame = asyncio.run(notebook_cell())
     assert trial.ok  # type: ignore[attr-defined]
     assert set(frame["status"]) == {"ok"}  # type: ignore[index]
+
+
+def test_run_streams_live_into_a_notebook_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    import labkit.runner
+
+    updates: list[str] = []
+
+    class Handle:
+        def update(self, obj: object) -> None:
+            updates.append(obj.data)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(labkit.runner, "in_notebook", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: Handle())
+    lab, _ = lab_at(tmp_path)
+    trial = lab.run("What is 12 + 30?", HAIKU)
+    assert len(updates) > 2, "the output is updated as chunks arrive"
+    assert updates[-1].startswith("> **thinking**")
+    assert trial.completion is not None
+    assert updates[-1].endswith(trial.completion.choices[0].message.content or "")
