@@ -100,6 +100,7 @@ class Lab:
         if via not in ("stream", "batch"):
             raise ConfigError(f"via must be 'stream' or 'batch', not {via!r}")
         specs = build_specs(name, self.backend_name, normalise_tasks(tasks), normalise_configs(configs), repeats)
+        specs = list({s.key: s for s in specs}.values())  # the same trial listed twice runs once
         self.store.add_experiment(name, {"backend": self.backend_name, "repeats": repeats, "via": via})
         done = self.store.finished_keys(name, include_errors=not retry_errors)
         todo = [s for s in specs if s.key not in done and not self._copy_cached(s)]

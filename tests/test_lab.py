@@ -62,6 +62,8 @@ def test_identical_trials_are_cached_and_any_changed_knob_misses(tmp_path: Path)
         frame = lab.sweep(tasks, [config], name="c")
         assert not frame["cached"].any(), f"changed config {n} must miss the cache"
         assert emulator.counters["messages"] == before + len(tasks)
+    twice = lab.sweep(tasks[:1], [HAIKU, HAIKU.model_copy()], name="twice")
+    assert len(twice) == 1
     more = lab.sweep(tasks, [HAIKU], name="c", repeats=2)
     assert more["cached"].tolist() == (more["repeat"] == 0).tolist()
 
