@@ -248,11 +248,15 @@ class Runner:
             turns.append(record)
             if not record.ok:
                 break
-            following = self.next_turn(spec, messages, record)
-            if following is None:
+            try:
+                following = self.next_turn(spec, messages, record)
+                if following is None:
+                    break
+                messages = following
+                params = spec.config.prepare(messages, spec.tools)
+            except Exception as exc:  # a tool or a follow-up request that cannot be built ends the trial
+                record.error, record.error_type, record.error_message = exc, error_type_of(exc), str(exc)[:500]
                 break
-            messages = following
-            params = spec.config.prepare(messages, spec.tools)
         return turns
 
     def _failed(self, spec: TrialSpec, exc: Exception) -> Trial:

@@ -153,3 +153,25 @@ def test_progress_is_quiet_when_not_interactive() -> None:
     assert not loud.disable and loud.n == 4 and loud.total == 14
     assert loud.postfix == "cached=4, errors=0"
     loud.close()
+
+
+def test_a_trial_whose_tool_turn_cannot_be_built_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    lab = Lab(backend=Emulator(), store=tmp_path / "t.sqlite", retry_backoff=0)
+    original = lab._runner
+
+    def broken(concurrency: int) -> Any:
+        runner = original(concurrency)
+
+        def next_turn(spec: Any, messages: Any, record: Any) -> Any:
+            if spec.task.category == "tool":
+                raise RuntimeError("tool exploded")
+            return None
+
+        runner.next_turn = next_turn
+        return runner
+
+    lab._runner = broken  # type: ignore[method-assign]
+    tasks = [*load_tasks("tool", limit=2), *load_tasks("arithmetic", limit=2)]
+    frame = lab.sweep(tasks, [Config(model="claude-haiku-4-5", max_tokens=1024)], name="boom", concurrency=2)
+    assert frame["status"].tolist() == ["error", "error", "ok", "ok"]
+    assert set(frame["error_type"][:2]) == {"RuntimeError"}
