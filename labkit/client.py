@@ -92,12 +92,21 @@ def client_backend(client: Any) -> Backend:
     raise ConfigError(f"backend client must be anthropic.Anthropic or AsyncAnthropic, not {type(client).__name__}")
 
 
+def _twin_url(client: anthropic.Anthropic | anthropic.AsyncAnthropic) -> str:
+    """The base URL a twin client can reach; an in-process emulator client has none to share."""
+    url = str(client.base_url)
+    if "labkit-emulator.local" in url:
+        raise ConfigError("an in-process emulator client cannot be copied to the other (sync/async) kind: "
+                          "pass the Emulator itself, e.g. Lab(backend=emulator)")
+    return url
+
+
 def _sync_twin(client: anthropic.AsyncAnthropic, **kwargs: Any) -> anthropic.Anthropic:
-    return anthropic.Anthropic(api_key=client.api_key, base_url=str(client.base_url), **kwargs)
+    return anthropic.Anthropic(api_key=client.api_key, base_url=_twin_url(client), **kwargs)
 
 
 def _async_twin(client: anthropic.Anthropic, **kwargs: Any) -> anthropic.AsyncAnthropic:
-    return anthropic.AsyncAnthropic(api_key=client.api_key, base_url=str(client.base_url), **kwargs)
+    return anthropic.AsyncAnthropic(api_key=client.api_key, base_url=_twin_url(client), **kwargs)
 
 
 def choose_backend(env: Mapping[str, str] | None = None) -> Backend:

@@ -40,6 +40,10 @@ def test_resolve_backend_accepts_names_backends_and_clients() -> None:
     assert resolve_backend(emu) is emu
     given = resolve_backend(emu.async_client())
     assert given.name == "base_url"
+    with pytest.raises(ConfigError, match="Emulator itself"):
+        given.client()
+    remote = resolve_backend(anthropic.Anthropic(api_key="labkit-test-placeholder", base_url="http://127.0.0.1:9"))
+    assert str(remote.async_client().base_url).startswith("http://127.0.0.1:9")
     with pytest.raises(ConfigError, match="unknown backend"):
         resolve_backend("carrier-pigeon")
 
