@@ -8,8 +8,9 @@ SDK over an in-process ``httpx2.MockTransport``, and times, in alternating round
 - labkit: the same, with ``accumulate(convert_stream(events))`` on top.
 
 Prints the per-event CPU microseconds (median over rounds; CPU time, so that other jobs on a
-shared machine do not count) and the median of the per-round ratios labkit / raw. Target:
-ratio <= 1.15. Run: ``.venv/bin/python benchmarks/stream_overhead.py``.
+shared machine do not count), the median of the per-round ratios labkit / raw (the figure the
+target applies to: <= 1.15) and, for reference, the ratio of the two best runs.
+Run: ``.venv/bin/python benchmarks/stream_overhead.py``.
 """
 
 from __future__ import annotations
@@ -157,20 +158,23 @@ def measure(total: int, rounds: int) -> dict[str, float]:
         "raw_us": statistics.median(raw) / total * 1e6,
         "labkit_us": statistics.median(ours) / total * 1e6,
         "ratio": statistics.median(ratios),
+        "best_ratio": min(ours) / min(raw),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
-    print(f"{'events':>8} {'SDK raw us/event':>17} {'+labkit us/event':>17} {'added us':>9} {'median ratio':>13}")
+    header = f"{'events':>8} {'SDK raw us/event':>17} {'+labkit us/event':>17} {'added us':>9} {'median ratio':>13}"
+    print(f"{header} {'best-run ratio':>15}")
     worst = 0.0
     for total in (2_000, 20_000):
         r = measure(total, args.rounds)
         worst = max(worst, r["ratio"])
         added = r["labkit_us"] - r["raw_us"]
-        print(f"{total:>8} {r['raw_us']:>17.2f} {r['labkit_us']:>17.2f} {added:>9.2f} {r['ratio']:>13.3f}")
+        row = f"{total:>8} {r['raw_us']:>17.2f} {r['labkit_us']:>17.2f} {added:>9.2f} {r['ratio']:>13.3f}"
+        print(f"{row} {r['best_ratio']:>15.3f}")
     print(f"target ratio <= 1.15: {'met' if worst <= 1.15 else 'NOT met'} (worst median ratio {worst:.3f})")
 
 
