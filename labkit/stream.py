@@ -48,6 +48,8 @@ T = TypeVar("T")
 Strategy = InnerThoughts | dict[str, Any] | None
 Chunk = ChatCompletionChunk
 
+_HANDLED: Final = "message_start content_block_start content_block_delta content_block_stop message_delta message_stop"
+"""The event types with a handler (``_<type>``); ``ping`` is ignored, ``error`` raises, others pass."""
 _DELTA_BLOCK: Final = {
     "text_delta": ("text", "text"),
     "thinking_delta": ("thinking", "thinking"),
@@ -112,13 +114,8 @@ class StreamConverter:
         self._stop_sequence: str | None = None
         self._inner_emitted = False
         self._so_far = Accumulator()  # what arrived, for `partial` (keeping every chunk would cost GC time)
-        self._handlers = {
-            "message_start": self._message_start,
-            "content_block_start": self._block_start,
-            "content_block_delta": self._block_delta,
-            "content_block_stop": self._block_stop,
-            "message_delta": self._message_delta,
-            "message_stop": self._message_stop,
+        self._handlers: dict[str, Callable[[dict[str, Any], Any, int], list[Chunk]]] = {
+            kind: getattr(self, f"_{kind}") for kind in _HANDLED.split()
         }
 
     @property
@@ -135,7 +132,7 @@ class StreamConverter:
             fields = _fields(event, "a stream event", index)
         kind = fields.get("type")
         if kind == "content_block_delta" and self._live:  # the hot path
-            return self._block_delta(fields, event, index)
+            return self._content_block_delta(fields, event, index)
         if type(kind) is not str:
             raise ConversionError("stream event has no string 'type'", event_index=index)
         handler = self._handlers.get(kind)
@@ -161,6 +158,9 @@ class StreamConverter:
             return self._so_far.result(partial=True)
         saved = copy.deepcopy((self._so_far, self._inner_emitted))
         self._pending(copy.copy(self._splitter))  # what message_stop would add, on a copy of the state
+        for block in self._open.values():  # a kwargs call cut short: the raw JSON that arrived
+            if block.thoughts is not None and block.thoughts.text:
+                self._so_far.call_part(block.ordinal, None, None, block.thoughts.text)
         accumulator, (self._so_far, self._inner_emitted) = self._so_far, saved
         return accumulator.result(partial=True)
 
@@ -206,7 +206,7 @@ class StreamConverter:
             chunks.append(self._passthrough({"type": "message_start.content", "content": [plain(b) for b in blocks]}))
         return chunks
 
-    def _block_start(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
+    def _content_block_start(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         position = fields.get("index")
         if self._after_delta:
             raise ConversionError("content_block_start after message_delta", event_index=index)
@@ -251,7 +251,7 @@ class StreamConverter:
         why = "after its content_block_stop" if started else "that never started"
         raise ConversionError(f"{what} for block {position!r} {why}", event_index=index)
 
-    def _block_delta(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
+    def _content_block_delta(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         position = fields.get("index")
         block = self._open.get(position) if type(position) is int else None
         if block is None:
@@ -284,7 +284,7 @@ class StreamConverter:
             return self._tool_json(block, value)
         return [self._thinking_chunk(block.ordinal, signature=value)]
 
-    def _block_stop(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
+    def _content_block_stop(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         position = fields.get("index")
         block = self._open.pop(position) if type(position) is int and position in self._open else None
         if block is None:

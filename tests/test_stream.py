@@ -400,3 +400,13 @@ def test_ping_is_ignored_anywhere() -> None:
 def test_events_must_be_iterable() -> None:
     with pytest.raises(ConversionError):
         convert_stream(42)  # type: ignore[call-overload]
+
+
+def test_a_kwargs_call_cut_short_keeps_its_raw_json_in_the_partial() -> None:
+    events = tool_stream(("get_weather", ['{"inner_thoughts": "Going to ', 'check", "ci']))[:-3]  # no block stop
+    with pytest.raises(IncompleteStreamError) as info:
+        list(convert_stream(events, inner_thoughts={"strategy": "kwargs"}))
+    message = info.value.partial.choices[0].message
+    assert message.reasoning_content == "Going to check"
+    assert message.tool_calls[0].id == "toolu_0"
+    assert message.tool_calls[0].function.arguments == '{"inner_thoughts": "Going to check", "ci'
