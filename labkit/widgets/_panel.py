@@ -101,7 +101,7 @@ def table_html(values: Mapping[str, Any]) -> str:
         f"<tr><th style='text-align:left'>{html.escape(str(k))}</th><td>{html.escape(_fmt(v))}</td></tr>"
         for k, v in values.items()
     )
-    return f"<table class='labkit-usage'>{rows}</table>"
+    return f"<table class='labkit-usage-table'>{rows}</table>"
 
 
 def _fmt(value: Any) -> str:
