@@ -290,3 +290,28 @@ def test_corrupted_streams_raise_only_labkit_errors(strategy: dict[str, Any] | N
         assert exc.event_index is None or 0 <= exc.event_index < len(events)
     except IncompleteStreamError as exc:
         assert exc.partial is not None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(generated=streams(), data=st.data())
+def test_reordered_sdk_object_streams_raise_only_labkit_errors(
+    generated: tuple[dict[str, Any], list[dict[str, Any]]], data: st.DataObject
+) -> None:
+    events = sdk_events(generated[1], beta=data.draw(st.booleans()))
+    for _ in range(data.draw(st.integers(1, 3))):
+        i, j = data.draw(st.integers(0, len(events) - 1)), data.draw(st.integers(0, len(events) - 1))
+        how = data.draw(st.sampled_from(["drop", "duplicate", "swap"]))
+        if how == "drop":
+            del events[i]
+        elif how == "duplicate":
+            events.insert(i, events[j])
+        else:
+            events[i], events[j] = events[j], events[i]
+        if not events:
+            break
+    try:
+        accumulate(convert_stream(events, inner_thoughts=data.draw(st.sampled_from(STRATEGIES))))
+    except ConversionError as exc:
+        assert exc.event_index is not None
+    except IncompleteStreamError as exc:
+        assert exc.partial is not None
