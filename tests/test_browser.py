@@ -62,13 +62,16 @@ def jupyterlab(tmp_path: Path) -> Iterator[tuple[str, str]]:
     env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "LABKIT_BASE_URL")}
     env.update(LABKIT_DEMO_DIR=str(tmp_path / "demo"), JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"))
+    settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)  # no "Jupyter news?" toast over the page (and no news fetch)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     log = tmp_path / "jupyterlab.log"
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
         "--ServerApp.shutdown_no_activity_timeout=300", "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.extension_manager=readonly",
-        "--ServerApp.allow_root=True",
+        "--ServerApp.allow_root=True", f"--LabApp.user_settings_dir={tmp_path / 'lab-settings'}",
     ]
     with log.open("wb") as sink:
         proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
@@ -125,9 +128,6 @@ def test_quickstart_playground_streams_in_chromium(jupyterlab: tuple[str, str]) 
             thinking = page.locator(".labkit-thinking").last.inner_text()
             assert "17" in thinking and "23" in thinking  # the worked steps streamed into their own area
             answer.scroll_into_view_if_needed()
-            news = page.locator(".jp-Notification-Toast-Close, .Toastify__close-button")
-            if news.count():
-                news.first.click()  # the "Jupyter news?" toast would cover the usage row
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
         finally:
