@@ -101,14 +101,15 @@ class Accumulator:
 
     def add(self, chunk: ChatCompletionChunk) -> None:
         """Take in one chunk."""
+        fields = chunk.__dict__  # a model's fields, every one present (cheaper than attributes)
         if not self.id:
-            self.id, self.model = chunk.id, chunk.model
-        if chunk.usage is not None:
-            self.usage = chunk.usage
-        if chunk.passthrough:
-            self.passthrough.extend(chunk.passthrough)
-        for choice in chunk.choices:
-            delta = choice.delta.__dict__  # a model's fields, every one present (cheaper than attributes)
+            self.id, self.model = fields["id"], fields["model"]
+        if fields["usage"] is not None:
+            self.usage = fields["usage"]
+        if fields["passthrough"]:
+            self.passthrough.extend(fields["passthrough"])
+        for choice in fields["choices"]:
+            delta = choice.delta.__dict__
             if delta["content"] is not None:
                 self.content.append(delta["content"])
             if delta["thinking_block"] is not None:
