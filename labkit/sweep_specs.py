@@ -112,18 +112,24 @@ def build_specs(
 def trial_keys(backend: str, model: str, params: dict[str, Any], knobs: dict[str, Any], repeats: int) -> list[str]:
     """`labkit.trial.trial_key` for repeats 0..n-1, canonicalising the params once, not once a repeat.
 
-    The fast path rebuilds the key payload from trial.py's own public helpers and is used only
-    when it reproduces ``trial_key`` for repeat 0 exactly; otherwise every key comes from ``trial_key``.
+    The fast path rebuilds the key payload from trial.py's own public helpers; the first time in a
+    process it is checked against ``trial_key`` itself, and if they ever differ every key comes
+    from ``trial_key`` from then on.
     """
-    first = trial_key(backend, model, params, knobs, 0)
     payload = {"backend": backend, "model": model, "params": canonical_params(params),
                "knobs": scrub(json.loads(canonical_json(knobs))), "repeat": 0}
     text = canonical_json(payload)
     tail = '"repeat":0}'
     prefix = hashlib.sha256(text.removesuffix(tail).encode("utf-8"))
-    if not text.endswith(tail) or _finish(prefix, 0) != first:
-        return [first, *(trial_key(backend, model, params, knobs, r) for r in range(1, repeats))]
-    return [first, *(_finish(prefix, r) for r in range(1, repeats))]
+    if _FAST_KEYS["checked"] is False:
+        _FAST_KEYS["checked"] = True
+        _FAST_KEYS["ok"] = text.endswith(tail) and _finish(prefix, 0) == trial_key(backend, model, params, knobs, 0)
+    if not (_FAST_KEYS["ok"] and text.endswith(tail)):
+        return [trial_key(backend, model, params, knobs, r) for r in range(repeats)]
+    return [_finish(prefix, r) for r in range(repeats)]
+
+
+_FAST_KEYS = {"checked": False, "ok": False}
 
 
 def _finish(prefix: Any, repeat: int) -> str:
