@@ -7,6 +7,7 @@ unknown experiment name lists the ones the store holds.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from labkit.errors import LabkitError
@@ -35,8 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     except LabkitError as exc:
         print(f"labkit results: {exc}", file=sys.stderr)
         return 2
-    if args.csv:
-        frame.to_csv(sys.stdout, index=False)
-    else:
-        print(frame[[c for c in SUMMARY_COLUMNS if c in frame.columns]].to_string(index=False))
+    try:
+        if args.csv:
+            frame.to_csv(sys.stdout, index=False)
+        else:
+            print(frame[[c for c in SUMMARY_COLUMNS if c in frame.columns]].to_string(index=False))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `labkit results x | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
