@@ -89,7 +89,6 @@ class _Block:
 
     kind: str
     ordinal: int = -1
-    parts: list[str] = field(default_factory=list)
     shell_input: dict[str, Any] = field(default_factory=dict)
     thoughts: PartialThoughts | None = None
     thoughts_started: bool = False
@@ -341,11 +340,11 @@ class StreamConverter:
     def _tool_json(self, block: _Block, partial_json: str) -> list[Chunk]:
         if block.thoughts is not None:
             return self._thought(block, block.thoughts.feed(partial_json))
-        block.parts.append(partial_json)
         return [self._call_chunk(block.ordinal, arguments=partial_json)]
 
     def _tool_stop(self, block: _Block, index: int) -> list[Chunk]:
-        raw = block.thoughts.text if block.thoughts is not None else "".join(block.parts)
+        arguments_so_far = self._so_far.calls[block.ordinal].arguments  # what streamed, kept for `partial`
+        raw = block.thoughts.text if block.thoughts is not None else "".join(arguments_so_far)
         arguments = _at(index, parse_arguments, raw) if raw.strip() else block.shell_input
         if block.thoughts is None:
             return [] if raw.strip() else [self._call_chunk(block.ordinal, arguments=canonical_arguments(arguments))]
