@@ -4,8 +4,8 @@
 ``ANTHROPIC_API_KEY`` / ``LABKIT_BASE_URL`` (so the in-process emulator answers) and whose
 ``LABKIT_DEMO_DIR`` points at ``data/demo/``. It writes the executed copies to
 ``data/demo/notebooks/``; the notebooks themselves save figures (PNG) to ``data/demo/figures/`` and
-tables (CSV + Parquet) to ``data/demo/tables/`` through `figure` and `table`, and keep their store
-at ``data/demo/labkit.sqlite`` (`store_path`); kernel stderr goes to ``data/demo/kernels.log``.
+tables (CSV + Parquet) to ``data/demo/tables/`` through `figure` and `table`, and keep their results
+in fresh stores under ``data/demo/stores/`` (`store_path`); kernel stderr goes to ``data/demo/kernels.log``.
 Outside the demo the same helpers write under ``data/demo/`` and the store stays the default
 ``data/runs/labkit.sqlite``.
 """
@@ -49,9 +49,11 @@ def output_dir() -> Path:
 
 
 def store_path() -> Path:
-    """The results store a notebook should use: a fresh one per demo run, else ``data/runs/labkit.sqlite``."""
+    """The results store a notebook should use: ``data/runs/labkit.sqlite``, or in a demo run a fresh
+    ``<demo>/stores/<notebook>.sqlite`` (one per notebook: notebooks run at once and never wait on
+    each other's writes)."""
     if os.environ.get(DEMO_DIR_ENV):
-        return output_dir() / "labkit.sqlite"
+        return output_dir() / "stores" / f"{os.environ.get(NOTEBOOK_ENV) or 'labkit'}.sqlite"
     return project_root() / "data" / "runs" / "labkit.sqlite"
 
 
@@ -174,9 +176,9 @@ def _first_line(text: str) -> str:
 
 def fresh_output(out: Path) -> None:
     """Empty the demo folder's generated parts (keeps anything else a user put there)."""
-    for sub in ("notebooks", "figures", "tables", MANIFESTS):
+    for sub in ("notebooks", "figures", "tables", "stores", MANIFESTS):
         shutil.rmtree(out / sub, ignore_errors=True)
-    for stale in [*out.glob("labkit.sqlite*"), out / "kernels.log"]:
+    for stale in [*out.glob("labkit.sqlite*"), out / "kernels.log"]:  # also what older runs left
         stale.unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -190,7 +192,7 @@ def summary(reports: Sequence[NotebookReport], out: Path) -> str:
         if r.error:
             lines.append(f"    {r.error}")
     lines += ["", f"executed notebooks: {out / 'notebooks'}", f"figures (PNG):      {out / 'figures'}",
-              f"tables (CSV, Parquet): {out / 'tables'}", f"results store:      {out / 'labkit.sqlite'}"]
+              f"tables (CSV, Parquet): {out / 'tables'}", f"results stores:     {out / 'stores'}"]
     return "\n".join(lines)
 
 

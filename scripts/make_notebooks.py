@@ -105,7 +105,7 @@ configs = [*budget_grid, *effort_grid]"""),
 estimate = demo.table(lab.estimate(tasks, configs, repeats=2), "02_estimate")
 print(f"{len(configs)} configs x {len(tasks)} tasks x 2 repeats: at most ${estimate['cost_max_usd'].sum():.2f}")"""),
     ("code", """\
-results = demo.table(lab.sweep(tasks, configs, repeats=2, name="02_thinking_budgets", concurrency=32),
+results = demo.table(lab.sweep(tasks, configs, repeats=2, name="02_thinking_budgets"),
                      "02_results")
 summary = demo.table(summary_frame(results), "02_summary")
 summary"""),
@@ -130,6 +130,12 @@ largest budget, so truncation stays at zero unless you lower it."""),
 Per model, the smallest budget whose accuracy is within 2 points of the best budget's, and what a
 trial costs there compared with the largest budget."""),
     ("code", 'demo.table(plots.budget_knee(results), "02_budget_knee")'),
+    ("md", """\
+## Your own sweep
+
+Pick models, budgets, effort levels, strategies, repeats and task categories; "Estimate cost" prices
+the sweep before anything is sent, "Run sweep" runs it with a progress bar and draws the plots above."""),
+    ("code", "widgets.sweep_panel(lab)"),
 ]
 
 INNER = [
@@ -153,9 +159,9 @@ print(configs.report())
 cells = [{"model": c.model, **c.knobs(), "fallback_from": c.fallback_from} for c in configs]
 demo.table(pd.DataFrame(cells), "03_configs")"""),
     ("code", """\
-results = demo.table(lab.sweep(tasks, configs, repeats=2, name="03_inner_thoughts", concurrency=32),
+results = demo.table(lab.sweep(tasks, configs, repeats=2, name="03_inner_thoughts"),
                      "03_results")
-by = ["model", "strategy", "prefill", "fallback_from"]
+by = ["model", "thinking_mode", "strategy", "prefill", "fallback_from"]
 demo.table(summary_frame(results, by=by), "03_summary")"""),
     ("md", "## Inner thoughts, valid tool calls and accuracy per strategy"),
     ("code", 'demo.figure(plots.strategy_comparison(results), "03_strategy_comparison")'),

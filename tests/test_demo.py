@@ -39,7 +39,10 @@ def _notebook(folder: Path, name: str, source: str) -> Path:
 def test_output_helpers_follow_the_demo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(demo.DEMO_DIR_ENV, str(tmp_path / "out"))
     assert demo.output_dir() == tmp_path / "out"
-    assert demo.store_path() == tmp_path / "out" / "labkit.sqlite"
+    monkeypatch.delenv(demo.NOTEBOOK_ENV, raising=False)
+    assert demo.store_path() == tmp_path / "out" / "stores" / "labkit.sqlite"
+    monkeypatch.setenv(demo.NOTEBOOK_ENV, "02_x")
+    assert demo.store_path() == tmp_path / "out" / "stores" / "02_x.sqlite"
     fig = Figure()
     ax = fig.add_subplot()
     assert demo.figure(ax, "one") is fig
@@ -83,7 +86,7 @@ def test_main_runs_notebooks_and_summarises(tmp_path: Path, monkeypatch: pytest.
     assert f"figures (PNG):      {out / 'figures'}" in printed
     executed = nbformat.read(out / "notebooks" / "a_good.ipynb", as_version=4)
     stdout = executed.cells[0].outputs[0]["text"]
-    assert stdout == f"store {out / 'labkit.sqlite'} no key\n"
+    assert stdout == f"store {out / 'stores' / 'a_good.sqlite'} no key\n"
     assert (out / "tables" / "tiny_table.parquet").exists() and (out / "figures" / "tiny_figure.png").exists()
 
 

@@ -176,7 +176,13 @@ def test_latency_breakdown_stacks_three_parts_per_config() -> None:
     assert all(len(b) == len(BUDGETS) + len(EFFORTS) for b in bars)
     first = [b.patches[0] for b in bars]
     assert first[1].get_x() == pytest.approx(first[0].get_x() + first[0].get_width())
-    assert "seconds" in ax.get_xlabel()
+    assert ax.get_xlabel() == "seconds per trial (median of each part)"
+    slow = _results()
+    slow.loc[0, "ttft_s"] = 100.0  # one stalled request moves the mean, not the median
+    median_first = plots.latency_breakdown(slow).containers[0].patches[0].get_width()
+    assert median_first == pytest.approx(0.2)
+    mean_first = plots.latency_breakdown(slow, stat="mean").containers[0].patches[0].get_width()
+    assert mean_first > 5
 
 
 def test_cost_vs_accuracy_points_and_frontier() -> None:

@@ -21,6 +21,12 @@ EFFORT_ORDER = ("low", "medium", "high", "xhigh", "max")
 TOKEN_CATEGORIES = ("input", "cache_write", "cache_read", "thinking", "visible_output")
 STRATEGY_ORDER = ("none", "native thinking", "kwargs", "xml", "xml+prefill")
 DEFAULT_FIGSIZE = (7.0, 4.2)
+COLORS = {
+    "input": "#1f77b4", "cache_write": "#ff7f0e", "cache_read": "#2ca02c", "cache": "#ff7f0e",
+    "thinking": "#d62728", "visible_output": "#9467bd",
+    "ttft": "#7f7f7f", "answer": "#9467bd",
+}
+"""One colour per token / cost / time category, shared by every stacked plot."""
 
 
 class PlotDataError(LabkitError, ValueError):
@@ -143,14 +149,15 @@ def budget_axis(ax: Axes, budgets: Iterable[Any]) -> None:
     ax.minorticks_off()
 
 
-def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, legend: bool = True) -> Axes:
+def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, legend: bool = True,
+           legend_kw: dict[str, Any] | None = None) -> Axes:
     """Title, axis labels, grid and (when there is anything to name) a legend."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
     if legend and ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="small")
+        ax.legend(**{"fontsize": "small", **(legend_kw or {})})
     return ax
 
 

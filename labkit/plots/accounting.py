@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labkit.plots._frame import (
+    COLORS,
     STRATEGY_ORDER,
     TOKEN_CATEGORIES,
     PlotDataError,
@@ -54,9 +55,10 @@ def strategy_comparison(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         xs = [k + (i - 1) * width for k in range(len(order))]
         ax.bar(xs, heights, width=width, label=name)
     ax.set_xticks(range(len(order)), [_strategy_tick(labelled, s) for s in order], fontsize=8)
-    ax.set_ylim(0, 105)
-    return finish(ax, title="Inner-thought strategies compared",
-                  xlabel="strategy", ylabel="% of finished trials")
+    ax.set_ylim(0, 122)
+    ax.set_yticks(range(0, 101, 20))
+    return finish(ax, title="Inner-thought strategies compared", xlabel="strategy", ylabel="% of finished trials",
+                  legend_kw={"loc": "upper center", "ncol": len(STRATEGY_METRICS)})
 
 
 def _share(values: pd.Series[Any]) -> float:
@@ -124,7 +126,7 @@ def token_composition(tokens: pd.DataFrame, *, ax: Axes | None = None, by: str |
     left = [0.0] * len(means)
     for category in categories:
         widths = means[category].astype(float).tolist()
-        ax.barh(list(means.index), widths, left=left, label=category.replace("_", " "))
+        ax.barh(list(means.index), widths, left=left, label=category.replace("_", " "), color=COLORS[category])
         left = [a + b for a, b in zip(left, widths, strict=True)]
     ax.invert_yaxis()
     what = "best available source" if source == "best" else f"{source} numbers"
@@ -134,6 +136,8 @@ def token_composition(tokens: pd.DataFrame, *, ax: Axes | None = None, by: str |
 
 COST_PARTS = (("cost_input_usd", "input"), ("cost_cache_usd", "cache write + read"),
               ("cost_thinking_usd", "thinking"), ("cost_output_usd", "visible output"))
+_COST_COLORS = {"input": COLORS["input"], "cache write + read": COLORS["cache"], "thinking": COLORS["thinking"],
+                "visible output": COLORS["visible_output"]}
 
 
 def cost_split(df: pd.DataFrame, *, ax: Axes | None = None, by: str | None = None) -> Axes:
@@ -146,7 +150,7 @@ def cost_split(df: pd.DataFrame, *, ax: Axes | None = None, by: str | None = Non
     left = [0.0] * len(means)
     for column, name in COST_PARTS:
         widths = means[column].astype(float).tolist()
-        ax.barh(list(means.index), widths, left=left, label=name)
+        ax.barh(list(means.index), widths, left=left, label=name, color=_COST_COLORS[name])
         left = [a + b for a, b in zip(left, widths, strict=True)]
     ax.invert_yaxis()
     return finish(ax, title="Cost split per trial", xlabel="USD per trial (mean)", ylabel=by or "configuration")

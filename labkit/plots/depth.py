@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from labkit.plots._frame import (
+    COLORS,
     PlotDataError,
     budget_axis,
     config_label,
@@ -174,24 +175,30 @@ def truncation_rate(df: pd.DataFrame, *, ax: Axes | None = None, x: str = "budge
 
 
 LATENCY_PARTS = (("ttft_s", "time to first token"), ("thinking_s", "thinking"), ("answer_s", "answer"))
+_LATENCY_COLORS = (COLORS["ttft"], COLORS["thinking"], COLORS["answer"])
 
 
-def latency_breakdown(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Mean seconds per trial split into time to first token, thinking time and answer time, per config."""
+def latency_breakdown(df: pd.DataFrame, *, ax: Axes | None = None, stat: str = "median") -> Axes:
+    """Seconds per trial split into time to first token, thinking time and answer time, per config.
+
+    ``stat`` is ``"median"`` (default: robust to the odd stalled or retried request) or ``"mean"``.
+    """
+    if stat not in ("median", "mean"):
+        raise PlotDataError(f"latency_breakdown: stat must be 'median' or 'mean', got {stat!r}")
     require(df, ["model", *(c for c, _ in LATENCY_PARTS)], plot="latency_breakdown")
     rows = nonempty(ok_rows(df), plot="latency_breakdown", what="finished trials")
     rows = rows.assign(config=config_label(rows))
-    means = rows.groupby("config", sort=False)[[c for c, _ in LATENCY_PARTS]].mean().fillna(0.0)
+    means = rows.groupby("config", sort=False)[[c for c, _ in LATENCY_PARTS]].agg(stat).fillna(0.0)
     ax = new_axes(ax, figsize=(8.0, 0.45 * len(means) + 2.0))
     left = [0.0] * len(means)
     labels = list(means.index)
-    for column, name in LATENCY_PARTS:
+    for (column, name), color in zip(LATENCY_PARTS, _LATENCY_COLORS, strict=True):
         widths = means[column].astype(float).tolist()
-        ax.barh(labels, widths, left=left, label=name)
+        ax.barh(labels, widths, left=left, label=name, color=color)
         left = [a + b for a, b in zip(left, widths, strict=True)]
     ax.invert_yaxis()
     return finish(ax, title="Latency breakdown per configuration",
-                  xlabel="seconds per trial (mean)", ylabel="configuration")
+                  xlabel=f"seconds per trial ({stat} of each part)", ylabel="configuration")
 
 
 def cost_vs_accuracy(df: pd.DataFrame, *, ax: Axes | None = None, annotate: bool = True) -> Axes:
