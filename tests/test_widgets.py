@@ -133,3 +133,24 @@ def test_sweep_panel_estimates_runs_and_plots(lab: Lab) -> None:
     assert "Thinking tokens vs thinking budget" in titles and "Accuracy vs effort level" not in titles
     assert sum("image/png" in o.get("data", {}) for o in out["plots"].outputs) == len(titles)
     assert out["status"].value.startswith("done")
+
+
+def test_stream_view_returns_the_trial(lab: Lab) -> None:
+    from labkit import Config, ThinkingConfig
+    from labkit.widgets import stream
+
+    thinking = ThinkingConfig(mode="budget", budget_tokens=1024)
+    config = Config(model="claude-sonnet-4-6", max_tokens=4096, thinking=thinking)
+    trial = stream(lab, "What is 6 * 7?", config, experiment="view", show=False)
+    assert trial.status == "ok" and trial.reasoning
+    assert lab.results("view")["trial_key"].tolist() == [trial.trial_key]
+
+
+def test_side_by_side_shows_each_value_as_json() -> None:
+    from labkit.widgets import side_by_side
+    from labkit.wire import ChatCompletion
+
+    completion = ChatCompletion.model_validate({"id": "c1", "model": "m", "choices": []})
+    view = side_by_side({"request <1>": {"model": "m", "messages": []}, "completion": completion})
+    assert "request &lt;1&gt;" in view.value and "&quot;messages&quot;: []" in view.value
+    assert "&quot;id&quot;: &quot;c1&quot;" in view.value
