@@ -9,7 +9,8 @@ Every content block is kept, in order (Letta kept only the last block of each ty
 - every ``tool_use`` block becomes a tool call, arguments encoded by
   `labkit.arguments.canonical_arguments` (the same bytes the stream path produces);
 - any other block type (server tools, their results, future types) is kept as a dict in
-  ``ChatCompletion.passthrough``, never dropped and never an error.
+  ``ChatCompletion.passthrough``, never dropped and never an error; so are a text block's
+  citations (``{"type": "citations", "block": "content[i]", "citations": [...]}``).
 
 Inner thoughts (`labkit.configs.InnerThoughts`): ``kwargs`` pops ``inner_thoughts`` out of every
 tool call's input; ``xml`` splits the joined text with `labkit.inner_thoughts.split_tagged`
@@ -108,6 +109,10 @@ class _Collected:
         kind = fields.get("type")
         if kind == "text":
             self.texts.append(_text(fields, "text", where))
+            citations = fields.get("citations")
+            if citations:  # the text joins `content`; its citations are kept beside it
+                cited = [plain(c) for c in citations] if isinstance(citations, list) else citations
+                self.passthrough.append({"type": "citations", "block": where, "citations": cited})
         elif kind in ("thinking", "redacted_thinking"):
             self.thinking.append(thinking_block(fields, where))
         elif kind == "tool_use":

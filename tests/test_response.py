@@ -236,3 +236,20 @@ def test_compose_reasoning_joins_non_empty_parts() -> None:
     assert compose_reasoning(["a", "", None, "b"], "inner") == "a\n\nb\n\ninner"
     assert compose_reasoning([], "") is None
     assert compose_reasoning(["", None], None) is None
+
+
+def test_citations_of_a_text_block_are_kept_beside_the_content() -> None:
+    citation = {
+        "type": "char_location",
+        "cited_text": "97",
+        "document_index": 0,
+        "start_char_index": 0,
+        "end_char_index": 2,
+    }
+    cited = {"type": "text", "text": "97 is prime.", "citations": [citation]}
+    for source in (message(cited), Message.model_validate(message(cited))):
+        completion = to_chat_completion(source)
+        assert completion.choices[0].message.content == "97 is prime."
+        assert completion.passthrough[0]["type"] == "citations"
+        assert completion.passthrough[0]["block"] == "content[0]"
+        assert completion.passthrough[0]["citations"][0]["cited_text"] == "97"
