@@ -63,12 +63,11 @@ inner-thoughts strategy (an `inner_thoughts` argument injected first into the to
 through the official SDK, and converted back: the tool call's `inner_thoughts` come out as
 `reasoning_content`, the remaining arguments as the tool call."""),
     ("code", """\
-calculator = {"type": "function", "function": {
-    "name": "calculator", "description": "Evaluate an arithmetic expression.",
-    "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]}}}
-request = {"model": "claude-haiku-4-5", "max_tokens": 1024, "tools": [calculator], "messages": [
-    {"role": "system", "content": "Use the calculator for arithmetic."},
-    {"role": "user", "content": "What is 67 * 81? Use the calculator."}]}
+from labkit.sweep_specs import task_tools
+
+task = load_tasks(category="tool", limit=1)[0]  # a word problem with a calculator tool
+request = {"model": "claude-haiku-4-5", "max_tokens": 1024, "tools": task_tools(task), "messages": [
+    {"role": "system", "content": "Use the calculator for arithmetic."}, {"role": "user", "content": task.prompt}]}
 params = labkit.prepare_request(request, inner_thoughts=InnerThoughts(strategy="kwargs"))
 message = lab.backend.client().messages.create(**params)
 completion = labkit.to_chat_completion(message, inner_thoughts=InnerThoughts(strategy="kwargs"))
@@ -182,14 +181,13 @@ reads on a repeated prefix; thinking billed against thinking shown; labkit's loc
     ("code", SETUP),
     ("md", "## What each part of a request adds (counted by `count_tokens`, and estimated locally)"),
     ("code", """\
+from labkit.sweep_specs import task_tools
+
 client = lab.backend.client()
 tool_task = load_tasks(category="tool", limit=1)[0]
-calculator = {"type": "function", "function": {
-    "name": "calculator", "description": "Evaluate an arithmetic expression.",
-    "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]}}}
 breakdown = accounting.input_breakdown(client, model="claude-haiku-4-5", prompt=tool_task.prompt,
                                        system="You are a careful assistant. Use tools when they help.",
-                                       tools=[calculator])
+                                       tools=task_tools(tool_task))
 demo.table(breakdown, "04_input_breakdown")"""),
     ("md", "## Prompt caching: the same long prefix sent twice"),
     ("code", """\
