@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from labkit.emulator import compose
 from labkit.emulator.solvers import Work
-from labkit.emulator.sse import parse_events
+from labkit.emulator.sse import encode_raw, encode_stream, parse_events
 from labkit.emulator.workouts import work_for
 from labkit.tasks import load_tasks
 from labkit.tokenizer import count_tokens, tokenize
@@ -102,3 +102,9 @@ def test_fit_equals_the_step_by_step_reference() -> None:
         work = work_for(task.category, dict(task.spec))
         for capacity in (0, 5, 60, 250, 1024, 1777, 2500, 4096, 16384):
             assert compose.fit(work, capacity) == _reference_fit(work, capacity)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["content_block_delta", "ping", "message_stop"]), TEXT), max_size=8))
+def test_encode_stream_equals_encoding_each_event(events: list[tuple[str, str]]) -> None:
+    assert encode_stream(events) == [encode_raw(name, data) for name, data in events]

@@ -21,11 +21,15 @@ IMPLICIT_BUDGETS = {"kwargs": 1500, "xml": 2500, "prefill": 2500}
 
 
 def fit(work: Work, capacity: int) -> tuple[list[str], int]:
-    """The intro and the steps that fit in ``capacity`` tokens, and how many steps that is."""
+    """The intro and the steps that fit in ``capacity`` tokens, and how many steps that is.
+
+    A step costs its tokens after a newline: the newline is one piece of its own unless the step
+    itself starts with one (no piece crosses a newline, see `labkit.tokenizer`).
+    """
     lines = [work.intro]
     used = count_tokens(work.intro)
     for step in work.steps:
-        cost = count_tokens("\n" + step)
+        cost = count_tokens("\n" + step) if step.startswith("\n") else 1 + count_tokens(step)
         if used + cost > capacity:
             break
         lines.append(step)

@@ -19,7 +19,7 @@ from labkit.emulator.faults import FaultPlan
 from labkit.emulator.render import Envelope, Final, finalize, message_dict, sign_blocks, stream_events
 from labkit.emulator.response import EmulatorResponse, json_response
 from labkit.emulator.signing import reply_prefix
-from labkit.emulator.sse import encode_raw, error_event
+from labkit.emulator.sse import encode_stream, error_event
 from labkit.tokenizer import count_request_tokens
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def create(emu: Emulator, params: Any, headers: dict[str, str], request_id: str)
         response.delay_s = emu.latency.total_delay(pacing)
     else:
         events, pacing = stream_events(final, envelope)
-        chunks = [encode_raw(name, data) for name, data in events]
+        chunks = encode_stream(events)
         response = EmulatorResponse(status=200, headers={"content-type": "text/event-stream"}, chunks=chunks)
         if not emu.latency.is_zero:
             response.delays = emu.latency.delays(pacing)

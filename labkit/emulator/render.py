@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from json.encoder import encode_basestring as _q
 from typing import Any
 
@@ -97,12 +96,6 @@ def tool_id(message_id: str, index: int) -> str:
     return f"toolu_synth_{digest}"
 
 
-@lru_cache(maxsize=512)
-def _pieces(text: str) -> tuple[str, ...]:
-    """`tokenize`, memoized: a repeated request re-renders the same texts (load tests, sweeps)."""
-    return tuple(tokenize(text))
-
-
 def _first_stop(text: str, stop_sequences: tuple[str, ...]) -> tuple[int, str] | None:
     hits = [(pos, seq) for seq in stop_sequences if seq and (pos := text.find(seq)) >= 0]
     return min(hits) if hits else None
@@ -113,7 +106,7 @@ def _cut(
 ) -> tuple[Block, bool, str | None]:
     """One planned block under the tokens still allowed: (block, truncated, stop sequence hit)."""
     if isinstance(planned, PlannedThinking):
-        pieces, hidden = list(_pieces(planned.text)), planned.hidden_tokens
+        pieces, hidden = tokenize(planned.text), planned.hidden_tokens
         total = len(pieces) + hidden
         if total <= remaining:
             return Block(kind="thinking", pieces=pieces, hidden=hidden), False, None
@@ -121,7 +114,7 @@ def _cut(
         return Block(kind="thinking", pieces=pieces[:keep], hidden=remaining - keep), True, None
     if isinstance(planned, PlannedText):
         return _cut_text(planned.text, remaining, stops)
-    pieces = list(_pieces(encode_json(planned.input)))
+    pieces = tokenize(encode_json(planned.input))
     parsed: Any = planned.input
     truncated = len(pieces) > remaining
     if truncated:
@@ -137,7 +130,7 @@ def _cut_text(text: str, remaining: int, stop_sequences: tuple[str, ...]) -> tup
     matched = None
     if hit is not None:
         text, matched = text[: hit[0]], hit[1]
-    pieces = list(_pieces(text))
+    pieces = tokenize(text)
     if len(pieces) > remaining:
         return Block(kind="text", pieces=pieces[:remaining]), True, None
     return Block(kind="text", pieces=pieces), False, matched
@@ -253,10 +246,14 @@ def _block_events(index: int, block: Block, out: list[Event], pacing: list[Pacin
         out.append((_DELTA_EVENT, _DELTA[kind] % (index, '""')))
         pacing.append((pace_kind, 0))
     template, pieces = _DELTA[kind], block.pieces
-    for at in range(0, len(pieces), DELTA_TOKENS):
-        chunk = pieces[at : at + DELTA_TOKENS]
-        out.append((_DELTA_EVENT, template % (index, _q("".join(chunk)))))
-        pacing.append((pace_kind, len(chunk)))
+    full, rest = divmod(len(pieces), DELTA_TOKENS)
+    out += [
+        (_DELTA_EVENT, template % (index, _q("".join(pieces[at : at + DELTA_TOKENS]))))
+        for at in range(0, len(pieces), DELTA_TOKENS)
+    ]
+    pacing += [(pace_kind, DELTA_TOKENS)] * full
+    if rest:
+        pacing.append((pace_kind, rest))
     if kind == "thinking":
         out.append((_DELTA_EVENT, _SIGNATURE % (index, _q(block.signature))))
         pacing.append((pace_kind, block.hidden))

@@ -8,6 +8,7 @@ Events are encoded once, to bytes, so the transports and the HTTP server only co
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_cir
 _EVENT = b"event: "
 _DATA = b"\ndata: "
 _END = b"\n\n"
+_UNSAFE = re.compile("[\x85\u2028\u2029]")
 
 
 def encode_json(data: Any) -> str:
@@ -38,6 +40,14 @@ def encode_event(name: str, data: dict[str, Any]) -> bytes:
 def encode_raw(name: str, json_text: str) -> bytes:
     """One named SSE event whose data is already JSON text (the renderer pre-encodes deltas)."""
     return b"".join((_EVENT, name.encode("ascii"), _DATA, _line_safe(json_text).encode("utf-8"), _END))
+
+
+def encode_stream(events: Iterable[tuple[str, str]]) -> list[bytes]:
+    """Each ``(name, json_text)`` pair as one chunk, in order (`encode_raw` of each, in one pass)."""
+    texts = [f"event: {name}\ndata: {data}\n\n" for name, data in events]
+    if _UNSAFE.search("".join(texts)) is not None:
+        texts = [_line_safe(text) for text in texts]
+    return [text.encode("utf-8") for text in texts]
 
 
 def encode_events(events: Iterable[tuple[str, dict[str, Any]]]) -> list[bytes]:
