@@ -54,20 +54,24 @@ TOOL_USE_SYSTEM_TOKENS: dict[str, int] = {"auto": 346, "none": 346, "any": 313, 
 
 _PIECE = re.compile(
     r"""
-     [^\S\n]*[^\W\d_]{1,7}(?![^\W\d_])   # a short word with its leading blanks
-    |[^\S\n]*[^\W\d_]{1,4}               # a chunk of a long word
-    |[^\S\n]*\d{1,3}                     # a group of up to three digits
-    |[^\S\n]*(?:[^\w\s]|_)               # one punctuation mark
-    |\n+                                 # a run of newlines
-    |[^\S\n]+                            # blanks before a newline or at the end
+     [^\S\n]*+                   # leading blanks attach to the piece that follows them:
+     (?:[^\W\d_]{1,7}+(?![^\W\d_])  #   a short word
+       |[^\W\d_]{1,4}+           #   a chunk of a long word
+       |\d{1,3}+                  #   a group of up to three digits
+       |[^\w\s]|_                 #   one punctuation mark
+     )
+    |\n++                        # a run of newlines
+    |[^\S\n]++                   # blanks before a newline or at the end
     """,
     re.VERBOSE,
 )
-
+"""One pass, no backtracking (possessive quantifiers): the leading blanks are taken once and the
+alternatives after them tried in order; equal to trying ``blanks + word``, ``blanks + chunk``,
+... each from the start, since fewer blanks would leave a blank where a non-blank is needed."""
 
 _NEWLINES = re.compile(r"(\n+)")
 _MEMO_LINE_CHARS = 400
-"""Lines up to this long are memoized (`_line_pieces`); longer ones are tokenized each time."""
+"""Lines up to this long are memoized (`_memo_line`); longer ones are tokenized each time."""
 
 
 @lru_cache(maxsize=1 << 15)
@@ -90,6 +94,13 @@ def tokenize(text: str) -> list[str]:
     if "\n" not in text:
         return list(_line_pieces(text))
     pieces: list[str] = []
+    if "\n\n" not in text:  # every newline is a piece of its own
+        for line in text.split("\n"):
+            if line:
+                pieces += _line_pieces(line)
+            pieces.append("\n")
+        pieces.pop()
+        return pieces
     parts = _NEWLINES.split(text)  # line, newline run, line, ..., line
     for i in range(0, len(parts) - 1, 2):
         if parts[i]:
@@ -104,6 +115,8 @@ def count_tokens(text: str) -> int:
     """How many pieces `tokenize` would return (0 for "")."""
     if "\n" not in text:
         return len(_line_pieces(text)) if text else 0
+    if "\n\n" not in text:
+        return text.count("\n") + sum(map(len, map(_line_pieces, filter(None, text.split("\n")))))
     parts = _NEWLINES.split(text)
     return len(parts) // 2 + sum(map(len, map(_line_pieces, filter(None, parts[::2]))))
 

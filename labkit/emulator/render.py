@@ -245,10 +245,11 @@ def _block_events(index: int, block: Block, out: list[Event], pacing: list[Pacin
     if kind == "tool_use":
         out.append((_DELTA_EVENT, _DELTA[kind] % (index, '""')))
         pacing.append((pace_kind, 0))
-    template, pieces = _DELTA[kind], block.pieces
+    head, tail = _DELTA[kind].split("%s")
+    head, pieces = head % index, block.pieces
     full, rest = divmod(len(pieces), DELTA_TOKENS)
     out += [
-        (_DELTA_EVENT, template % (index, _q("".join(pieces[at : at + DELTA_TOKENS]))))
+        (_DELTA_EVENT, head + _q("".join(pieces[at : at + DELTA_TOKENS])) + tail)
         for at in range(0, len(pieces), DELTA_TOKENS)
     ]
     pacing += [(pace_kind, DELTA_TOKENS)] * full
