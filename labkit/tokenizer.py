@@ -29,9 +29,9 @@ range (about 4 characters of English a token), so that ``POST /v1/messages/count
 
 Speed: no piece crosses a newline and the pieces of a line do not depend on the lines around it,
 so a text is tokenized line by line (split at each run of newlines) with a bounded memo of the
-pieces of short lines (8,192 lines of up to 240 characters, least recently used dropped): the
-emulator's replies repeat their step lines (fitting work into a budget, billing the thinking,
-streaming it), and those are tokenized once.
+pieces of short lines (16,384 lines of up to 160 characters, about 1 KB each; least recently
+used dropped): the emulator's replies repeat their step lines (fitting work into a budget,
+billing the thinking, streaming it; sweeps ask the same tasks again), tokenized once.
 
 Tool-use inputs and schemas count as canonical JSON (sorted keys, no spaces, UTF-8 kept);
 ``thinking`` blocks count their text, ``redacted_thinking`` their opaque data, other block types
@@ -71,11 +71,11 @@ alternatives after them tried in order; equal to trying ``blanks + word``, ``bla
 ... each from the start, since fewer blanks would leave a blank where a non-blank is needed."""
 
 _NEWLINES = re.compile(r"(\n+)")
-_MEMO_LINE_CHARS = 240
+_MEMO_LINE_CHARS = 160
 """Lines up to this long are memoized (`_memo_line`); longer ones are tokenized each time."""
 
 
-@lru_cache(maxsize=1 << 13)
+@lru_cache(maxsize=1 << 14)
 def _memo_line(line: str) -> tuple[str, ...]:
     return tuple(_PIECE.findall(line))
 
