@@ -182,7 +182,14 @@ class Runner:
     stats: SweepStats = field(default_factory=SweepStats)
 
     async def run(self, specs: Sequence[TrialSpec], *, progress: bool | None = None, cached: int = 0) -> list[Trial]:
-        """Play ``specs`` (``cached`` more were served from the store: shown on the bar, not run)."""
+        """Play ``specs`` (``cached`` more were served from the store: shown on the bar, not run).
+
+        Each worker yields to the event loop after every trial. A backend that answers without
+        ever suspending (the in-process emulator with no latency) would otherwise let one worker
+        play the whole queue in a single step while the others, parked once (e.g. on the SDK's
+        first-request platform lookup in a thread), wait for the end of the sweep with their
+        request's clock running: huge ``ttft_s`` for the first batch and no real concurrency.
+        """
         self.stats.total = len(specs) + cached
         self.stats.cached = cached
         results: list[Trial | None] = [None] * len(specs)
@@ -203,6 +210,7 @@ class Runner:
                 self.stats.errors += trial.status == "error"
                 bar.update(1)
                 bar.set_postfix(cached=cached, errors=self.stats.errors, refresh=False)
+                await asyncio.sleep(0)  # let the other workers run: see `Runner.run`
 
         try:
             await asyncio.gather(*(worker() for _ in range(max(1, min(self.concurrency, len(specs))))))

@@ -175,3 +175,51 @@ def test_a_trial_whose_tool_turn_cannot_be_built_is_an_error_not_a_crash(tmp_pat
     frame = lab.sweep(tasks, [Config(model="claude-haiku-4-5", max_tokens=1024)], name="boom", concurrency=2)
     assert frame["status"].tolist() == ["error", "error", "ok", "ok"]
     assert set(frame["error_type"][:2]) == {"RuntimeError"}
+
+
+
+@pytest.mark.parametrize("inside_running_loop", [False, True])
+def test_no_worker_starves_behind_a_backend_that_never_suspends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inside_running_loop: bool
+) -> None:
+    """Regression: with the zero-latency in-process emulator one worker used to play the whole
+    queue in one event-loop step while the first batch's other requests (parked on the SDK's
+    first-request platform lookup in a thread) waited for the end of the sweep, recording a
+    ttft of the whole sweep. Jupyter runs sweeps in a worker thread (a loop is running)."""
+    import asyncio
+
+    import labkit.runner
+
+    stored: list[str] = []
+    overtaken: list[int] = []
+    stream_once = labkit.runner.stream_once
+
+    async def watched(*args: Any, **kwargs: Any) -> Any:
+        before = len(stored)
+        record = await stream_once(*args, **kwargs)
+        overtaken.append(len(stored) - before)
+        return record
+
+    monkeypatch.setattr(labkit.runner, "stream_once", watched)
+    lab = Lab(backend=Emulator(), store=tmp_path / "runs.sqlite")
+    put = lab.store.put_trial
+
+    def recording_put(experiment: str, trial: Any, **kwargs: Any) -> None:
+        put(experiment, trial, **kwargs)
+        stored.append(trial.trial_key)
+
+    monkeypatch.setattr(lab.store, "put_trial", recording_put)
+    tasks = load_tasks("arithmetic", limit=64)
+
+    def sweep() -> Any:
+        return lab.sweep(tasks, [PLAIN], name="fair", concurrency=8)
+
+    async def in_a_kernel() -> Any:
+        return sweep()  # like a notebook cell: an event loop is already running
+
+    frame = asyncio.run(in_a_kernel()) if inside_running_loop else sweep()
+    assert len(tasks) >= 32 and len(frame) == len(tasks) == len(stored) and set(frame["status"]) == {"ok"}
+    assert len(overtaken) == len(tasks)
+    # Workers take turns: a request in flight sees a few trials finish (the SDK's platform lookup
+    # thread needs the GIL back), never the rest of the sweep (before the fix: all but one).
+    assert max(overtaken) <= len(tasks) // 2, f"a request waited while {max(overtaken)} other trials finished"
