@@ -265,7 +265,7 @@ def _fallback(cell: Cell, fixed: Cell, reason: str) -> tuple[Config | None, str]
     changed = {k: v for k, v in cell.items() if repaired.get(k) != v and k in _KNOBS}
     if "think_anyway" in repaired:
         changed["thinking"] = "off"
-    config, problem = _build(repaired, fixed, fallback_from=_describe(changed))
+    config, problem = _build(repaired, fixed, fallback_from=_original(changed) or _describe(cell))
     if config is None:
         return None, f"{reason} (fallback also rejected: {problem})"
     return config, reason
@@ -276,3 +276,9 @@ _KNOBS = ("max_tokens", "budget", "effort", "display", "strategy")
 
 def _describe(cell: Cell) -> str:
     return ", ".join(f"{k}={v}" for k, v in cell.items() if v is not None and k != "think_anyway")
+
+
+def _original(changed: Cell) -> str:
+    """``"budget=unset, strategy=native"``: the original values of the knobs a fallback changed
+    (a knob that was not set is named too, so the description is never empty)."""
+    return ", ".join(f"{k}={'unset' if v is None else v}" for k, v in changed.items())

@@ -115,6 +115,16 @@ def test_grid_fallback_effort_level_the_model_lacks() -> None:
     assert not grid(model="claude-haiku-5-5", effort="xhigh").__len__()
 
 
+def test_grid_fallback_on_a_budget_only_model_names_the_unset_budget() -> None:
+    """Regression: repairing a native cell without a budget on a budget-only model recorded ``""``."""
+    budget_only = next(m for m in list_models() if m.accepts_budget and not m.accepts_adaptive)  # type: ignore[union-attr]
+    [config] = grid(model=budget_only.id, strategy="native", policy="fallback")
+    assert config.knobs()["budget"] is not None
+    assert config.fallback_from == "budget=unset"
+    [direct] = grid(model=budget_only.id, budget=2048, strategy="native", policy="fallback")
+    assert direct.fallback_from is None
+
+
 def test_grid_rejects_bad_axes() -> None:
     with pytest.raises(ConfigError, match="strategy"):
         grid(model=ADAPTIVE_ONLY, strategy=["telepathy"])
@@ -141,9 +151,12 @@ def test_grid_cells_are_valid_or_reported(model: str, budget: int | None, effort
                                           strategy: str | None, policy: str) -> None:
     configs = grid(model=model, budget=budget, effort=effort, strategy=strategy, policy=policy)  # type: ignore[arg-type]
     assert len(configs) + len(configs.skipped) == 1
+    valid_as_given = len(grid(model=model, budget=budget, effort=effort, strategy=strategy)) == 1  # type: ignore[arg-type]
     for config in configs:
         assert rule_problem(config) is None
-        if policy == "skip":
+        if policy == "skip" or valid_as_given:
             assert config.fallback_from is None
+        else:  # a fallback names what it replaced: never None, never an empty string
+            assert isinstance(config.fallback_from, str) and config.fallback_from.strip()
     for _cell, reason in configs.skipped:
         assert reason
