@@ -6,8 +6,8 @@
 - `prefix_cache_usage`: the same request sent twice with top-level ``cache_control``: the first
   call writes the prefix to the cache, the second reads it; usage and cost per call.
 - `billed_vs_shown`: thinking tokens billed against the thinking text actually shown, per model.
-- `tokens_with_sources`: ``lab.tokens(name)`` plus, per trial, its first request counted by
-  ``count_tokens`` and by the local estimate (so every input number has three sources).
+- `tokens_with_sources`: ``lab.tokens(name)`` with all three sources (reported, ``count_tokens``,
+  the local estimate); delegates to `labkit.lab.Lab.tokens`.
 - `estimate_errors`: count_tokens and the local estimate against reported input, per source.
 Every number says where it came from. These call the API through the SDK client given.
 """
@@ -135,21 +135,10 @@ def estimate_errors(tokens: pd.DataFrame) -> pd.DataFrame:
 
 
 def tokens_with_sources(lab: Any, name: str) -> pd.DataFrame:
-    """``lab.tokens(name)`` with extra input rows per finished trial: ``count_tokens`` and ``estimated``.
+    """``lab.tokens(name)``: every trial's token rows from all three sources (reported, plus the
+    ``count_tokens`` and ``estimated`` input of each single-turn trial's stored request).
 
-    Both measure the trial's stored first request, so compare them with single-turn trials (a tool
-    loop's reported input also covers the later turns).
+    Kept for notebooks written before `Lab.tokens` took ``sources``; it delegates.
     """
-    from labkit.estimate import estimate_request
-    from labkit.tables import tokens_frame
-
-    client = lab.backend.client()
-    rows = lab.store.rows(name)
-    estimates: dict[str, dict[str, int]] = {}
-    for row in rows:
-        stored = lab.store.get_trial(row["trial_key"], name) if row.get("status") == "ok" else None
-        if stored is None or not stored.params:
-            continue
-        estimates[row["trial_key"]] = {"count_tokens": count_input_tokens(client, stored.params),
-                                       "estimated": estimate_request(stored.params).total}
-    return tokens_frame(rows, estimates)
+    frame: pd.DataFrame = lab.tokens(name, sources=("reported", "count_tokens", "estimated"))
+    return frame

@@ -25,12 +25,13 @@ from labkit.client import Backend, resolve_backend
 from labkit.errors import ConfigError
 from labkit.experiment import Config
 from labkit.runner import RateGate, Runner, TrialSpec
-from labkit.store import DEFAULT_PATH, Store
+from labkit.store import DEFAULT_PATH, Store, StoredTrial
 from labkit.sweep_specs import build_specs, estimate_rows, finish_trial, next_turn, normalise_configs, normalise_tasks
 from labkit.trial import Trial
 from labkit.wire import ChatCompletionChunk
 
 T = TypeVar("T")
+TOKEN_SOURCES = ("reported", "count_tokens", "estimated")
 
 
 def run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -133,11 +134,52 @@ class Lab:
         """One row per stored trial (of experiment ``name``, or all)."""
         return _frame(self.store.rows(name))
 
-    def tokens(self, name: str | None = None) -> Any:
-        """Long format: one row per trial x token category, with its source."""
+    def tokens(self, name: str | None = None, sources: Iterable[str] = TOKEN_SOURCES) -> Any:
+        """Long format: one row per trial x token category, with the number's ``source``.
+
+        ``sources`` picks the kinds of rows. ``reported``: the five categories from the usage the API
+        reported (thinking / visible output carry the row's ``tokens_source``, "estimated" when the
+        API gave no thinking count). ``count_tokens`` and ``estimated``: an ``input`` row per finished
+        single-turn trial, its stored request counted by the backend's ``count_tokens`` and by
+        labkit's local estimate. Each distinct request is counted once and the answer kept in the
+        store, so asking again (or after ``rederive``) sends nothing.
+        """
         from labkit.tables import tokens_frame
 
-        return tokens_frame(self.store.rows(name))
+        wanted = _token_sources(sources)
+        extra = self._input_sources(name, wanted) if wanted - {"reported"} else {}
+        return tokens_frame(self.store.rows(name), extra, usage="reported" in wanted)
+
+    def _input_sources(self, name: str | None, wanted: set[str]) -> dict[str, dict[str, int]]:
+        """``{trial_key: {"count_tokens": n, "estimated": m}}`` for finished single-turn trials."""
+        import anthropic
+
+        from labkit.estimate import estimate_request
+        from labkit.sweep_specs import count_request_key, count_tokens_kwargs
+
+        stored = self.store.stored(name)
+        requests = {item.trial_key: item.params for item in stored if item.params and _single_turn(item)}
+        out: dict[str, dict[str, int]] = {key: {} for key in requests}
+        if "estimated" in wanted:
+            for key, params in requests.items():
+                out[key]["estimated"] = estimate_request(params).total
+        if "count_tokens" in wanted:
+            asks = {key: count_request_key(self.backend_name, params) for key, params in requests.items()}
+            known = self.store.token_counts(asks.values())
+            new: dict[str, int] = {}
+            client = None
+            for key, ask in asks.items():
+                if ask not in known and ask not in new:
+                    client = client or self.backend.client(max_retries=self.max_retries)
+                    try:
+                        new[ask] = int(client.messages.count_tokens(**count_tokens_kwargs(requests[key])).input_tokens)
+                    except anthropic.APIError:
+                        continue  # no count_tokens row for this trial (not cached: asked again next time)
+                if (tokens := known.get(ask, new.get(ask))) is not None:
+                    out[key]["count_tokens"] = tokens
+            if new:
+                self.store.put_token_counts(new)
+        return {key: sources for key, sources in out.items() if sources}
 
     def estimate(self, tasks: Iterable[Any] | Any, configs: Iterable[Config | dict[str, Any]] | Config,
                  repeats: int = 1) -> Any:
@@ -156,6 +198,21 @@ class Lab:
         rows = rederive_rows(self.store.stored(name))
         self.store.replace_rows(name, rows)
         return _frame(rows)
+
+
+def _token_sources(sources: Iterable[str]) -> set[str]:
+    wanted = {sources} if isinstance(sources, str) else set(sources)
+    unknown = sorted(wanted - set(TOKEN_SOURCES))
+    if unknown or not wanted:
+        raise ConfigError(f"tokens(sources=...) takes some of {', '.join(TOKEN_SOURCES)}; got {sorted(wanted)}")
+    return wanted
+
+
+def _single_turn(item: StoredTrial) -> bool:
+    """A finished trial whose stored (first) request is all its reported input counted."""
+    if not item.params or not item.params.get("messages") or item.row.get("output_tokens") is None:
+        return False
+    return not any(int(event.get("turn") or 0) > 0 for event in item.events)
 
 
 def _frame(rows: Sequence[dict[str, Any]]) -> Any:

@@ -4,6 +4,8 @@ One file (default ``data/runs/labkit.sqlite``), WAL mode, ``PRAGMA user_version`
 Tables:
 
 - ``experiments(name PK, created_at, meta JSON)``
+- ``token_counts(request PK, tokens, created_at)``: ``count_tokens`` answers by request hash
+  (`Store.token_counts` / `Store.put_token_counts`), so ``lab.tokens`` asks once per request.
 - ``trials(experiment, trial_key, status, model, task_id, repeat, batch, attempts, created_at,
   row JSON, params JSON, knobs JSON, completion JSON, events BLOB)`` with primary key
   ``(experiment, trial_key)``; ``events`` is zlib-compressed JSON of the raw stream events.
@@ -54,6 +56,8 @@ CREATE TABLE IF NOT EXISTS trials (
     created_at TEXT NOT NULL, row TEXT NOT NULL, params TEXT, knobs TEXT, completion TEXT, events BLOB,
     PRIMARY KEY (experiment, trial_key));
 CREATE INDEX IF NOT EXISTS trials_key ON trials (trial_key);
+CREATE TABLE IF NOT EXISTS token_counts (
+    request TEXT PRIMARY KEY, tokens INTEGER NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS trials_status ON trials (experiment, status);
 """
 
@@ -265,8 +269,29 @@ class Store:
         got = list(self._stored("trial_key = ?", (key,), experiment, latest=True))
         return got[0] if got else None
 
-    def stored(self, experiment: str) -> Iterator[StoredTrial]:
-        """Every stored trial of ``experiment`` with its inputs, in storage order (for rederive)."""
+    def token_counts(self, requests: Iterable[str]) -> dict[str, int]:
+        """Cached ``count_tokens`` answers for the given request hashes (those known)."""
+        wanted = list(dict.fromkeys(requests))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._execute(f"SELECT request, tokens FROM token_counts WHERE request IN ({marks})", part)
+            found.update({r: int(t) for r, t in rows})
+        return found
+
+    def put_token_counts(self, counts: Mapping[str, int]) -> None:
+        """Remember ``count_tokens`` answers by request hash (one transaction)."""
+        conn, now = self._conn(), _now()
+        try:
+            with conn:
+                conn.executemany("INSERT OR REPLACE INTO token_counts (request, tokens, created_at) VALUES (?, ?, ?)",
+                                 [(r, int(t), now) for r, t in counts.items()])
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {str(self.path)!r}: {exc}") from exc
+
+    def stored(self, experiment: str | None = None) -> Iterator[StoredTrial]:
+        """Every stored trial of ``experiment`` (or all) with its inputs, in storage order (for rederive)."""
         return self._stored("1 = 1", (), experiment, latest=False)
 
     def events(self, key: str, experiment: str | None = None) -> list[dict[str, Any]]:

@@ -181,6 +181,17 @@ def finish_trial(backend: str, spec: TrialSpec, turns: list[RecordedStream], *, 
 COUNT_TOKENS_KEYS = ("model", "messages", "system", "tools", "tool_choice", "thinking", "output_config")
 
 
+def count_tokens_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """The part of prepared ``messages.create`` kwargs that ``messages.count_tokens`` takes."""
+    return {k: v for k, v in params.items() if k in COUNT_TOKENS_KEYS}
+
+
+def count_request_key(backend: str, params: dict[str, Any]) -> str:
+    """Hash naming one ``count_tokens`` question (backend + what is counted), for the store's cache."""
+    text = json.dumps({"backend": backend, **count_tokens_kwargs(params)}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def estimate_rows(client: Any, specs: list[TrialSpec], repeats: int) -> list[dict[str, Any]]:
     """One priced row per (config, task): input by ``count_tokens`` (the local estimate beside it),
     output at its ``max_tokens`` ceiling, both times ``repeats``. Sends no ``messages.create``."""
@@ -193,7 +204,7 @@ def estimate_rows(client: Any, specs: list[TrialSpec], repeats: int) -> list[dic
         config, params = spec.config, spec.params
         local = estimate_request(params).total
         try:
-            counted = client.messages.count_tokens(**{k: v for k, v in params.items() if k in COUNT_TOKENS_KEYS})
+            counted = client.messages.count_tokens(**count_tokens_kwargs(params))
             input_tokens, source = int(counted.input_tokens), "count_tokens"
         except anthropic.APIError:
             input_tokens, source = local, "estimated"

@@ -113,13 +113,17 @@ def _token_rows(row: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def tokens_frame(
-    rows: Iterable[Mapping[str, Any]], estimates: Mapping[str, Mapping[str, int]] | None = None
+    rows: Iterable[Mapping[str, Any]], estimates: Mapping[str, Mapping[str, int]] | None = None, *,
+    usage: bool = True,
 ) -> pd.DataFrame:
-    """Long format: one row per trial x token category, with the number's ``source``."""
+    """Long format: one row per trial x token category, with the number's ``source``.
+
+    ``usage=False`` leaves out the rows from reported usage (only the ``estimates`` rows remain).
+    """
     import pandas as pd
 
     records = _records(rows)
-    long = [item for row in records for item in _token_rows(row)]
+    long = [item for row in records for item in _token_rows(row)] if usage else []
     by_key = {row.get("trial_key"): row for row in records}
     for key, sources in (estimates or {}).items():
         if key not in by_key:

@@ -55,6 +55,7 @@ def test_sources_and_errors_from_a_small_sweep(lab: Lab) -> None:
     tokens = accounting.tokens_with_sources(lab, "acc")
     sources = tokens[tokens["token_category"] == "input"].groupby("source", observed=True).size()
     assert sources.to_dict() == {"reported": 6, "count_tokens": 6, "estimated": 6}
+    assert tokens.equals(lab.tokens("acc"))  # delegates to Lab.tokens (count_tokens answers cached)
     errors = accounting.estimate_errors(tokens).set_index("source")
     assert errors.loc["count_tokens", "mean_abs_error_pct"] == 0.0  # same tokenizer as reported usage
     assert errors.loc["estimated", "trials"] == 6

@@ -111,12 +111,44 @@ def test_estimate_prices_before_running_and_matches_reported_input(tmp_path: Pat
     assert (ran["cost_usd"] * 4 <= estimate["cost_max_usd"]).all()
 
 
-def test_tokens_long_format(tmp_path: Path) -> None:
-    lab, _ = lab_at(tmp_path)
-    lab.sweep(load_tasks("arithmetic", limit=2), [HAIKU], name="t")
+def test_tokens_long_format_with_every_source(tmp_path: Path) -> None:
+    lab, emulator = lab_at(tmp_path)
+    results = lab.sweep(load_tasks("arithmetic", limit=2), [HAIKU], name="t", repeats=2)
     tokens = lab.tokens("t")
-    assert len(tokens) == 2 * 5
     assert set(tokens["token_category"]) == {"input", "cache_write", "cache_read", "thinking", "visible_output"}
+    assert len(tokens) == 4 * 5 + 4 + 4  # usage: 4 trials x 5 categories; + count_tokens and estimated input
+    inputs = tokens[tokens["token_category"] == "input"]
+    assert inputs.groupby("source", observed=True).size().to_dict() == {"reported": 4, "count_tokens": 4,
+                                                                         "estimated": 4}
+    # the usage rows of thinking / visible output carry the row's tokens_source (haiku: estimated split)
+    split = tokens[tokens["token_category"].isin(["thinking", "visible_output"])]
+    assert len(split) == 8 and set(split["source"].astype(str)) == set(results["tokens_source"])
+    inputs = inputs.pivot(index="trial_key", columns="source", values="tokens")
+    reported = results.set_index("trial_key")["input_tokens"].astype(int)
+    assert (inputs["reported"] == reported[inputs.index]).all()
+    assert (inputs["count_tokens"] == inputs["reported"]).all()  # the emulator counts with its usage tokenizer
+    assert (inputs["estimated"] > 0).all() and (inputs["estimated"] != inputs["count_tokens"]).any()
+    assert emulator.counters["count_tokens"] == 2  # once per distinct request (the repeats share it)
+    again = lab.tokens("t")
+    assert emulator.counters["count_tokens"] == 2  # served from the store
+    assert again.equals(tokens)
+    lab.rederive("t")
+    fresh = Lab(backend=emulator_backend(Emulator()), store=lab.store.path)  # another session, same store
+    assert fresh.tokens("t").equals(tokens)
+    assert fresh.backend.emulator.counters["count_tokens"] == 0 and emulator.counters["count_tokens"] == 2
+
+
+def test_tokens_sources_can_be_chosen(tmp_path: Path) -> None:
+    lab, emulator = lab_at(tmp_path)
+    lab.sweep(load_tasks("arithmetic", limit=2), [HAIKU], name="t")
+    reported = lab.tokens("t", sources=["reported"])
+    assert len(reported) == 2 * 5  # the usage rows only
+    assert set(reported.loc[reported["token_category"] == "input", "source"].astype(str)) == {"reported"}
+    assert emulator.counters["count_tokens"] == 0  # nothing asked for what is not wanted
+    estimated = lab.tokens("t", sources="estimated")
+    assert len(estimated) == 2 and set(estimated["token_category"].astype(str)) == {"input"}
+    with pytest.raises(ConfigError, match="sources"):
+        lab.tokens("t", sources=["guessed"])
 
 
 def test_run_streams_one_trial(tmp_path: Path) -> None:

@@ -228,3 +228,15 @@ def test_secret_fast_path_sees_every_secret_key_spelling(key: str) -> None:
     assert SECRET_KEY.search(mixed)
     assert any(name in mixed.lower() for name in _SECRET_NAMES)
     assert scrub({mixed: FAKE_KEY, "kept": 1}) == {"kept": 1}
+
+
+def test_token_counts_are_cached_by_request_and_survive_reopening(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    assert store.token_counts(["a", "b"]) == {}
+    store.put_token_counts({"a": 12, "b": 30})
+    store.put_token_counts({})
+    assert store.token_counts(["a", "a", "c"]) == {"a": 12}
+    many = {f"k{i}": i for i in range(1200)}  # more than one IN (...) chunk
+    store.put_token_counts(many)
+    reopened = Store(tmp_path / "s.sqlite")
+    assert reopened.token_counts(many) == many and reopened.token_counts(["b"]) == {"b": 30}
