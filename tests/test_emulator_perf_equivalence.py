@@ -16,18 +16,22 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from emulator_corpus import transcript, transcript_digest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.emulator import compose
+from labkit.emulator import compose, situation
 from labkit.emulator.solvers import Work
 from labkit.emulator.sse import encode_raw, encode_stream, parse_events
 from labkit.emulator.workouts import work_for
 from labkit.tasks import load_tasks
 from labkit.tokenizer import count_tokens, tokenize
 
-GOLDEN_DIGEST = "6881916b22d97ba2f1d0ef99e4997ab556d9f127d477b62a75be872f7e5c6083"
+GOLDEN_DIGEST = "c6e8349927656469eb8dce1529cad505876d491aec37bd13d9857be4bda9cbeb"
+UNIFORM_VERBOSITY_DIGEST = "6881916b22d97ba2f1d0ef99e4997ab556d9f127d477b62a75be872f7e5c6083"
+"""The digest before model lines got their own thinking verbosity (the reference the hot paths were
+optimized against); the verbosity change must be the only difference."""
 
 REFERENCE = re.compile(
     r"""
@@ -53,6 +57,13 @@ TEXT = st.text(
 
 def test_corpus_answers_match_the_golden_digest() -> None:
     assert transcript_digest() == GOLDEN_DIGEST
+
+
+def test_with_uniform_verbosity_the_corpus_matches_the_pre_optimization_reference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(situation, "THINKING_VERBOSITY", {})
+    assert transcript_digest() == UNIFORM_VERBOSITY_DIGEST
 
 
 @settings(max_examples=400, deadline=None)

@@ -358,3 +358,23 @@ def test_samples_after_the_first_scale_capacity_within_the_spread() -> None:
     assert plan_reply(params, model, seed=0) == plan_reply(params, model, seed=0, sample=0)
     done = {plan_reply(params, model, seed=0, sample=n).notes["steps_done"] for n in range(1, 8)}
     assert len(done) > 1, "later samples get through different amounts of work"
+
+
+def test_wordier_model_lines_get_less_work_done_per_budget_and_stay_within_it() -> None:
+    budget = 2048
+    accuracy: dict[str, float] = {}
+    for model_id in ("claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5"):
+        model = get_model(model_id)
+        thinking = {"type": "enabled", "budget_tokens": budget}
+        plans = [(task, plan_reply(_params(task, model_id, thinking=thinking), model, seed=0)) for task in SAMPLE]
+        accuracy[model_id] = mean(score(task, _text(plan)) for task, plan in plans)
+        assert all(_thinking_tokens(plan) <= budget for _, plan in plans)
+    assert accuracy["claude-opus-4-6"] > accuracy["claude-sonnet-4-6"] > accuracy["claude-haiku-4-5"]
+
+
+def test_full_visible_thinking_bills_the_verbosity_surplus_as_hidden() -> None:
+    model = get_model("claude-sonnet-4-5")  # summarized by default and takes budgets: shows all the work
+    params = _params(_long_task(), model.id, thinking={"type": "enabled", "budget_tokens": 4096})
+    plan = plan_reply(params, model, seed=0)
+    [block] = [b for b in plan.blocks if isinstance(b, PlannedThinking)]
+    assert block.text and block.hidden_tokens == round(count_tokens(block.text) * 1.2) - count_tokens(block.text)

@@ -1,8 +1,10 @@
 """Composing a reply from worked steps: fitting work into a capacity, thinking blocks under each
 display, inner-thought containers (``<tag>`` text), and the answer text (pure).
 
-Capacity: the native thinking budget when thinking is on; else the implicit budget of the
-inner-thought strategy in use (`IMPLICIT_BUDGETS`); else `NO_THINKING_CAPACITY`.
+Capacity: the native thinking budget when thinking is on (divided by the model line's thinking
+verbosity: native thinking bills ``verbosity`` tokens per token of work, the surplus as hidden
+tokens); else the implicit budget of the inner-thought strategy in use (`IMPLICIT_BUDGETS`); else
+`NO_THINKING_CAPACITY`.
 """
 
 from __future__ import annotations
@@ -38,20 +40,22 @@ def fit(work: Work, capacity: int) -> tuple[list[str], int]:
 
 
 def thinking_block(sit: Situation, full: str, summary: list[str] | tuple[str, ...]) -> PlannedThinking:
-    """A native thinking block for ``full`` work under the display in force."""
-    total = count_tokens(full)
+    """A native thinking block for ``full`` work under the display in force (billed at the
+    model's thinking verbosity)."""
+    written = count_tokens(full)
+    total = round(written * sit.verbosity)
     if sit.display == "omitted":
         return PlannedThinking(text="", hidden_tokens=total)
     shown = "\n".join(summary)
-    if sit.full_visible or count_tokens(shown) >= total:
-        return PlannedThinking(text=full, hidden_tokens=0)
+    if sit.full_visible or count_tokens(shown) >= written:
+        return PlannedThinking(text=full, hidden_tokens=total - written)
     return PlannedThinking(text=shown, hidden_tokens=total - count_tokens(shown))
 
 
 def capacity(sit: Situation, *, strategy_applies: bool) -> int:
     """Tokens of work the model can do before answering, in this situation."""
     if sit.budget is not None:
-        base = sit.budget
+        base = sit.budget / sit.verbosity
     elif strategy_applies and sit.strategy in IMPLICIT_BUDGETS:
         base = IMPLICIT_BUDGETS[sit.strategy]
     else:

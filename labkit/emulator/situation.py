@@ -4,7 +4,8 @@
 budget in force, the thinking display, the inner-thought strategy the request sets up (an
 ``inner_thoughts`` tool argument, a system prompt asking for ``<tag>`` thinking, or an assistant
 prefill ending with an opening tag), the usable tools, and the tool calls and results since the
-prompt. Effort maps to a budget by `EFFORT_BUDGETS`.
+prompt. Effort maps to a budget by `EFFORT_BUDGETS`; a model line's thinking verbosity by
+`THINKING_VERBOSITY`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from labkit.catalog import ModelInfo
 
 EFFORT_BUDGETS = {"low": 1024, "medium": 2048, "high": 4096, "xhigh": 8192, "max": 16384}
 """Adaptive thinking: the thinking budget each effort level stands for."""
+
+THINKING_VERBOSITY = {"haiku": 1.4, "sonnet": 1.2}
+"""Thinking tokens a model line spends per token of work written out (1.0 for the other lines):
+smaller models deliberate more wordily, so the same budget gets them through less of a task."""
 
 INNER_THOUGHTS_KEY = "inner_thoughts"
 _SYSTEM_TAG = re.compile(r"think[^<]{0,120}<([A-Za-z_][\w.-]*)>", re.IGNORECASE)
@@ -55,6 +60,8 @@ class Situation:
     """The last message is a user turn that carries tool results."""
     capacity_scale: float = 1.0
     """How much work this sample fits in its capacity (1.0 for the first, modal sample)."""
+    verbosity: float = 1.0
+    """Native thinking tokens billed per token of work (`THINKING_VERBOSITY`)."""
 
 
 def _text_of(content: Any) -> str:
@@ -157,4 +164,5 @@ def read_situation(params: dict[str, Any], model: ModelInfo) -> Situation:
         calls=tuple(calls),
         results=tuple(results),
         continuing=continuing,
+        verbosity=THINKING_VERBOSITY.get(model.line or "", 1.0),
     )
