@@ -2,7 +2,9 @@
 
 Backend rule (one rule, stated in the README): ``ANTHROPIC_API_KEY`` set -> the Anthropic API;
 else ``LABKIT_BASE_URL`` set -> that server (any Anthropic Messages API server, e.g.
-``labkit emulator``); else the built-in emulator, in process, no port. Every backend goes through
+``labkit emulator``); else the built-in emulator, in process, no port (its latency profile from
+``LABKIT_EMULATOR_LATENCY``: a preset name such as ``demo`` or ``realistic``; default none). Every
+backend goes through
 the official ``anthropic`` SDK, so retries, timeouts and error classes are the SDK's. The API key
 is read by the SDK from the environment and never copied into a `Backend`, a log or the store.
 
@@ -28,6 +30,7 @@ from labkit.errors import ConfigError, IncompleteStreamError
 from labkit.wire import ChatCompletion, ChatCompletionChunk
 
 BackendName = Literal["anthropic", "base_url", "emulator"]
+EMULATOR_LATENCY_ENV = "LABKIT_EMULATOR_LATENCY"
 PLACEHOLDER_KEY = "labkit-no-key"
 """Sent to a ``LABKIT_BASE_URL`` server when no key is set (the SDK insists on some credential)."""
 
@@ -117,7 +120,18 @@ def choose_backend(env: Mapping[str, str] | None = None) -> Backend:
     if env.get("LABKIT_BASE_URL"):
         url = env["LABKIT_BASE_URL"]
         return base_url_backend(url, f"LABKIT_BASE_URL is set ({url})")
-    return emulator_backend(reason="neither ANTHROPIC_API_KEY nor LABKIT_BASE_URL is set: built-in emulator")
+    reason = "neither ANTHROPIC_API_KEY nor LABKIT_BASE_URL is set: built-in emulator"
+    latency = env.get(EMULATOR_LATENCY_ENV)
+    if not latency:
+        return emulator_backend(reason=reason)
+    from labkit.emulator import Emulator
+    from labkit.errors import EmulatorError
+
+    try:
+        emulator = Emulator(latency=latency)
+    except EmulatorError as exc:
+        raise ConfigError(f"{EMULATOR_LATENCY_ENV}={latency!r}: {exc}") from None
+    return emulator_backend(emulator, f"{reason} (latency profile {latency!r} from {EMULATOR_LATENCY_ENV})")
 
 
 def resolve_backend(backend: Backend | str | Any | None) -> Backend:

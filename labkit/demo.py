@@ -109,9 +109,11 @@ class NotebookReport:
 
 
 def demo_env(out: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The kernel environment: no API key or base URL (the emulator answers), outputs under ``out``."""
+    """The kernel environment: no API key or base URL (the emulator answers, with the "demo"
+    latency profile unless one is set), outputs under ``out``."""
     env = {k: v for k, v in (os.environ if base is None else base).items() if k not in BACKEND_ENV}
     env[DEMO_DIR_ENV] = str(out)
+    env.setdefault("LABKIT_EMULATOR_LATENCY", "demo")
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     return env
 

@@ -111,9 +111,10 @@ summary"""),
     ("md", """\
 ## Thinking tokens, utilisation and truncation
 
-On the emulator the repeats of a trial agree (its synthetic model is deterministic), so the error bars
-are zero there; on Claude they show the spread over repeats. `max_tokens` is 20,000, well above the
-largest budget, so truncation stays at zero unless you lower it."""),
+Repeats are samples: like Claude, the emulator answers a repeated request a little differently each
+time (its later samples get through more or less of the work in the same budget), so the error bars
+show a real spread over repeats. `max_tokens` is 20,000, well above the largest budget, so truncation
+stays at zero unless you lower it."""),
     ("code", 'demo.figure(plots.tokens_vs_budget(results), "02_tokens_vs_budget")'),
     ("code", 'demo.figure(plots.budget_utilisation(results), "02_budget_utilisation")'),
     ("code", 'demo.figure(plots.truncation_rate(results), "02_truncation_rate")'),

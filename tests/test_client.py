@@ -34,6 +34,15 @@ def test_neither_means_the_in_process_emulator() -> None:
     assert isinstance(backend.client(), anthropic.Anthropic)
 
 
+def test_emulator_latency_profile_comes_from_the_environment() -> None:
+    backend = choose_backend({"LABKIT_EMULATOR_LATENCY": "demo"})
+    assert backend.name == "emulator" and "demo" in backend.reason
+    assert backend.emulator is not None and backend.emulator.latency.name == "demo"
+    assert choose_backend({}).emulator.latency.is_zero  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match="LABKIT_EMULATOR_LATENCY='glacial'"):
+        choose_backend({"LABKIT_EMULATOR_LATENCY": "glacial"})
+
+
 def test_resolve_backend_accepts_names_backends_and_clients() -> None:
     emu = resolve_backend("emulator")
     assert isinstance(emu, Backend) and emu.name == "emulator"

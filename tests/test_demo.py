@@ -64,7 +64,10 @@ def test_defaults_without_the_demo_dir(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_kernel_env_has_no_backend_settings(tmp_path: Path) -> None:
     env = demo.demo_env(tmp_path, {"ANTHROPIC_API_KEY": "fake", "LABKIT_BASE_URL": "http://127.0.0.1:1", "A": "b"})
-    assert env == {"A": "b", demo.DEMO_DIR_ENV: str(tmp_path), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    assert env == {"A": "b", demo.DEMO_DIR_ENV: str(tmp_path), "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                   "LABKIT_EMULATOR_LATENCY": "demo"}
+    chosen = demo.demo_env(tmp_path, {"LABKIT_EMULATOR_LATENCY": "realistic"})
+    assert chosen["LABKIT_EMULATOR_LATENCY"] == "realistic"
 
 
 def test_main_runs_notebooks_and_summarises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
