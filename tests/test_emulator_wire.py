@@ -284,7 +284,14 @@ def test_thinking_round_trip_and_tampering() -> None:
 
 def test_latency_profile_paces_events_without_real_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
     waits: list[float] = []
-    monkeypatch.setattr(transport_module.time, "sleep", waits.append)
+    clock = [0.0]
+
+    def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(transport_module.time, "sleep", fake_sleep)
+    monkeypatch.setattr(transport_module.time, "monotonic", lambda: clock[0])
     profile = LatencyProfile(ttft_s=0.5, thinking_tokens_per_s=100.0, text_tokens_per_s=50.0)
     emu = Emulator(latency=profile)
     params = request("claude-sonnet-4-6", {"thinking": {"type": "enabled", "budget_tokens": 1024}})
@@ -299,6 +306,25 @@ def test_latency_profile_paces_events_without_real_sleeping(monkeypatch: pytest.
     waits.clear()
     Emulator(latency="none").client().messages.create(**params)
     assert waits == []
+
+
+def test_pacing_follows_deadlines_so_wakeup_lag_does_not_accumulate(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [0.0]
+    lag = 0.002  # every sleep overshoots, as on a busy event loop
+
+    def late_sleep(seconds: float) -> None:
+        clock[0] += seconds + lag
+
+    monkeypatch.setattr(transport_module.time, "sleep", late_sleep)
+    monkeypatch.setattr(transport_module.time, "monotonic", lambda: clock[0])
+    profile = LatencyProfile(ttft_s=0.0, thinking_tokens_per_s=5_000.0, text_tokens_per_s=5_000.0)
+    params = request("claude-sonnet-4-6", {"thinking": {"type": "enabled", "budget_tokens": 2048}})
+    with Emulator(latency=profile).client().messages.stream(**params) as stream:
+        events = sum(1 for _ in stream)
+        final = stream.get_final_message()
+    expected = final.usage.output_tokens / 5_000.0
+    assert events > 20
+    assert clock[0] == pytest.approx(expected, abs=2 * lag)  # not expected + events * lag
 
 
 def test_latency_presets_and_validation() -> None:

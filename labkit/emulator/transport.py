@@ -2,7 +2,10 @@
 
 `EmulatorTransport` (sync) and `AsyncEmulatorTransport` call `Emulator.handle` and hand the SDK a
 response whose body is *streamed* chunk by chunk (one SSE event a chunk), waiting with
-``time.sleep`` / ``asyncio.sleep`` only when the latency profile gives a positive delay. Faults
+``time.sleep`` / ``asyncio.sleep`` only when the latency profile gives a positive delay. Chunks
+are paced against deadlines measured from the body's start (a generation clock, as a server's
+would be), so wake-up overhead and a busy event loop do not add up over thousands of small
+delays: a reply takes the profile's time, not that time plus one scheduling lag per event. Faults
 the emulator asks for happen here, as on a real connection: ``"drop"`` raises
 ``httpx2.RemoteProtocolError`` after the chunks that got through; ``"stall"`` waits
 ``min(stall_s, the request's read timeout)`` and raises ``httpx2.ReadTimeout`` (never hangs).
@@ -58,9 +61,12 @@ class _SyncBody(httpx2.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         response = self._response
+        start, due = time.monotonic(), 0.0
         for index, chunk in enumerate(_chunks(response)):
             if (delay := response.wait_before(index)) > 0:
-                time.sleep(delay)
+                due += delay
+                if (wait := start + due - time.monotonic()) > 0:
+                    time.sleep(wait)
             yield chunk
         if response.interrupt is not None:
             if response.interrupt == "stall" and (wait := _stall_seconds(response, self._request)) > 0:
@@ -74,9 +80,12 @@ class _AsyncBody(httpx2.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         response = self._response
+        start, due = time.monotonic(), 0.0
         for index, chunk in enumerate(_chunks(response)):
             if (delay := response.wait_before(index)) > 0:
-                await asyncio.sleep(delay)
+                due += delay
+                if (wait := start + due - time.monotonic()) > 0:
+                    await asyncio.sleep(wait)
             yield chunk
         if response.interrupt is not None:
             if response.interrupt == "stall" and (wait := _stall_seconds(response, self._request)) > 0:
