@@ -153,7 +153,7 @@ def execute_notebook(path: Path, out: Path, *, env: Mapping[str, str] | None = N
     return asyncio.run(_execute(path, out, env, timeout))
 
 
-def execute_notebooks(paths: Sequence[Path], out: Path, *, jobs: int = 4,
+def execute_notebooks(paths: Sequence[Path], out: Path, *, jobs: int = 2,
                       timeout: int = CELL_TIMEOUT_S) -> list[NotebookReport]:
     """Execute notebooks, ``jobs`` kernels at a time (they mostly wait on the emulator's latency), in order."""
 
@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=project_root() / "data" / "demo", help="output folder")
     parser.add_argument("--only", action="append", default=[], help="run only notebooks whose name contains this")
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT_S, help="seconds per cell")
-    parser.add_argument("--jobs", type=int, default=4, help="notebooks executed at once")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once")
     args = parser.parse_args(list(argv) if argv is not None else None)
     paths = sorted(p for p in args.notebooks.glob("*.ipynb") if not args.only or any(o in p.name for o in args.only))
     if not paths:

@@ -104,7 +104,7 @@ configs = [*budget_grid, *effort_grid]"""),
 estimate = demo.table(lab.estimate(tasks, configs, repeats=2), "02_estimate")
 print(f"{len(configs)} configs x {len(tasks)} tasks x 2 repeats: at most ${estimate['cost_max_usd'].sum():.2f}")"""),
     ("code", """\
-results = demo.table(lab.sweep(tasks, configs, repeats=2, name="02_thinking_budgets"),
+results = demo.table(lab.sweep(tasks, configs, repeats=2, name="02_thinking_budgets", concurrency=16),
                      "02_results")
 summary = demo.table(summary_frame(results), "02_summary")
 summary"""),

@@ -6,8 +6,8 @@ places that actually wait (``time.sleep`` / ``asyncio.sleep``), and only when a 
 
 Presets: ``"none"`` (the default: no waiting at all, for tests), ``"fast"`` (a few milliseconds,
 enough to see ordering and timings), ``"realistic"`` (about a second to first token, ~150
-thinking and ~80 text tokens a second), ``"demo"`` (the realistic proportions 100x faster: a
-latency breakdown that means something, in milliseconds, so notebooks stay quick).
+thinking and ~80 text tokens a second), ``"demo"`` (realistic proportions about 30x faster: a
+latency breakdown that means something, in tenths of a second, so notebooks stay quick).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ PRESETS: dict[str, LatencyProfile] = {
     "none": LatencyProfile(name="none"),
     "fast": LatencyProfile(name="fast", ttft_s=0.002, thinking_tokens_per_s=200_000.0, text_tokens_per_s=200_000.0),
     "realistic": LatencyProfile(name="realistic", ttft_s=0.9, thinking_tokens_per_s=150.0, text_tokens_per_s=80.0),
-    "demo": LatencyProfile(name="demo", ttft_s=0.009, thinking_tokens_per_s=15_000.0, text_tokens_per_s=8_000.0),
+    "demo": LatencyProfile(name="demo", ttft_s=0.05, thinking_tokens_per_s=5_000.0, text_tokens_per_s=2_500.0),
 }
 
 
