@@ -39,6 +39,7 @@ from labkit.wire import (
     FunctionCall,
     ThinkingBlock,
     ToolCall,
+    ToolCallDelta,
     Usage,
 )
 
@@ -109,33 +110,44 @@ class Accumulator:
         if fields["passthrough"]:
             self.passthrough.extend(fields["passthrough"])
         for choice in fields["choices"]:
-            delta = choice.delta.__dict__
+            values = choice.__dict__
+            delta = values["delta"].__dict__
             if delta["content"] is not None:
                 self.content.append(delta["content"])
-            if delta["thinking_block"] is not None:
+            ordinal = delta["thinking_block"]
+            if ordinal is not None:
                 self.thinking_part(
-                    delta["thinking_block"],
-                    delta["reasoning_content"],
-                    delta["thinking_signature"],
-                    delta["redacted_thinking"],
+                    ordinal, delta["reasoning_content"], delta["thinking_signature"], delta["redacted_thinking"]
                 )
             elif delta["reasoning_content"] is not None:
                 self.inner.append(delta["reasoning_content"])
             if delta["tool_calls"]:
-                for call in delta["tool_calls"]:
-                    function = call.function
-                    if function is None:
-                        self.call_part(call.index, call.id, None, None)
-                    else:
-                        self.call_part(call.index, call.id, function.name, function.arguments)
-            if choice.finish_reason is not None or choice.stop_reason is not None:
-                self.finish(choice.finish_reason, choice.stop_reason, choice.stop_sequence)
+                self._calls(delta["tool_calls"])
+            if values["finish_reason"] is not None or values["stop_reason"] is not None:
+                self.finish(values["finish_reason"], values["stop_reason"], values["stop_sequence"])
+
+    def _calls(self, calls: list[ToolCallDelta]) -> None:
+        for call in calls:
+            fields = call.__dict__
+            function = fields["function"]
+            if function is None:
+                self.call_part(fields["index"], fields["id"], None, None)
+                continue
+            name, arguments = function.__dict__["name"], function.__dict__["arguments"]
+            record = self.calls.get(fields["index"])
+            if record is not None and fields["id"] is None and name is None and arguments is not None:
+                record.arguments.append(arguments)  # the common case: the next piece of known call
+            else:
+                self.call_part(fields["index"], fields["id"], name, arguments)
 
     def thinking_part(self, ordinal: int, text: str | None, signature: str | None, data: str | None) -> None:
         """Add to thinking block ``ordinal`` (created on first sight; redacted when it carries data)."""
         block = self.thinking.get(ordinal)
         if block is None:
             block = self.thinking[ordinal] = _Thinking(redacted=data is not None)
+        elif signature is None and data is None and text is not None:
+            block.text.append(text)  # the common case: the next piece of a known block
+            return
         if text is not None:
             block.text.append(text)
         if signature is not None:

@@ -19,32 +19,33 @@
   invalid tool JSON at block stop raise `ConversionError` naming the event index.
 
 Chunks are built by `labkit.chunks` (construct semantics, as validating each would cost about as
-much as the SDK's own parse of the event). Pure: no I/O.
+much as the SDK's own parse of the event). A body delta of an open block (text, thinking, tool
+JSON) takes a short path in `StreamConverter.feed` straight to the block's ``on_value``
+(`labkit.stream_block`); everything else takes the full, checking path. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final, NoReturn, TypeVar, overload
+from typing import Any, Final, NoReturn, overload
 
 from pydantic import BaseModel
 
 from labkit.accumulate import Accumulator
 from labkit.arguments import canonical_arguments, parse_arguments
-from labkit.chunks import make_chunk, make_tool_call, text_chunk
+from labkit.chunks import ChunkMaker, make_chunk, make_tool_call
 from labkit.configs import InnerThoughts
 from labkit.errors import ConversionError, IncompleteStreamError
 from labkit.finish import finish_reason
 from labkit.inner_thoughts import PartialThoughts, TagSplitter, pop_inner_thoughts
 from labkit.response import REASONING_SEPARATOR, plain
+from labkit.stream_block import BODY_DELTAS, Block, at_event, read_fields, string_at
 from labkit.usage import apply_delta_usage, read_usage_counts, usage_from_counts
 from labkit.wire import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["StreamConverter", "convert_stream"]
 
-T = TypeVar("T")
 Strategy = InnerThoughts | dict[str, Any] | None
 Chunk = ChatCompletionChunk
 
@@ -60,40 +61,6 @@ _DELTA_BLOCK: Final = {
 Other delta types (``citations_delta``, future ones) pass through."""
 
 
-def _fields(obj: Any, what: str, index: int) -> dict[str, Any]:
-    if type(obj) is dict:
-        return obj
-    fields = getattr(obj, "__dict__", None)  # an SDK object's declared fields (cheaper than isinstance)
-    if type(fields) is dict:
-        return fields
-    raise ConversionError(f"{what} must be an object, got {type(obj).__name__}", event_index=index)
-
-
-def _at(index: int, function: Callable[..., T], *args: Any) -> T:
-    """Call ``function``; a `ConversionError` it raises is re-raised naming the event index."""
-    try:
-        return function(*args)
-    except ConversionError as exc:
-        raise ConversionError(str(exc), event_index=index) from None
-
-
-def _string(value: Any, what: str, index: int) -> str:
-    if type(value) is not str:
-        raise ConversionError(f"{what} must be a string, got {type(value).__name__}", event_index=index)
-    return value
-
-
-@dataclass(slots=True)
-class _Block:
-    """One content block while it streams (``ordinal``: among thinking blocks, or among tool calls)."""
-
-    kind: str
-    ordinal: int = -1
-    shell_input: dict[str, Any] = field(default_factory=dict)
-    thoughts: PartialThoughts | None = None
-    thoughts_started: bool = False
-
-
 class StreamConverter:
     """Feed Anthropic stream events one at a time; get the OpenAI-style chunks each one yields."""
 
@@ -104,10 +71,11 @@ class StreamConverter:
         if strategy.strategy == "xml":
             self._splitter = TagSplitter(strategy.tag, start_inside=strategy.prefill)
         self._id = self._model = ""
+        self._make = ChunkMaker("", "")
         self._events = 0
         self._started = self._stopped = self._after_delta = self._live = False  # live: started, not stopped
         self._blocks = self._thinking = self._tools = 0
-        self._open: dict[int, _Block] = {}
+        self._open: dict[int, Block] = {}
         self._counts: dict[str, int | None] = {}
         self._stop_reason: str | None = None
         self._stop_sequence: str | None = None
@@ -128,9 +96,18 @@ class StreamConverter:
         self._events = index + 1
         fields = event if type(event) is dict else getattr(event, "__dict__", None)  # SDK object: its fields
         if type(fields) is not dict:
-            fields = _fields(event, "a stream event", index)
+            fields = read_fields(event, "a stream event", index)
         kind = fields.get("type")
-        if kind == "content_block_delta" and self._live:  # the hot path
+        if kind == "content_block_delta" and self._live:
+            position = fields.get("index")  # the hot path: a body delta of an open block, with text
+            block = self._open.get(position) if type(position) is int else None
+            if block is not None:
+                delta = fields.get("delta")
+                values = delta if type(delta) is dict else getattr(delta, "__dict__", None)
+                if type(values) is dict and values.get("type") == block.delta_type:
+                    value = values.get(block.text_field)
+                    if type(value) is str and value:
+                        return block.on_value(value)
             return self._content_block_delta(fields, event, index)
         if type(kind) is not str:
             raise ConversionError("stream event has no string 'type'", event_index=index)
@@ -155,22 +132,25 @@ class StreamConverter:
         """The completion built from what arrived so far (unsigned thinking marked not replayable)."""
         if not self._started or self._stopped:
             return self._so_far.result(partial=True)
-        saved = copy.deepcopy((self._so_far, self._inner_emitted))
-        self._pending(copy.copy(self._splitter))  # what message_stop would add, on a copy of the state
-        for block in self._open.values():  # a kwargs call cut short: the raw JSON that arrived
-            if block.thoughts is not None and block.thoughts.text:
-                self._so_far.call_part(block.ordinal, None, None, block.thoughts.text)
-        accumulator, (self._so_far, self._inner_emitted) = self._so_far, saved
-        return accumulator.result(partial=True)
+        live = self._so_far, self._inner_emitted  # kept in place: the blocks' on_value append to it
+        self._so_far = copy.deepcopy(self._so_far)
+        try:
+            self._pending(copy.copy(self._splitter))  # what message_stop would add, on a copy of the state
+            for block in self._open.values():  # a kwargs call cut short: the raw JSON that arrived
+                if block.thoughts is not None and block.thoughts.text:
+                    self._so_far.call_part(block.ordinal, None, None, block.thoughts.text)
+            return self._so_far.result(partial=True)
+        finally:
+            self._so_far, self._inner_emitted = live
 
     def _content(self, text: str) -> Chunk:  # every chunk maker also records the chunk in `_so_far`
         self._so_far.content.append(text)
-        return text_chunk(self._id, self._model, "content", text)
+        return self._make.content(text)
 
     def _inner(self, text: str) -> Chunk:
         self._inner_emitted = True
         self._so_far.inner.append(text)
-        return text_chunk(self._id, self._model, "reasoning_content", text)
+        return self._make.reasoning(text, None)
 
     def _thinking_chunk(
         self, ordinal: int, text: str | None = None, signature: str | None = None, data: str | None = None
@@ -194,10 +174,11 @@ class StreamConverter:
     def _message_start(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         if self._started:
             raise ConversionError("second message_start", event_index=index)
-        message = _fields(fields.get("message"), "message_start.message", index)
-        self._id = self._so_far.id = _string(message.get("id"), "message_start.message.id", index)
-        self._model = self._so_far.model = _string(message.get("model"), "message_start.message.model", index)
-        self._counts = _at(index, read_usage_counts, message.get("usage"))
+        message = read_fields(fields.get("message"), "message_start.message", index)
+        self._id = self._so_far.id = string_at(message.get("id"), "message_start.message.id", index)
+        self._model = self._so_far.model = string_at(message.get("model"), "message_start.message.model", index)
+        self._counts = at_event(index, read_usage_counts, message.get("usage"))
+        self._make = ChunkMaker(self._id, self._model)
         self._started = self._live = True
         chunks = [make_chunk(self._id, self._model, {"role": "assistant"})]
         blocks = message.get("content")
@@ -212,38 +193,62 @@ class StreamConverter:
         if position != self._blocks or type(position) is not int:
             message = f"content_block_start index {position!r}, expected {self._blocks} (block index mismatch)"
             raise ConversionError(message, event_index=index)
-        shell = _fields(fields.get("content_block"), "content_block_start.content_block", index)
+        shell = read_fields(fields.get("content_block"), "content_block_start.content_block", index)
         kind = shell.get("type")
         self._blocks += 1
         if kind == "text":
-            self._open[position] = _Block("text")
+            self._open[position] = self._body(Block("text"), self._text_value())
             text = shell.get("text")
-            return self._text(_string(text, "text block text", index)) if text else []
+            return self._text(string_at(text, "text block text", index)) if text else []
         if kind == "thinking" or kind == "redacted_thinking":
-            block = self._open[position] = _Block(kind, self._thinking)
+            block = self._open[position] = Block(kind, self._thinking)
             self._thinking += 1
             if kind == "redacted_thinking":
-                return [self._thinking_chunk(block.ordinal, data=_string(shell.get("data"), "redacted data", index))]
-            text = _string(shell.get("thinking") or "", "thinking block text", index)
-            signature = _string(shell.get("signature") or "", "thinking block signature", index)
-            return [self._thinking_chunk(block.ordinal, text or None, signature or None)]
+                return [self._thinking_chunk(block.ordinal, data=string_at(shell.get("data"), "redacted data", index))]
+            text = string_at(shell.get("thinking") or "", "thinking block text", index)
+            signature = string_at(shell.get("signature") or "", "thinking block signature", index)
+            chunk = self._thinking_chunk(block.ordinal, text or None, signature or None)
+            self._body(block, self._thinking_value(block.ordinal))  # after the chunk made its record
+            return [chunk]
         if kind == "tool_use":
             return self._tool_start(position, shell, index)
-        self._open[position] = _Block("unknown")
+        self._open[position] = Block("unknown")
         return [self._passthrough(event)]
 
     def _tool_start(self, position: int, shell: dict[str, Any], index: int) -> list[Chunk]:
-        block = self._open[position] = _Block("tool_use", self._tools)
+        block = self._open[position] = Block("tool_use", self._tools)
         self._tools += 1
-        call_id = _string(shell.get("id"), "tool_use id", index)
-        name = _string(shell.get("name"), "tool_use name", index)
+        call_id = string_at(shell.get("id"), "tool_use id", index)
+        name = string_at(shell.get("name"), "tool_use name", index)
         shell_input = shell.get("input")
         if shell_input is not None and not isinstance(shell_input, dict):
             raise ConversionError("tool_use input must be an object", event_index=index)
         block.shell_input = shell_input or {}
+        chunk = self._call_chunk(block.ordinal, call_id, name)
         if self._kwargs:
-            block.thoughts = PartialThoughts()
-        return [self._call_chunk(block.ordinal, call_id, name)]
+            thoughts = block.thoughts = PartialThoughts()
+            self._body(block, lambda value: self._thought(block, thoughts.feed(value)))
+        else:
+            self._body(block, self._arguments_value(block.ordinal))  # after the chunk made its record
+        return [chunk]
+
+    @staticmethod
+    def _body(block: Block, on_value: Callable[[str], list[Chunk]]) -> Block:
+        block.delta_type, block.text_field = BODY_DELTAS[block.kind]
+        block.on_value = on_value
+        return block
+
+    def _text_value(self) -> Callable[[str], list[Chunk]]:
+        if self._splitter is not None:
+            pieces, feed = self._pieces, self._splitter.feed
+            return lambda value: pieces(feed(value))
+        return self._make.body(self._so_far.content).content
+
+    def _thinking_value(self, ordinal: int) -> Callable[[str], list[Chunk]]:
+        return self._make.body(self._so_far.thinking[ordinal].text, ordinal).reasoning
+
+    def _arguments_value(self, ordinal: int) -> Callable[[str], list[Chunk]]:
+        return self._make.body(self._so_far.calls[ordinal].arguments, ordinal).arguments
 
     def _no_block(self, position: Any, what: str, index: int) -> NoReturn:
         started = type(position) is int and 0 <= position < self._blocks
@@ -259,7 +264,7 @@ class StreamConverter:
         if type(delta) is not dict:
             delta = getattr(delta, "__dict__", None)
             if type(delta) is not dict:
-                delta = _fields(fields.get("delta"), "content_block_delta.delta", index)
+                delta = read_fields(fields.get("delta"), "content_block_delta.delta", index)
         kind = delta.get("type")
         expected = _DELTA_BLOCK.get(kind) if type(kind) is str else None
         if expected is None or block.kind == "unknown":
@@ -268,20 +273,12 @@ class StreamConverter:
             raise ConversionError(f"{kind} for a {block.kind} block", event_index=index)
         value = delta.get(expected[1])
         if type(value) is not str:
-            _string(value, f"{kind}.{expected[1]}", index)
+            string_at(value, f"{kind}.{expected[1]}", index)
         if not value:
             return []
-        if kind == "text_delta":
-            if self._splitter is not None:
-                return self._pieces(self._splitter.feed(value))
-            self._so_far.content.append(value)
-            return [text_chunk(self._id, self._model, "content", value)]
-        if kind == "thinking_delta":
-            self._so_far.thinking[block.ordinal].text.append(value)
-            return [text_chunk(self._id, self._model, "reasoning_content", value, block.ordinal)]
-        if kind == "input_json_delta":
-            return self._tool_json(block, value)
-        return [self._thinking_chunk(block.ordinal, signature=value)]
+        if kind == "signature_delta":
+            return [self._thinking_chunk(block.ordinal, signature=value)]
+        return block.on_value(value)
 
     def _content_block_stop(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         position = fields.get("index")
@@ -294,11 +291,11 @@ class StreamConverter:
 
     def _message_delta(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         self._check_closed("message_delta", index)
-        delta = _fields(fields.get("delta") or {}, "message_delta.delta", index)
+        delta = read_fields(fields.get("delta") or {}, "message_delta.delta", index)
         stop_reason, stop_sequence = delta.get("stop_reason"), delta.get("stop_sequence")
-        self._stop_reason = None if stop_reason is None else _string(stop_reason, "stop_reason", index)
-        self._stop_sequence = None if stop_sequence is None else _string(stop_sequence, "stop_sequence", index)
-        _at(index, apply_delta_usage, self._counts, fields.get("usage"))
+        self._stop_reason = None if stop_reason is None else string_at(stop_reason, "stop_reason", index)
+        self._stop_sequence = None if stop_sequence is None else string_at(stop_sequence, "stop_sequence", index)
+        at_event(index, apply_delta_usage, self._counts, fields.get("usage"))
         self._after_delta = True  # no block may start after the message delta
         return []
 
@@ -328,7 +325,7 @@ class StreamConverter:
     def _pieces(self, pieces: Sequence[tuple[str, str]]) -> list[Chunk]:
         return [self._inner(text) if part == "reasoning" else self._content(text) for part, text in pieces]
 
-    def _thought(self, block: _Block, text: str) -> list[Chunk]:
+    def _thought(self, block: Block, text: str) -> list[Chunk]:
         if not text:
             return []
         if not block.thoughts_started:
@@ -337,15 +334,10 @@ class StreamConverter:
                 text = REASONING_SEPARATOR + text
         return [self._inner(text)]
 
-    def _tool_json(self, block: _Block, partial_json: str) -> list[Chunk]:
-        if block.thoughts is not None:
-            return self._thought(block, block.thoughts.feed(partial_json))
-        return [self._call_chunk(block.ordinal, arguments=partial_json)]
-
-    def _tool_stop(self, block: _Block, index: int) -> list[Chunk]:
+    def _tool_stop(self, block: Block, index: int) -> list[Chunk]:
         arguments_so_far = self._so_far.calls[block.ordinal].arguments  # what streamed, kept for `partial`
         raw = block.thoughts.text if block.thoughts is not None else "".join(arguments_so_far)
-        arguments = _at(index, parse_arguments, raw) if raw.strip() else block.shell_input
+        arguments = at_event(index, parse_arguments, raw) if raw.strip() else block.shell_input
         if block.thoughts is None:
             return [] if raw.strip() else [self._call_chunk(block.ordinal, arguments=canonical_arguments(arguments))]
         thoughts, arguments = pop_inner_thoughts(arguments)
