@@ -106,8 +106,18 @@ class Lab:
         specs = build_specs(name, self.backend_name, normalise_tasks(tasks), normalise_configs(configs), repeats)
         specs = list({s.key: s for s in specs}.values())  # the same trial listed twice runs once
         self.store.add_experiment(name, {"backend": self.backend_name, "repeats": repeats, "via": via})
-        done = self.store.finished_keys(name, include_errors=not retry_errors)
-        todo = [s for s in specs if s.key not in done and not self._copy_cached(s)]
+        stored = {r["trial_key"]: r for r in self.store.rows(name)}  # one query: a rerun needs no other
+        finished = ("ok", "skipped") if retry_errors else ("ok", "skipped", "error")
+        done = {key for key, row in stored.items() if row.get("status") in finished}
+        todo: list[TrialSpec] = []
+        copied = False
+        for spec in specs:
+            if spec.key in done:
+                continue
+            if self._copy_cached(spec):
+                copied = True
+            else:
+                todo.append(spec)
         if todo and via == "batch":
             from labkit.batches import run_batches
 
@@ -117,7 +127,7 @@ class Lab:
             cached = len(specs) - len(todo)
             run_sync(lambda: self._play(todo, concurrency, progress, cached))
         fresh = {s.key for s in todo}
-        rows = {r["trial_key"]: r for r in self.store.rows(name)}
+        rows = {r["trial_key"]: r for r in self.store.rows(name)} if todo or copied else stored
         ordered = [{**rows[s.key], "cached": s.key not in fresh} for s in specs if s.key in rows]
         return _frame(ordered)
 
