@@ -112,15 +112,14 @@ class Accumulator:
         for choice in fields["choices"]:
             values = choice.__dict__
             delta = values["delta"].__dict__
-            if delta["content"] is not None:
-                self.content.append(delta["content"])
-            ordinal = delta["thinking_block"]
+            text = delta["content"]
+            if text is not None:
+                self.content.append(text)
+            text, ordinal = delta["reasoning_content"], delta["thinking_block"]
             if ordinal is not None:
-                self.thinking_part(
-                    ordinal, delta["reasoning_content"], delta["thinking_signature"], delta["redacted_thinking"]
-                )
-            elif delta["reasoning_content"] is not None:
-                self.inner.append(delta["reasoning_content"])
+                self.thinking_part(ordinal, text, delta["thinking_signature"], delta["redacted_thinking"])
+            elif text is not None:
+                self.inner.append(text)
             if delta["tool_calls"]:
                 self._calls(delta["tool_calls"])
             if values["finish_reason"] is not None or values["stop_reason"] is not None:

@@ -114,7 +114,26 @@ class BodyChunks:
         self._parts.append(text)
         values = _BLANK_DELTA.copy()
         values["content"] = text
-        return [self._chunk_of(values, {"content"})]
+        d = _new(Delta)
+        _set_dict(d, values)
+        _set_fields_set(d, {"content"})
+        _set_extra(d, {})
+        _set_private(d, None)
+        c = _new(ChunkChoice)
+        values = _BLANK_CHOICE.copy()
+        values["delta"] = d
+        _set_dict(c, values)
+        _set_fields_set(c, {"delta"})
+        _set_extra(c, {})
+        _set_private(c, None)
+        k = _new(ChatCompletionChunk)
+        values = self._chunk.copy()
+        values["choices"] = [c]
+        _set_dict(k, values)
+        _set_fields_set(k, {"id", "model", "choices"})
+        _set_extra(k, {})
+        _set_private(k, None)
+        return [k]
 
     def reasoning(self, text: str) -> list[ChatCompletionChunk]:
         """A thinking block's piece: ``reasoning_content`` with the block's ordinal."""
@@ -122,7 +141,26 @@ class BodyChunks:
         values = _BLANK_DELTA.copy()
         values["reasoning_content"] = text
         values["thinking_block"] = self._ordinal
-        return [self._chunk_of(values, {"reasoning_content", "thinking_block"})]
+        d = _new(Delta)
+        _set_dict(d, values)
+        _set_fields_set(d, {"reasoning_content", "thinking_block"})
+        _set_extra(d, {})
+        _set_private(d, None)
+        c = _new(ChunkChoice)
+        values = _BLANK_CHOICE.copy()
+        values["delta"] = d
+        _set_dict(c, values)
+        _set_fields_set(c, {"delta"})
+        _set_extra(c, {})
+        _set_private(c, None)
+        k = _new(ChatCompletionChunk)
+        values = self._chunk.copy()
+        values["choices"] = [c]
+        _set_dict(k, values)
+        _set_fields_set(k, {"id", "model", "choices"})
+        _set_extra(k, {})
+        _set_private(k, None)
+        return [k]
 
     def arguments(self, text: str) -> list[ChatCompletionChunk]:
         """A tool call's piece of arguments (``tool_calls`` with the call's ordinal as index)."""
@@ -144,12 +182,9 @@ class BodyChunks:
         _set_private(t, None)
         values = _BLANK_DELTA.copy()
         values["tool_calls"] = [t]
-        return [self._chunk_of(values, {"tool_calls"})]
-
-    def _chunk_of(self, delta_values: dict[str, Any], delta_set: set[str]) -> ChatCompletionChunk:
         d = _new(Delta)
-        _set_dict(d, delta_values)
-        _set_fields_set(d, delta_set)
+        _set_dict(d, values)
+        _set_fields_set(d, {"tool_calls"})
         _set_extra(d, {})
         _set_private(d, None)
         c = _new(ChunkChoice)
@@ -166,7 +201,7 @@ class BodyChunks:
         _set_fields_set(k, {"id", "model", "choices"})
         _set_extra(k, {})
         _set_private(k, None)
-        return k
+        return [k]
 
 
 def make_tool_call(index: int, call_id: str | None, name: str | None, arguments: str | None) -> ToolCallDelta:

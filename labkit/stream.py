@@ -94,20 +94,25 @@ class StreamConverter:
         """Convert one event (SDK object or dict) into zero or more chunks."""
         index = self._events
         self._events = index + 1
-        fields = event if type(event) is dict else getattr(event, "__dict__", None)  # SDK object: its fields
+        try:
+            fields = event if type(event) is dict else event.__dict__  # SDK object: its fields
+        except AttributeError:
+            fields = None
         if type(fields) is not dict:
             fields = read_fields(event, "a stream event", index)
         kind = fields.get("type")
         if kind == "content_block_delta" and self._live:
-            position = fields.get("index")  # the hot path: a body delta of an open block, with text
-            block = self._open.get(position) if type(position) is int else None
-            if block is not None:
-                delta = fields.get("delta")
-                values = delta if type(delta) is dict else getattr(delta, "__dict__", None)
-                if type(values) is dict and values.get("type") == block.delta_type:
-                    value = values.get(block.text_field)
-                    if type(value) is str and value:
-                        return block.on_value(value)
+            try:  # the hot path: a body delta of an open block, with text (anything else: the full path)
+                position = fields["index"]
+                block = self._open[position]
+                delta = fields["delta"]
+                values = delta if type(delta) is dict else delta.__dict__
+                value = values[block.text_field]
+                body = values["type"] == block.delta_type
+            except (KeyError, TypeError, AttributeError):
+                body = False
+            if body and type(value) is str and value and type(position) is int and type(values) is dict:
+                return block.on_value(value)
             return self._content_block_delta(fields, event, index)
         if type(kind) is not str:
             raise ConversionError("stream event has no string 'type'", event_index=index)

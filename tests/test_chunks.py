@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from labkit.chunks import blank, build, make_chunk, make_tool_call, text_chunk
+from labkit.chunks import ChunkMaker, blank, build, make_chunk, make_tool_call, text_chunk
 from labkit.wire import ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta, Usage
 
 
@@ -64,3 +64,41 @@ def test_text_chunks_equal_validated_chunks(field: str, ordinal: int | None) -> 
     validated = ChatCompletionChunk(id="msg_1", model="m", choices=[ChunkChoice(delta=Delta(**values))])
     assert fast == validated
     assert fast.model_dump(exclude_unset=True) == validated.model_dump(exclude_unset=True)
+
+
+def test_body_chunks_equal_validated_chunks_and_record_their_pieces() -> None:
+    parts: list[str] = []
+    maker = ChunkMaker("msg_1", "m")
+    made = [
+        *maker.body(parts).content("a"),
+        *maker.body(parts, 2).reasoning("b"),
+        *maker.body(parts, 1).arguments('{"x"'),
+    ]
+    deltas = [
+        Delta(content="a"),
+        Delta(reasoning_content="b", thinking_block=2),
+        Delta(tool_calls=[ToolCallDelta(index=1, function=FunctionCallDelta(arguments='{"x"'))]),
+    ]
+    assert parts == ["a", "b", '{"x"']
+    for fast, delta in zip(made, deltas, strict=True):
+        validated = ChatCompletionChunk(id="msg_1", model="m", choices=[ChunkChoice(delta=delta)])
+        assert fast == validated
+        assert fast.model_dump(exclude_unset=True) == validated.model_dump(exclude_unset=True)
+        assert ChatCompletionChunk.model_validate_json(fast.model_dump_json()) == fast
+
+
+def test_body_chunks_are_independent_objects() -> None:
+    body = ChunkMaker("msg_1", "m").body([], 0)
+    first, second = body.arguments("x")[0], body.arguments("x")[0]
+    first.choices[0].delta.tool_calls[0].function.arguments = "changed"  # type: ignore[index, union-attr]
+    first.extra_field = 1  # type: ignore[attr-defined]
+    assert second.choices[0].delta.tool_calls[0].function.arguments == "x"  # type: ignore[index, union-attr]
+    assert "extra_field" not in second.model_dump()
+    assert second.model_copy(deep=True) == second
+
+
+def test_maker_text_chunks() -> None:
+    maker = ChunkMaker("msg_1", "m")
+    assert maker.content("c") == text_chunk("msg_1", "m", "content", "c")
+    assert maker.reasoning("r") == text_chunk("msg_1", "m", "reasoning_content", "r")
+    assert maker.reasoning("r", 4) == text_chunk("msg_1", "m", "reasoning_content", "r", 4)

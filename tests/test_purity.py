@@ -23,6 +23,7 @@ PURE = [
     "labkit.finish",
     "labkit.arguments",
     "labkit.chunks",
+    "labkit.stream_block",
 ]
 FORBIDDEN_MODULES = ["httpx", "httpx2", "pandas", "matplotlib", "ipywidgets", "sqlite3"]
 FORBIDDEN_IMPORTS = {"time", "random", "secrets", "socket", "asyncio", "threading", "os", "io", "pathlib"}

@@ -410,3 +410,45 @@ def test_a_kwargs_call_cut_short_keeps_its_raw_json_in_the_partial() -> None:
     assert message.reasoning_content == "Going to check"
     assert message.tool_calls[0].id == "toolu_0"
     assert message.tool_calls[0].function.arguments == '{"inner_thoughts": "Going to check", "ci'
+
+
+def test_partial_peeks_keep_recording_the_body_deltas_that_follow() -> None:
+    events = [
+        start(),
+        block_start(0, {"type": "thinking", "thinking": "", "signature": ""}),
+        delta(0, "thinking_delta", "t1"),
+        block_start(1, {"type": "text", "text": ""}),
+        delta(1, "text_delta", "a"),
+        block_start(2, {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}),
+        delta(2, "input_json_delta", '{"k": '),
+        delta(0, "thinking_delta", "t2"),
+        delta(1, "text_delta", "b"),
+        delta(2, "input_json_delta", "1}"),
+    ]
+    converter = StreamConverter()
+    for event in events[:7]:
+        converter.feed(event)
+    first = converter.partial().choices[0].message
+    for event in events[7:]:
+        converter.feed(event)
+    second = converter.partial().choices[0].message
+    assert (first.content, first.reasoning_content) == ("a", "t1")
+    assert first.tool_calls is not None and first.tool_calls[0].function.arguments == '{"k": '
+    assert (second.content, second.reasoning_content) == ("ab", "t1t2")
+    assert second.tool_calls is not None and second.tool_calls[0].function.arguments == '{"k": 1}'
+
+
+def test_sdk_objects_and_dicts_take_the_same_path() -> None:
+    events = [
+        start(),
+        block_start(0, {"type": "text", "text": ""}),
+        delta(0, "text_delta", "hi"),
+        delta(0, "text_delta", ""),
+        delta(0, "citations_delta", "x"),
+        stop(0),
+        *end(),
+    ]
+    dict_chunks = list(convert_stream(events))
+    sdk_chunks = list(convert_stream(sdk_events(events)))
+    assert [c.model_dump() for c in sdk_chunks] == [c.model_dump() for c in dict_chunks]
+    assert [c.choices[0].delta.content for c in dict_chunks] == [None, "hi", None, None]
