@@ -146,7 +146,11 @@ class Store:
     def _text(self, value: Any) -> str:
         """``value`` as compact JSON (pydantic-core's encoder: several times json.dumps' speed;
         what it cannot encode becomes ``str(value)``), with secrets dropped or redacted."""
-        return self._scrubbed(pydantic_core.to_json(value, fallback=str).decode("utf-8"))
+        try:
+            text = pydantic_core.to_json(value, fallback=str).decode("utf-8")
+        except (ValueError, TypeError, UnicodeDecodeError):  # e.g. bytes that are not UTF-8
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        return self._scrubbed(text)
 
     def _scrubbed(self, text: str) -> str:
         lowered = text.lower()

@@ -240,3 +240,17 @@ def test_token_counts_are_cached_by_request_and_survive_reopening(tmp_path: Path
     store.put_token_counts(many)
     reopened = Store(tmp_path / "s.sqlite")
     assert reopened.token_counts(many) == many and reopened.token_counts(["b"]) == {"b": 30}
+
+
+def test_stored_text_is_the_same_json_as_before_and_odd_values_still_store(tmp_path: Path) -> None:
+    import json
+    import math
+
+    store = Store(tmp_path / "s.sqlite")
+    value = {"b": [1, 2.5, None, "é"], "a": {"nested": True}, "when": Path("/x"), "raw": b"\xff", "nan": math.nan}
+    text = store._text(value)
+    parsed = json.loads(text)
+    assert parsed["b"] == [1, 2.5, None, "é"] and parsed["a"] == {"nested": True} and parsed["when"] == "/x"
+    assert "\\xff" in parsed["raw"] and math.isnan(parsed["nan"])  # bytes that are not UTF-8: str(), as json did
+    plain = {"x": [1, {"y": "z"}], "n": 1e-05}
+    assert json.loads(store._text(plain)) == plain
