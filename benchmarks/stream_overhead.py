@@ -9,9 +9,11 @@ SDK over an in-process ``httpx2.MockTransport``, and times, in alternating round
 
 Both arms open the stream the way a user does (``client.messages.create(..., stream=True)``) and
 consume it with a plain ``for`` loop (the raw arm directly, the labkit arm through the chunk
-iterator that ``accumulate`` drains). Each arm is warmed up first; every round times both arms
-back to back, in alternating order, each after a ``gc.collect()``, in CPU time
-(``time.process_time``, so that other jobs on a shared machine count as little as possible).
+iterator that ``accumulate`` drains). Each arm is warmed up first. Every round runs each arm
+``--repeats`` times, interleaved (which arm goes first alternates between rounds), each run after a
+``gc.collect()`` and timed in CPU time (``time.process_time``, so that other jobs on a shared
+machine count as little as possible); the fastest run of each arm in the round gives the round's
+ratio, since interference only ever adds time.
 
 Prints, per stream size: the per-event CPU microseconds of each arm (median over rounds), what
 labkit adds per event, the median of the per-round ratios labkit / raw (the figure the target
@@ -150,7 +152,10 @@ def _timed(run: Callable[[anthropic.Anthropic], int], client: anthropic.Anthropi
     return time.process_time() - start
 
 
-def measure(total: int, rounds: int) -> dict[str, float]:
+def measure(total: int, rounds: int, repeats: int) -> dict[str, float]:
+    """Per round: each arm ``repeats`` times, interleaved (raw, labkit, raw, labkit ... with the
+    first arm alternating between rounds), the arm's fastest run kept (noise only ever adds time);
+    the round's ratio is labkit / raw of those. Reports the medians over rounds."""
     client = make_client(sse_body(build_events(total)))
     if run_raw(client) != total:
         raise RuntimeError("the SDK did not yield every event")
@@ -159,10 +164,14 @@ def measure(total: int, rounds: int) -> dict[str, float]:
         run_labkit(client)
     raw: list[float] = []
     ours: list[float] = []
-    for i in range(rounds):  # alternate which goes first, so drift hits both alike
-        pair = [(raw, run_raw), (ours, run_labkit)]
-        for times, run in pair if i % 2 == 0 else reversed(pair):
-            times.append(_timed(run, client))
+    for i in range(rounds):
+        pair: list[tuple[Callable[[anthropic.Anthropic], int], list[float]]] = [(run_raw, []), (run_labkit, [])]
+        order = pair if i % 2 == 0 else pair[::-1]
+        for _ in range(repeats):
+            for run, times in order:
+                times.append(_timed(run, client))
+        raw.append(min(pair[0][1]))
+        ours.append(min(pair[1][1]))
     ratios = [o / r for o, r in zip(ours, raw, strict=True)]
     quartiles = statistics.quantiles(ratios, n=4)
     return {
@@ -177,15 +186,16 @@ def measure(total: int, rounds: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each arm per round (the fastest counts)")
     args = parser.parse_args()
-    if args.rounds < 3:
-        parser.error("--rounds must be at least 3")
+    if args.rounds < 3 or args.repeats < 1:
+        parser.error("--rounds must be at least 3 and --repeats at least 1")
     header = f"{'events':>8} {'SDK raw us/event':>17} {'+labkit us/event':>17} {'added us':>9} {'median ratio':>13}"
     print(f"{header} {'middle half':>13}  target <= {TARGET}")
     worst = 0.0
     for total in (2_000, 20_000):
-        r = measure(total, args.rounds)
+        r = measure(total, args.rounds, args.repeats)
         worst = max(worst, r["ratio"])
         added = r["labkit_us"] - r["raw_us"]
         row = f"{total:>8} {r['raw_us']:>17.2f} {r['labkit_us']:>17.2f} {added:>9.2f} {r['ratio']:>13.3f}"
