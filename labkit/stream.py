@@ -107,12 +107,12 @@ class StreamConverter:
                 block = self._open[position]
                 delta = fields["delta"]
                 values = delta if type(delta) is dict else delta.__dict__
-                value = values[block.text_field]
-                body = values["type"] == block.delta_type
             except (KeyError, TypeError, AttributeError):
-                body = False
-            if body and type(value) is str and value and type(position) is int and type(values) is dict:
-                return block.on_value(value)
+                values = None
+            if type(values) is dict and type(position) is int and values.get("type") == block.delta_type:
+                value = values.get(block.text_field)
+                if type(value) is str and value:
+                    return block.on_value(value)
             return self._content_block_delta(fields, event, index)
         if type(kind) is not str:
             raise ConversionError("stream event has no string 'type'", event_index=index)

@@ -5,7 +5,10 @@ delta type that makes up its body (``text_delta``, ``thinking_delta`` or ``input
 the field holding that delta's text, and ``on_value``: the converter's function turning such a
 piece of text into chunks. `labkit.stream.StreamConverter.feed` checks an incoming delta against
 the block's own type and hands the text straight to ``on_value``; every other case (signatures,
-unknown deltas, empty text, errors) goes through the converter's full path. Pure: no I/O.
+unknown deltas, empty text, errors) goes through the converter's full path, so the short path
+never decides anything the full path would decide differently (the stream property tests compare
+the converted stream with the non-streamed conversion for SDK objects and dicts alike).
+Pure: no I/O.
 """
 
 from __future__ import annotations
