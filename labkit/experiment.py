@@ -146,14 +146,19 @@ def grid(
     effort: str | Iterable[str | None] | None = None,
     strategy: str | Iterable[str | None] | None = None,
     display: str | Iterable[str | None] | None = None,
-    max_tokens: int | Iterable[int] = DEFAULT_MAX_TOKENS,
+    max_tokens: int | Iterable[int] | None = None,
     tag: str = "thinking",
     tools: list[dict[str, Any]] | None = None,
     system: str | None = None,
     label: str | None = None,
     policy: Literal["skip", "fallback"] = "skip",
 ) -> GridResult:
-    """The cartesian product of the axes as `Config`s; invalid cells skipped or replaced (see module doc)."""
+    """The cartesian product of the axes as `Config`s; invalid cells skipped or replaced (see module doc).
+
+    ``max_tokens=None`` gives every cell room to answer: `DEFAULT_MAX_TOKENS`, or for a budget cell
+    the budget plus `DEFAULT_MAX_TOKENS` (capped at the model's max output), so a budget axis is
+    never cut short by a fixed ``max_tokens``. Pass numbers to sweep ``max_tokens`` itself.
+    """
     if policy not in ("skip", "fallback"):
         raise ConfigError(f"grid policy must be 'skip' or 'fallback', not {policy!r}")
     for value in _axis("strategy", strategy):
@@ -166,6 +171,9 @@ def grid(
     cells: list[Cell] = []
     for m, mt, b, e, d, s in itertools.product(*axes):
         native = s in (None, "native")
+        if mt is None:
+            room = DEFAULT_MAX_TOKENS + (b if native and b is not None else 0)
+            mt = min(room, get_model(m).max_output)
         cell = {"model": m, "max_tokens": mt, "budget": b if native else None, "effort": e if native else None,
                 "display": d if native else None, "strategy": s}
         if cell not in cells:

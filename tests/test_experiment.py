@@ -160,3 +160,15 @@ def test_grid_cells_are_valid_or_reported(model: str, budget: int | None, effort
             assert isinstance(config.fallback_from, str) and config.fallback_from.strip()
     for _cell, reason in configs.skipped:
         assert reason
+
+
+def test_default_max_tokens_gives_every_budget_room_to_answer() -> None:
+    configs = grid(model="claude-sonnet-4-6", budget=[1024, 16384])
+    assert not configs.skipped
+    assert [c.max_tokens for c in configs] == [1024 + 8192, 16384 + 8192]
+    haiku = grid(model="claude-haiku-4-5", budget=[60000])  # capped at the model's 64K max output
+    assert [c.max_tokens for c in haiku] == [64000]
+    fixed = grid(model="claude-sonnet-4-6", budget=[1024, 16384], max_tokens=8192)
+    assert [c.max_tokens for c in fixed] == [8192]
+    [(cell, reason)] = fixed.skipped
+    assert cell["budget"] == 16384 and "max_tokens" in reason
