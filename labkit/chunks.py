@@ -9,9 +9,9 @@ ones not given), ``__pydantic_fields_set__`` naming the given ones, an empty ``_
 and no private state. The result compares equal to, and dumps the same as, the validated model (a
 test checks both, and that the defaults track `labkit.wire`).
 
-The hot path (one chunk per text, thinking or tool-argument delta) uses `BodyChunks`, whose
-methods are written out flat: a chunk is three to five objects, and each Python call or dict merge
-saved there is measurable against the SDK's own cost per event. Pure: no I/O.
+The hot path (one chunk per text, thinking or tool-argument delta) uses `BodyChunks`: a chunk is
+three to five objects, each filled by `_fill` from a copied blank (no dict merges, no validation).
+Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -48,14 +48,35 @@ _BLANK_CALL: Final = blank(ToolCallDelta)
 _BLANK_FUNCTION: Final = blank(FunctionCallDelta)
 
 
-def build(cls: type[M], defaults: dict[str, Any], values: dict[str, Any]) -> M:
-    """``cls.model_construct(**values)`` for trusted values; ``defaults`` is ``blank(cls)``."""
-    obj = _new(cls)
-    _set_dict(obj, {**defaults, **values})
-    _set_fields_set(obj, set(values))
+def _fill(obj: M, values: dict[str, Any], fields_set: set[str]) -> M:
+    """Set a new instance's state as ``model_construct`` leaves it (``values`` holds every field)."""
+    _set_dict(obj, values)
+    _set_fields_set(obj, fields_set)
     _set_extra(obj, {})
     _set_private(obj, None)
     return obj
+
+
+def build(cls: type[M], defaults: dict[str, Any], values: dict[str, Any]) -> M:
+    """``cls.model_construct(**values)`` for trusted values; ``defaults`` is ``blank(cls)``."""
+    return _fill(_new(cls), {**defaults, **values}, set(values))
+
+
+def _delta(field: str, value: Any) -> Delta:
+    """A delta with one field set (the hot path's only shape but the thinking one)."""
+    values = _BLANK_DELTA.copy()
+    values[field] = value
+    return _fill(_new(Delta), values, {field})
+
+
+def _wrap(chunk_values: dict[str, Any], d: Delta) -> ChatCompletionChunk:
+    """The choice and the chunk around a built delta (``chunk_values``: the message's id and model)."""
+    values = _BLANK_CHOICE.copy()
+    values["delta"] = d
+    choice = _fill(_new(ChunkChoice), values, {"delta"})
+    values = chunk_values.copy()
+    values["choices"] = [choice]
+    return _fill(_new(ChatCompletionChunk), values, {"id", "model", "choices"})
 
 
 class ChunkMaker:
@@ -69,30 +90,16 @@ class ChunkMaker:
 
     def wrap(self, d: Delta) -> ChatCompletionChunk:
         """The choice and the chunk around a built delta."""
-        c = _new(ChunkChoice)
-        values = _BLANK_CHOICE.copy()
-        values["delta"] = d
-        _set_dict(c, values)
-        _set_fields_set(c, {"delta"})
-        _set_extra(c, {})
-        _set_private(c, None)
-        k = _new(ChatCompletionChunk)
-        values = self.chunk_values.copy()
-        values["choices"] = [c]
-        _set_dict(k, values)
-        _set_fields_set(k, {"id", "model", "choices"})
-        _set_extra(k, {})
-        _set_private(k, None)
-        return k
+        return _wrap(self.chunk_values, d)
 
     def content(self, text: str) -> ChatCompletionChunk:
         """A chunk whose delta carries ``content``."""
-        return self.wrap(build(Delta, _BLANK_DELTA, {"content": text}))
+        return _wrap(self.chunk_values, _delta("content", text))
 
     def reasoning(self, text: str, thinking_block: int | None = None) -> ChatCompletionChunk:
         """A chunk whose delta carries ``reasoning_content`` (and the thinking block ordinal, if any)."""
         if thinking_block is None:
-            return self.wrap(build(Delta, _BLANK_DELTA, {"reasoning_content": text}))
+            return _wrap(self.chunk_values, _delta("reasoning_content", text))
         return self.wrap(build(Delta, _BLANK_DELTA, {"reasoning_content": text, "thinking_block": thinking_block}))
 
     def body(self, parts: list[str], ordinal: int | None = None) -> BodyChunks:
@@ -102,7 +109,7 @@ class ChunkMaker:
 
 class BodyChunks:
     """One chunk per body piece of a streaming block (the hot path: each piece is first appended
-    to ``parts``; the three to five objects of a chunk are built inline, without further calls)."""
+    to ``parts``, then its three to five objects are built with no validation)."""
 
     __slots__ = ("_chunk", "_ordinal", "_parts")
 
@@ -112,28 +119,7 @@ class BodyChunks:
     def content(self, text: str) -> list[ChatCompletionChunk]:
         """A text block's piece: a ``content`` delta."""
         self._parts.append(text)
-        values = _BLANK_DELTA.copy()
-        values["content"] = text
-        d = _new(Delta)
-        _set_dict(d, values)
-        _set_fields_set(d, {"content"})
-        _set_extra(d, {})
-        _set_private(d, None)
-        c = _new(ChunkChoice)
-        values = _BLANK_CHOICE.copy()
-        values["delta"] = d
-        _set_dict(c, values)
-        _set_fields_set(c, {"delta"})
-        _set_extra(c, {})
-        _set_private(c, None)
-        k = _new(ChatCompletionChunk)
-        values = self._chunk.copy()
-        values["choices"] = [c]
-        _set_dict(k, values)
-        _set_fields_set(k, {"id", "model", "choices"})
-        _set_extra(k, {})
-        _set_private(k, None)
-        return [k]
+        return [_wrap(self._chunk, _delta("content", text))]
 
     def reasoning(self, text: str) -> list[ChatCompletionChunk]:
         """A thinking block's piece: ``reasoning_content`` with the block's ordinal."""
@@ -141,67 +127,20 @@ class BodyChunks:
         values = _BLANK_DELTA.copy()
         values["reasoning_content"] = text
         values["thinking_block"] = self._ordinal
-        d = _new(Delta)
-        _set_dict(d, values)
-        _set_fields_set(d, {"reasoning_content", "thinking_block"})
-        _set_extra(d, {})
-        _set_private(d, None)
-        c = _new(ChunkChoice)
-        values = _BLANK_CHOICE.copy()
-        values["delta"] = d
-        _set_dict(c, values)
-        _set_fields_set(c, {"delta"})
-        _set_extra(c, {})
-        _set_private(c, None)
-        k = _new(ChatCompletionChunk)
-        values = self._chunk.copy()
-        values["choices"] = [c]
-        _set_dict(k, values)
-        _set_fields_set(k, {"id", "model", "choices"})
-        _set_extra(k, {})
-        _set_private(k, None)
-        return [k]
+        d = _fill(_new(Delta), values, {"reasoning_content", "thinking_block"})
+        return [_wrap(self._chunk, d)]
 
     def arguments(self, text: str) -> list[ChatCompletionChunk]:
         """A tool call's piece of arguments (``tool_calls`` with the call's ordinal as index)."""
         self._parts.append(text)
-        f = _new(FunctionCallDelta)
         values = _BLANK_FUNCTION.copy()
         values["arguments"] = text
-        _set_dict(f, values)
-        _set_fields_set(f, {"arguments"})
-        _set_extra(f, {})
-        _set_private(f, None)
-        t = _new(ToolCallDelta)
+        f = _fill(_new(FunctionCallDelta), values, {"arguments"})
         values = _BLANK_CALL.copy()
         values["index"] = self._ordinal
         values["function"] = f
-        _set_dict(t, values)
-        _set_fields_set(t, {"index", "function"})
-        _set_extra(t, {})
-        _set_private(t, None)
-        values = _BLANK_DELTA.copy()
-        values["tool_calls"] = [t]
-        d = _new(Delta)
-        _set_dict(d, values)
-        _set_fields_set(d, {"tool_calls"})
-        _set_extra(d, {})
-        _set_private(d, None)
-        c = _new(ChunkChoice)
-        values = _BLANK_CHOICE.copy()
-        values["delta"] = d
-        _set_dict(c, values)
-        _set_fields_set(c, {"delta"})
-        _set_extra(c, {})
-        _set_private(c, None)
-        k = _new(ChatCompletionChunk)
-        values = self._chunk.copy()
-        values["choices"] = [c]
-        _set_dict(k, values)
-        _set_fields_set(k, {"id", "model", "choices"})
-        _set_extra(k, {})
-        _set_private(k, None)
-        return [k]
+        call = _fill(_new(ToolCallDelta), values, {"index", "function"})
+        return [_wrap(self._chunk, _delta("tool_calls", [call]))]
 
 
 def make_tool_call(index: int, call_id: str | None, name: str | None, arguments: str | None) -> ToolCallDelta:
