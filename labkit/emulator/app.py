@@ -22,7 +22,7 @@ from labkit.emulator import messages, models_api
 from labkit.emulator.problems import ApiProblem, bad_request
 from labkit.emulator.response import EmulatorResponse, error_response, json_response
 from labkit.emulator.rules import check_body_size
-from labkit.emulator.rules_base import API_VERSIONS
+from labkit.emulator.rules_base import api_version
 from labkit.errors import LabkitError
 
 if TYPE_CHECKING:
@@ -103,14 +103,6 @@ def check_auth(headers: Mapping[str, str], pinned: str | None) -> None:
         raise ApiProblem(401, "invalid x-api-key")
 
 
-def check_version(headers: Mapping[str, str]) -> None:
-    version = headers.get("anthropic-version")
-    if not version:
-        raise bad_request("anthropic-version: header is required")
-    if version not in API_VERSIONS:
-        raise bad_request(f"anthropic-version: '{version}' is not a valid version ({', '.join(API_VERSIONS)})")
-
-
 def ratelimit_headers(used_this_minute: int, now: float) -> dict[str, str]:
     reset = datetime.fromtimestamp((int(now) // 60 + 1) * 60, UTC).isoformat().replace("+00:00", "Z")
     out: dict[str, str] = {}
@@ -144,7 +136,7 @@ def handle(emu: Emulator, method: str, target: str, headers: Mapping[str, str], 
         name, handler, groups = route(method, path)
         emu.count(name)
         check_auth(lowered, emu.api_key)
-        check_version(lowered)
+        api_version(lowered)
         check_body_size(len(body), limit=BODY_LIMITS.get(name, DEFAULT_BODY_LIMIT))
         fault = None if name == "messages" else _endpoint_fault(emu, name)  # messages draws its own
         response = handler(Call(emu, lowered, body, query, base_url, request_id, groups))

@@ -19,9 +19,9 @@ from labkit.catalog import ModelInfo, get_model
 from labkit.emulator import rules_messages, rules_thinking
 from labkit.emulator.problems import ApiProblem, bad_request
 from labkit.emulator.rules_base import (
-    API_VERSIONS,
     Endpoint,
     Request,
+    api_version,
     field_error,
     reject_extra,
     require_bool,
@@ -101,7 +101,7 @@ def check_body_size(nbytes: int, *, limit: int = MAX_BODY_BYTES) -> None:
 
 def _validate(params: Any, headers: Mapping[str, str], endpoint: Endpoint, signer: Signer | None) -> ModelInfo:
     lowered = {str(k).lower(): str(v) for k, v in headers.items()}
-    version = _api_version(lowered)
+    version = api_version(lowered)
     betas = frozenset(b.strip() for b in lowered.get("anthropic-beta", "").split(",") if b.strip())
     if not isinstance(params, Mapping):
         raise bad_request("body: Input should be a valid dictionary or object")
@@ -123,14 +123,6 @@ def _validate(params: Any, headers: Mapping[str, str], endpoint: Endpoint, signe
     rules_thinking.check_replayed_thinking(req, signer)
     return info
 
-
-def _api_version(headers: Mapping[str, str]) -> str:
-    version = headers.get("anthropic-version")
-    if not version:
-        raise bad_request("anthropic-version: header is required")
-    if version not in API_VERSIONS:
-        raise bad_request(f"anthropic-version: '{version}' is not a valid version")
-    return version
 
 
 def _check_fields(params: Mapping[str, Any], endpoint: Endpoint, version: str, betas: frozenset[str]) -> None:

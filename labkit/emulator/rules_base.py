@@ -20,6 +20,16 @@ CURRENT_VERSION = "2026-10-21"
 Endpoint = Literal["messages", "count_tokens"]
 
 
+def api_version(headers: Mapping[str, str]) -> str:
+    """The request's ``anthropic-version`` (headers lower-cased); a 400 when missing or unknown."""
+    version = headers.get("anthropic-version")
+    if not version:
+        raise bad_request("anthropic-version: header is required")
+    if version not in API_VERSIONS:
+        raise bad_request(f"anthropic-version: '{version}' is not a valid version ({', '.join(API_VERSIONS)})")
+    return version
+
+
 @dataclass(frozen=True, slots=True)
 class Request:
     """A request body whose top-level shape, model and version are already known to be valid."""
