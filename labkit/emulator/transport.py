@@ -55,18 +55,27 @@ def _chunks(response: EmulatorResponse) -> list[bytes]:
     return response.chunks if response.chunks is not None else [response.body]
 
 
+def _schedule(response: EmulatorResponse) -> Iterator[tuple[float, bytes]]:
+    """(seconds to wait first, chunk) for each chunk, against deadlines from the body's start
+    (lazy: each wait is computed when the previous chunk has been taken)."""
+    start, due = time.monotonic(), 0.0
+    for index, chunk in enumerate(_chunks(response)):
+        wait = 0.0
+        if (delay := response.wait_before(index)) > 0:
+            due += delay
+            wait = start + due - time.monotonic()
+        yield wait, chunk
+
+
 class _SyncBody(httpx2.SyncByteStream):
     def __init__(self, response: EmulatorResponse, request: httpx2.Request) -> None:
         self._response, self._request = response, request
 
     def __iter__(self) -> Iterator[bytes]:
         response = self._response
-        start, due = time.monotonic(), 0.0
-        for index, chunk in enumerate(_chunks(response)):
-            if (delay := response.wait_before(index)) > 0:
-                due += delay
-                if (wait := start + due - time.monotonic()) > 0:
-                    time.sleep(wait)
+        for wait, chunk in _schedule(response):
+            if wait > 0:
+                time.sleep(wait)
             yield chunk
         if response.interrupt is not None:
             if response.interrupt == "stall" and (wait := _stall_seconds(response, self._request)) > 0:
@@ -80,12 +89,9 @@ class _AsyncBody(httpx2.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         response = self._response
-        start, due = time.monotonic(), 0.0
-        for index, chunk in enumerate(_chunks(response)):
-            if (delay := response.wait_before(index)) > 0:
-                due += delay
-                if (wait := start + due - time.monotonic()) > 0:
-                    await asyncio.sleep(wait)
+        for wait, chunk in _schedule(response):
+            if wait > 0:
+                await asyncio.sleep(wait)
             yield chunk
         if response.interrupt is not None:
             if response.interrupt == "stall" and (wait := _stall_seconds(response, self._request)) > 0:
