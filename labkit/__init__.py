@@ -42,6 +42,8 @@ _LAZY: dict[str, str] = {
     "to_chat_completion": "labkit.response",
     "StreamConverter": "labkit.stream",
     "convert_stream": "labkit.stream",
+    "ChunkStream": "labkit.chunk_stream",
+    "AsyncChunkStream": "labkit.chunk_stream",
     "accumulate": "labkit.accumulate",
     # edges
     "Emulator": "labkit.emulator",
@@ -52,10 +54,12 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "AsyncChunkStream",
     "ChatCompletion",
     "ChatCompletionChunk",
     "ChatMessage",
     "ChatRequest",
+    "ChunkStream",
     "Config",
     "ConfigError",
     "ConversionError",
@@ -101,6 +105,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.accumulate import accumulate
     from labkit.catalog import ModelInfo, get_model, list_models
+    from labkit.chunk_stream import AsyncChunkStream, ChunkStream
     from labkit.configs import InnerThoughts, ThinkingConfig
     from labkit.emulator import Emulator
     from labkit.experiment import Config, grid

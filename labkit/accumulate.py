@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from labkit.arguments import canonical_arguments, parse_arguments
+from labkit.chunk_stream import ChunkStream
 from labkit.errors import ConversionError
 from labkit.response import compose_reasoning
 from labkit.wire import (
@@ -197,7 +198,12 @@ class Accumulator:
 
 
 def accumulate(chunks: Iterable[ChatCompletionChunk]) -> ChatCompletion:
-    """Rebuild one completion from a stream of chunks (e.g. from `labkit.convert_stream`)."""
+    """Rebuild one completion from a stream of chunks (e.g. from `labkit.convert_stream`).
+
+    A `labkit.chunk_stream.ChunkStream` nobody has iterated yet gives its ``completion()``: the
+    same result, without building the chunks only to take them apart again."""
+    if type(chunks) is ChunkStream and not chunks.started:
+        return chunks.completion()
     accumulator = Accumulator()
     add = accumulator.add
     for chunk in chunks:

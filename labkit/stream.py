@@ -18,29 +18,30 @@
   with the completion so far. Events out of order, a delta for a block that never started, or
   invalid tool JSON at block stop raise `ConversionError` naming the event index.
 
-Chunks are built by `labkit.chunks` (construct semantics, as validating each would cost about as
-much as the SDK's own parse of the event). A body delta of an open block (text, thinking, tool
-JSON) takes a short path in `StreamConverter.feed` straight to the block's ``on_value``
-(`labkit.stream_block`); everything else takes the full, checking path. Pure: no I/O.
+Chunks are built by `labkit.chunks` without validation. A body delta of an open block takes a short
+path in `feed` to the block's ``on_value`` (`labkit.stream_block`); all else takes the checking path.
+The converter records the message as it goes (`completion`, `partial`); ``body_chunks=False`` only
+records body deltas: how `convert_stream`'s `labkit.chunk_stream.ChunkStream` skips chunks. No I/O.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Sequence
 from typing import Any, Final, NoReturn, overload
 
 from pydantic import BaseModel
 
 from labkit.accumulate import Accumulator
 from labkit.arguments import canonical_arguments, parse_arguments
+from labkit.chunk_stream import AsyncChunkStream, ChunkStream
 from labkit.chunks import ChunkMaker, make_chunk, make_tool_call
 from labkit.configs import InnerThoughts
 from labkit.errors import ConversionError, IncompleteStreamError
 from labkit.finish import finish_reason
 from labkit.inner_thoughts import PartialThoughts, TagSplitter, pop_inner_thoughts
 from labkit.response import REASONING_SEPARATOR, plain
-from labkit.stream_block import BODY_DELTAS, Block, at_event, read_fields, string_at
+from labkit.stream_block import BODY_DELTAS, Block, at_event, read_fields, record_only, string_at
 from labkit.usage import apply_delta_usage, read_usage_counts, usage_from_counts
 from labkit.wire import ChatCompletion, ChatCompletionChunk
 
@@ -64,8 +65,10 @@ Other delta types (``citations_delta``, future ones) pass through."""
 class StreamConverter:
     """Feed Anthropic stream events one at a time; get the OpenAI-style chunks each one yields."""
 
-    def __init__(self, *, inner_thoughts: Strategy = None) -> None:
+    def __init__(self, *, inner_thoughts: Strategy = None, body_chunks: bool = True) -> None:
+        """``body_chunks=False``: plain body deltas give no chunks, only `completion` (see above)."""
         strategy: InnerThoughts = InnerThoughts.parse(inner_thoughts) or InnerThoughts()
+        self._body_chunks = body_chunks
         self._kwargs = strategy.strategy == "kwargs"
         self._splitter: TagSplitter | None = None
         if strategy.strategy == "xml":
@@ -132,6 +135,12 @@ class StreamConverter:
             raise IncompleteStreamError(
                 f"stream ended without message_stop after {self._events} events", partial=self.partial()
             )
+
+    def completion(self) -> ChatCompletion:
+        """The whole message's completion (as `labkit.accumulate` of every chunk gives it), once
+        ``message_stop`` arrived; `IncompleteStreamError` (with ``.partial``) before."""
+        self.close()
+        return self._so_far.result()
 
     def partial(self) -> ChatCompletion:
         """The completion built from what arrived so far (unsigned thinking marked not replayable)."""
@@ -202,7 +211,7 @@ class StreamConverter:
         kind = shell.get("type")
         self._blocks += 1
         if kind == "text":
-            self._open[position] = self._body(Block("text"), self._text_value())
+            self._open[position] = self._text_body(Block("text"))
             text = shell.get("text")
             return self._text(string_at(text, "text block text", index)) if text else []
         if kind == "thinking" or kind == "redacted_thinking":
@@ -213,7 +222,7 @@ class StreamConverter:
             text = string_at(shell.get("thinking") or "", "thinking block text", index)
             signature = string_at(shell.get("signature") or "", "thinking block signature", index)
             chunk = self._thinking_chunk(block.ordinal, text or None, signature or None)
-            self._body(block, self._thinking_value(block.ordinal))  # after the chunk made its record
+            self._plain(block)  # after the chunk made its record
             return [chunk]
         if kind == "tool_use":
             return self._tool_start(position, shell, index)
@@ -234,7 +243,7 @@ class StreamConverter:
             thoughts = block.thoughts = PartialThoughts()
             self._body(block, lambda value: self._thought(block, thoughts.feed(value)))
         else:
-            self._body(block, self._arguments_value(block.ordinal))  # after the chunk made its record
+            self._plain(block)  # after the chunk made its record
         return [chunk]
 
     @staticmethod
@@ -243,17 +252,23 @@ class StreamConverter:
         block.on_value = on_value
         return block
 
-    def _text_value(self) -> Callable[[str], list[Chunk]]:
-        if self._splitter is not None:
-            pieces, feed = self._pieces, self._splitter.feed
-            return lambda value: pieces(feed(value))
-        return self._make.body(self._so_far.content).content
+    def _text_body(self, block: Block) -> Block:
+        if self._splitter is None:
+            return self._plain(block)
+        pieces, feed = self._pieces, self._splitter.feed
+        return self._body(block, lambda value: pieces(feed(value)))
 
-    def _thinking_value(self, ordinal: int) -> Callable[[str], list[Chunk]]:
-        return self._make.body(self._so_far.thinking[ordinal].text, ordinal).reasoning
-
-    def _arguments_value(self, ordinal: int) -> Callable[[str], list[Chunk]]:
-        return self._make.body(self._so_far.calls[ordinal].arguments, ordinal).arguments
+    def _plain(self, block: Block) -> Block:
+        """A plain body (text, thinking, tool arguments): each piece is recorded, then its chunk built
+        by `labkit.chunks.BodyChunks`, or (``body_chunks=False``) only recorded."""
+        if block.kind == "text":
+            parts, kind = self._so_far.content, "content"
+        elif block.kind == "thinking":
+            parts, kind = self._so_far.thinking[block.ordinal].text, "reasoning"
+        else:
+            parts, kind = self._so_far.calls[block.ordinal].arguments, "arguments"
+        on_value = getattr(self._make.body(parts, block.ordinal), kind) if self._body_chunks else record_only(parts)
+        return self._body(block, on_value)
 
     def _no_block(self, position: Any, what: str, index: int) -> NoReturn:
         started = type(position) is int and 0 <= position < self._blocks
@@ -265,11 +280,7 @@ class StreamConverter:
         block = self._open.get(position) if type(position) is int else None
         if block is None:
             self._no_block(position, "content_block_delta", index)
-        delta = fields.get("delta")
-        if type(delta) is not dict:
-            delta = getattr(delta, "__dict__", None)
-            if type(delta) is not dict:
-                delta = read_fields(fields.get("delta"), "content_block_delta.delta", index)
+        delta = read_fields(fields.get("delta"), "content_block_delta.delta", index)
         kind = delta.get("type")
         expected = _DELTA_BLOCK.get(kind) if type(kind) is str else None
         if expected is None or block.kind == "unknown":
@@ -362,35 +373,26 @@ class StreamConverter:
         return [*chunks, make_chunk(self._id, self._model, {}, choice, {"usage": usage})]
 
 
-def _convert(events: Iterable[Any], converter: StreamConverter) -> Iterator[Chunk]:
-    feed = converter.feed
-    for event in events:
-        yield from feed(event)
-    converter.close()
-
-
-async def _aconvert(events: AsyncIterable[Any], converter: StreamConverter) -> AsyncIterator[Chunk]:
-    feed = converter.feed
-    async for event in events:
-        for chunk in feed(event):
-            yield chunk
-    converter.close()
-
-
 @overload
-def convert_stream(events: AsyncIterable[Any], *, inner_thoughts: Strategy = None) -> AsyncIterator[Chunk]: ...
+def convert_stream(events: AsyncIterable[Any], *, inner_thoughts: Strategy = None) -> AsyncChunkStream: ...
 @overload
-def convert_stream(events: Iterable[Any], *, inner_thoughts: Strategy = None) -> Iterator[Chunk]: ...
+def convert_stream(events: Iterable[Any], *, inner_thoughts: Strategy = None) -> ChunkStream: ...
 def convert_stream(
     events: Iterable[Any] | AsyncIterable[Any], *, inner_thoughts: Strategy = None
-) -> Iterator[Chunk] | AsyncIterator[Chunk]:
-    """Convert a whole stream: a sync iterable gives an iterator, an async iterable an async iterator.
+) -> ChunkStream | AsyncChunkStream:
+    """Convert a whole stream: a sync iterable gives a `ChunkStream`, an async one an `AsyncChunkStream`.
 
-    The stream must reach ``message_stop``: `IncompleteStreamError` (with ``.partial``) otherwise.
+    Iterate it for the chunks, or call its ``completion()`` for the whole message (what
+    `labkit.accumulate` does with a stream nobody has iterated). The stream must reach
+    ``message_stop``: `IncompleteStreamError` (with ``.partial``) otherwise.
     """
-    converter = StreamConverter(inner_thoughts=inner_thoughts)
+    strategy = InnerThoughts.parse(inner_thoughts) or InnerThoughts()  # a bad strategy raises here
+
+    def make(body_chunks: bool) -> StreamConverter:
+        return StreamConverter(inner_thoughts=strategy, body_chunks=body_chunks)
+
     if isinstance(events, AsyncIterable):
-        return _aconvert(events, converter)
+        return AsyncChunkStream(events, make)
     if isinstance(events, Iterable):
-        return _convert(events, converter)
+        return ChunkStream(events, make)
     raise ConversionError(f"events must be an iterable or async iterable, got {type(events).__name__}")

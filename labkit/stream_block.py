@@ -21,7 +21,7 @@ from labkit.errors import ConversionError
 from labkit.inner_thoughts import PartialThoughts
 from labkit.wire import ChatCompletionChunk
 
-__all__ = ["BODY_DELTAS", "Block", "at_event", "read_fields", "string_at"]
+__all__ = ["BODY_DELTAS", "Block", "at_event", "read_fields", "record_only", "string_at"]
 
 T = TypeVar("T")
 OnValue = Callable[[str], list[ChatCompletionChunk]]
@@ -56,6 +56,17 @@ class Block:
     thoughts_started: bool = False
 
 
+def record_only(parts: list[str]) -> OnValue:
+    """An ``on_value`` that only records each piece in ``parts`` and gives no chunk."""
+    append = parts.append
+
+    def record(value: str) -> list[ChatCompletionChunk]:
+        append(value)
+        return []
+
+    return record
+
+
 def read_fields(obj: Any, what: str, index: int) -> dict[str, Any]:
     """The fields of an event part: a dict as is, an SDK object's ``__dict__``."""
     if type(obj) is dict:
@@ -79,4 +90,3 @@ def string_at(value: Any, what: str, index: int) -> str:
     if type(value) is not str:
         raise ConversionError(f"{what} must be a string, got {type(value).__name__}", event_index=index)
     return value
-

@@ -24,6 +24,7 @@ PURE = [
     "labkit.arguments",
     "labkit.chunks",
     "labkit.stream_block",
+    "labkit.chunk_stream",
 ]
 FORBIDDEN_MODULES = ["httpx", "httpx2", "pandas", "matplotlib", "ipywidgets", "sqlite3"]
 FORBIDDEN_IMPORTS = {"time", "random", "secrets", "socket", "asyncio", "threading", "os", "io", "pathlib"}

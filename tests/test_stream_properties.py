@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,10 +21,10 @@ from hypothesis import strategies as st
 from sse_fixtures import sdk_events, sdk_final_message
 
 from labkit.accumulate import accumulate
-from labkit.errors import ConversionError, IncompleteStreamError
+from labkit.errors import ConversionError, IncompleteStreamError, LabkitError
 from labkit.response import to_chat_completion
 from labkit.stream import StreamConverter, convert_stream
-from labkit.wire import ChatCompletionChunk
+from labkit.wire import ChatCompletion, ChatCompletionChunk
 
 STRATEGIES: list[dict[str, Any] | None] = [
     None,
@@ -184,6 +185,7 @@ def test_accumulated_stream_equals_the_non_streamed_conversion(
     chunks = list(convert_stream(events, inner_thoughts=strategy))
     _assert_clean(chunks)
     streamed = accumulate(chunks)
+    assert convert_stream(events, inner_thoughts=strategy).completion() == streamed  # built without chunks
     expected = to_chat_completion(sdk_final_message(events), inner_thoughts=strategy)
     assert streamed.choices[0].message.content == expected.choices[0].message.content
     assert streamed.choices[0].message.reasoning_content == expected.choices[0].message.reasoning_content
@@ -284,12 +286,32 @@ def corrupted(draw: st.DrawFn) -> list[Any]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(events=corrupted())
 def test_corrupted_streams_raise_only_labkit_errors(strategy: dict[str, Any] | None, events: list[Any]) -> None:
+    outcome = _outcome(lambda: convert_stream(events, inner_thoughts=strategy).completion())
+    if isinstance(outcome, ConversionError):
+        assert outcome.event_index is None or 0 <= outcome.event_index < len(events)
+    elif isinstance(outcome, IncompleteStreamError):
+        assert outcome.partial is not None
+    chunked = _outcome(lambda: accumulate(list(convert_stream(events, inner_thoughts=strategy))))
+    assert _same(outcome, chunked)  # the chunk-free path decides exactly what the chunk path does
+
+
+def _outcome(run: Callable[[], ChatCompletion]) -> ChatCompletion | LabkitError:
     try:
-        accumulate(convert_stream(events, inner_thoughts=strategy))
-    except ConversionError as exc:
-        assert exc.event_index is None or 0 <= exc.event_index < len(events)
-    except IncompleteStreamError as exc:
-        assert exc.partial is not None
+        return run()
+    except (ConversionError, IncompleteStreamError) as exc:
+        return exc
+
+
+def _same(a: ChatCompletion | LabkitError, b: ChatCompletion | LabkitError) -> bool:
+    if isinstance(a, ChatCompletion) or isinstance(b, ChatCompletion):
+        return a == b
+    partial = getattr(a, "partial", None) == getattr(b, "partial", None)
+    return (
+        type(a) is type(b)
+        and str(a) == str(b)
+        and getattr(a, "event_index", None) == getattr(b, "event_index", None)
+        and partial
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -309,9 +331,10 @@ def test_reordered_sdk_object_streams_raise_only_labkit_errors(
             events[i], events[j] = events[j], events[i]
         if not events:
             break
-    try:
-        accumulate(convert_stream(events, inner_thoughts=data.draw(st.sampled_from(STRATEGIES))))
-    except ConversionError as exc:
-        assert exc.event_index is not None
-    except IncompleteStreamError as exc:
-        assert exc.partial is not None
+    strategy = data.draw(st.sampled_from(STRATEGIES))
+    outcome = _outcome(lambda: accumulate(convert_stream(events, inner_thoughts=strategy)))
+    if isinstance(outcome, ConversionError):
+        assert outcome.event_index is not None
+    elif isinstance(outcome, IncompleteStreamError):
+        assert outcome.partial is not None
+    assert _same(outcome, _outcome(lambda: accumulate(list(convert_stream(events, inner_thoughts=strategy)))))
