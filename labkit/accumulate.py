@@ -24,7 +24,7 @@ instead of raising. Pure: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
 from labkit.arguments import canonical_arguments, parse_arguments
@@ -204,6 +204,9 @@ def accumulate(chunks: Iterable[ChatCompletionChunk]) -> ChatCompletion:
     same result, without building the chunks only to take them apart again."""
     if type(chunks) is ChunkStream and not chunks.started:
         return chunks.completion()
+    if not isinstance(chunks, Iterable):
+        hint = "; await its completion() instead" if isinstance(chunks, AsyncIterable) else ""
+        raise ConversionError(f"accumulate takes an iterable of chunks, got {type(chunks).__name__}{hint}")
     accumulator = Accumulator()
     add = accumulator.add
     for chunk in chunks:

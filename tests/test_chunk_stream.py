@@ -99,6 +99,13 @@ def test_a_bad_strategy_is_rejected_when_the_stream_is_made() -> None:
         convert_stream(42)  # type: ignore[call-overload]
 
 
+def test_accumulate_names_what_it_cannot_read() -> None:
+    with pytest.raises(ConversionError, match=r"AsyncChunkStream; await its completion\(\) instead"):
+        accumulate(convert_stream(aiter_events([])))  # type: ignore[arg-type]
+    with pytest.raises(ConversionError, match="got int"):
+        accumulate(7)  # type: ignore[arg-type]
+
+
 def test_a_converter_without_body_chunks_records_the_same_message() -> None:
     events = load_events(NAMES[0])
     quiet, loud = StreamConverter(body_chunks=False), StreamConverter()
