@@ -2,20 +2,23 @@
 
 `ChunkStream` (sync) and `AsyncChunkStream` yield the chunks of a stream one event at a time,
 exactly as `labkit.stream.StreamConverter.feed` gives them; a ``for`` loop runs at generator speed
-(``__iter__`` hands out the underlying generator). Both also answer ``completion()``: the
-`ChatCompletion` of the whole message, like the SDK's ``get_final_message()``. The converter
-records the message as it goes, so ``completion()`` after a loop costs nothing extra, and on a
-stream nobody has iterated yet it runs the events through a converter that builds no body chunks
-(the three to five pydantic objects of each text, thinking or tool-argument delta are most of the
-conversion's cost). `labkit.accumulate` does that when handed an unstarted stream, so
-``accumulate(convert_stream(events))`` makes no objects that no one would see; the result is the
-same as accumulating every chunk (the stream property tests check the two paths agree, errors
-included). Pure: no I/O.
+(``__iter__`` hands out the underlying generator). Both also answer ``completion()``, the
+`ChatCompletion` of the whole message (like the SDK's ``get_final_message()``), and ``close()``
+(or a ``with`` block), which also closes the event source (an SDK stream's connection).
+
+The converter records the message as it goes, so ``completion()`` after a loop costs nothing
+extra, and on a stream nobody has iterated yet it runs the events through a converter that builds
+no body chunks (the three to five pydantic objects of each text, thinking or tool-argument delta
+are most of the conversion's cost). `labkit.accumulate` does that when handed an unstarted stream,
+so ``accumulate(convert_stream(events))`` makes no objects that no one would see; the result is
+the same as accumulating every chunk (the stream property tests check the two paths agree, errors
+included). Pure: no I/O of its own (``close`` asks the event source to close).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+import inspect
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Generator, Iterable, Iterator
 from typing import Any, Protocol
 
 from labkit.wire import ChatCompletion, ChatCompletionChunk
@@ -92,6 +95,25 @@ class ChunkStream(Iterator[Chunk]):
                 pass
         return converter.completion()
 
+    def close(self) -> None:
+        """Stop reading: the chunk generator ends and the event source is closed if it can be (an
+        SDK ``Stream`` releases its connection). ``completion()`` then raises `IncompleteStreamError`
+        unless ``message_stop`` had already arrived."""
+        if self._converter is None:
+            self._converter = self._make(False)  # nothing read, nothing more will be
+        elif isinstance(self._chunks, Generator):
+            self._chunks.close()
+        self._chunks = iter(())
+        close = getattr(self._events, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> ChunkStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 async def _nothing() -> AsyncIterator[Chunk]:
     return
@@ -135,3 +157,22 @@ class AsyncChunkStream(AsyncIterator[Chunk]):
             async for _ in self._chunks:
                 pass
         return converter.completion()
+
+    async def close(self) -> None:
+        """Stop reading; see `ChunkStream.close` (an SDK ``AsyncStream``'s ``close`` is awaited)."""
+        if self._converter is None:
+            self._converter = self._make(False)
+        elif isinstance(self._chunks, AsyncGenerator):
+            await self._chunks.aclose()
+        self._chunks = _nothing()
+        close = getattr(self._events, "close", None)
+        if callable(close):
+            closing = close()
+            if inspect.isawaitable(closing):
+                await closing
+
+    async def __aenter__(self) -> AsyncChunkStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()

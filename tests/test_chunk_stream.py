@@ -141,3 +141,65 @@ def test_async_streams_match_the_sync_ones(strategy: dict[str, Any] | None) -> N
         assert half.started and await half.completion() == expected
 
     asyncio.run(run())
+
+
+class Closable(Counted):
+    """An event source with a ``close`` (as the SDK's ``Stream`` has)."""
+
+    def __init__(self, events: list[Any]) -> None:
+        super().__init__(events)
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_close_ends_the_chunks_and_closes_the_event_source() -> None:
+    events = Closable(load_events(NAMES[0]))
+    with convert_stream(events) as stream:
+        first = next(stream)
+    assert first.choices[0].delta.role == "assistant" and events.closed
+    assert list(stream) == []
+    with pytest.raises(IncompleteStreamError, match="without message_stop"):
+        stream.completion()  # closed before message_stop: what arrived is in .partial
+
+
+def test_a_stream_closed_before_reading_reads_nothing() -> None:
+    events = Closable(load_events(NAMES[0]))
+    stream = convert_stream(events)
+    stream.close()
+    assert events.closed and events.read == 0 and stream.started
+    assert list(stream) == []
+    with pytest.raises(IncompleteStreamError, match="after 0 events"):
+        stream.completion()
+
+
+def test_closing_after_the_end_keeps_the_completion() -> None:
+    events = Closable(load_events(NAMES[0]))
+    stream = convert_stream(events)
+    whole = stream.completion()
+    stream.close()
+    assert events.closed and stream.completion() == whole
+
+
+def test_async_close_awaits_the_source() -> None:
+    events = load_events(NAMES[0])
+
+    class Source:
+        closed = False
+
+        def __aiter__(self) -> AsyncIterator[Any]:
+            return aiter_events(events)
+
+        async def close(self) -> None:
+            Source.closed = True
+
+    async def run() -> None:
+        async with convert_stream(Source()) as stream:
+            await anext(stream)
+        assert Source.closed
+        assert [chunk async for chunk in stream] == []
+        with pytest.raises(IncompleteStreamError):
+            await stream.completion()
+
+    asyncio.run(run())

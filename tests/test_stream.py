@@ -180,6 +180,42 @@ def test_the_real_sdk_stream_converts_sync_and_async(name: str) -> None:
     assert accumulate(asyncio.run(run())) == expected
 
 
+def test_closing_the_chunk_stream_closes_the_sdk_response() -> None:
+    body = sse_body(NAMES[0])
+    pieces = [body[:200], body[200:]]  # a body still streaming, so the response stays open until closed
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=iter(pieces))
+
+    async def ahandler(request: httpx2.Request) -> httpx2.Response:
+        async def parts() -> AsyncIterator[bytes]:
+            for piece in pieces:
+                yield piece
+
+        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=parts())
+
+    http = httpx2.Client(transport=httpx2.MockTransport(handler))
+    with anthropic.Anthropic(api_key="test-key", base_url="http://emulator.local", http_client=http) as client:
+        raw = client.messages.create(**REQUEST, stream=True)
+        with convert_stream(raw) as stream:
+            assert next(stream).choices[0].delta.role == "assistant"
+            assert not raw.response.is_closed
+        assert raw.response.is_closed
+
+    async def run() -> tuple[bool, bool]:
+        ahttp = httpx2.AsyncClient(transport=httpx2.MockTransport(ahandler))
+        async with anthropic.AsyncAnthropic(
+            api_key="test-key", base_url="http://emulator.local", http_client=ahttp
+        ) as client:
+            raw = await client.messages.create(**REQUEST, stream=True)
+            async with convert_stream(raw) as stream:
+                await anext(stream)
+                before = raw.response.is_closed
+            return before, raw.response.is_closed
+
+    assert asyncio.run(run()) == (False, True)
+
+
 def test_async_iterables_of_dicts() -> None:
     async def events() -> AsyncIterator[dict[str, Any]]:
         for event in load_events("d_parallel_tools"):
