@@ -1,8 +1,10 @@
-"""Suite-wide guard: tests never reach the network beyond the loopback interface.
+"""Suite-wide guard and shared fixtures.
 
-Every ``socket.connect`` made in the test process is checked; an address outside 127.0.0.0/8,
-::1 or a Unix socket fails the test at once with the address named. Subprocesses (JupyterLab,
-Chromium, ``labkit emulator``) are started by tests that bind them to 127.0.0.1 themselves.
+Tests never reach the network beyond the loopback interface: every ``socket.connect`` made in the
+test process is checked; an address outside 127.0.0.0/8, ::1 or a Unix socket fails the test at
+once with the address named. Subprocesses (JupyterLab, Chromium, ``labkit emulator``) are started
+by tests that bind them to 127.0.0.1 themselves. ``lab``: a `labkit.Lab` on the in-process
+emulator (whatever the environment says) with a store of its own.
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from labkit import Lab
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -49,3 +55,13 @@ def _loopback_only() -> Iterator[None]:
     finally:
         socket.socket.connect = _real_connect  # type: ignore[method-assign]
         socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Lab:
+    """A Lab on the in-process emulator, with a fresh store under the test's tmp_path."""
+    from labkit import Lab  # here, not at the top: collecting the suite should not load the Lab stack
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("LABKIT_BASE_URL", raising=False)
+    return Lab(store=tmp_path / "lab.sqlite")

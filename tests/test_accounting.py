@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
-import pytest
 
 from labkit import Lab, accounting, grid
 from labkit.tasks import load_tasks
@@ -13,13 +10,6 @@ from labkit.tasks import load_tasks
 CALCULATOR = {"type": "function", "function": {
     "name": "calculator", "description": "Evaluate an arithmetic expression.",
     "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]}}}
-
-
-@pytest.fixture
-def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Lab:
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    monkeypatch.delenv("LABKIT_BASE_URL", raising=False)
-    return Lab(store=tmp_path / "accounting.sqlite")
 
 
 def test_input_breakdown_adds_up_step_by_step(lab: Lab) -> None:

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
-
-import pytest
 
 from labkit import Lab
 from labkit.catalog import get_model
 from labkit.widgets import output_text, playground, sweep_panel
 from labkit.widgets.playground import config_from
 from labkit.widgets.sweep import selected_configs
-
-
-@pytest.fixture
-def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Lab:
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    monkeypatch.delenv("LABKIT_BASE_URL", raising=False)
-    return Lab(store=tmp_path / "widgets.sqlite")
 
 
 def _visible(widget: object) -> bool:
