@@ -36,10 +36,10 @@ from typing import Any
 import httpx2
 
 from labkit.emulator import Emulator
-from labkit.emulator.server import serve_in_thread
-from labkit.emulator.transport import EmulatorTransport
-from labkit.tasks import load_tasks
-from labkit.tokenizer import clear_memo
+from labkit.emulator.serving._server import serve_in_thread
+from labkit.emulator.serving._transport import EmulatorTransport
+from labkit.tasks._suites import load_tasks
+from labkit.tokens._tokenizer import clear_memo
 
 HEADERS = {"x-api-key": "benchmark-fake-key", "anthropic-version": "2026-10-21", "content-type": "application/json"}
 MODEL = "claude-sonnet-4-6"

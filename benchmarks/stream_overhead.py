@@ -8,7 +8,7 @@ SDK over an in-process ``httpx2.MockTransport``, and times, in rotating rounds:
 - labkit:      the same, with ``accumulate(convert_stream(events))`` on top (the target's arm).
                Handed a stream nobody has iterated, ``accumulate`` asks it for its completion,
                which runs every event through the converter without building the body chunks
-               nobody would see (`labkit.chunk_stream`);
+               nobody would see (`labkit.convert._chunk_stream`);
 - every chunk: a display loop, ``for chunk in stream`` (every chunk built, three to five pydantic
                objects per delta), then ``stream.completion()``. No target; printed so that the
                cost of materialising chunks is on record next to the target's figure.
@@ -38,9 +38,9 @@ from typing import Any
 import anthropic
 import httpx2
 
-from labkit.accumulate import accumulate
-from labkit.stream import convert_stream
-from labkit.wire import ChatCompletion
+from labkit.convert._accumulate import accumulate
+from labkit.convert._stream import convert_stream
+from labkit.core._wire import ChatCompletion
 
 MODEL = "claude-sonnet-5-5"
 TARGET = 1.15

@@ -5,7 +5,7 @@ Prints, for two placements of the emulator (targets from the experiments issue):
 - **in process**: the emulator answers through its in-process ``httpx2`` transport, so its CPU
   shares the sweep's one Python thread;
 - **out of process**: the same emulator served over loopback HTTP by a child process
-  (`labkit.emulator.server`, 127.0.0.1, a free port; started and stopped here), reached as a
+  (`labkit.emulator.serving._server`, 127.0.0.1, a free port; started and stopped here), reached as a
   ``LABKIT_BASE_URL``-style backend, so the emulator's CPU runs on another core as a real API's
   would run on another machine.
 
@@ -39,18 +39,18 @@ from typing import Any
 
 import anthropic
 
-from labkit.client import Backend, base_url_backend, emulator_backend
 from labkit.emulator import Emulator, LatencyProfile
-from labkit.experiment import Config
-from labkit.lab import Lab
-from labkit.sweep_specs import build_specs, normalise_tasks
-from labkit.tasks import load_tasks
+from labkit.lab._client import Backend, base_url_backend, emulator_backend
+from labkit.lab._experiment import Config
+from labkit.lab._lab import Lab
+from labkit.lab._sweep_specs import build_specs, normalise_tasks
+from labkit.tasks._suites import load_tasks
 
 CONFIG = Config(model="claude-haiku-4-5", max_tokens=256)
 SERVER = """
 import sys
 from labkit.emulator import Emulator, LatencyProfile
-from labkit.emulator.server import EmulatorServer
+from labkit.emulator.serving._server import EmulatorServer
 server = EmulatorServer(Emulator(latency=LatencyProfile(name="bench", ttft_s=float(sys.argv[1]))), "127.0.0.1", 0)
 print(server.url, flush=True)
 server.serve_forever(poll_interval=0.05)

@@ -7,50 +7,49 @@ first used.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from labkit.errors import (
-    ConfigError,
-    ConversionError,
-    EmulatorError,
-    IncompleteStreamError,
-    LabkitError,
-    SchemaVersionError,
-    StoreError,
-    UnknownModelError,
-)
+from labkit._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {
+    # the exception tree
+    "LabkitError": "labkit.core",
+    "ConfigError": "labkit.core",
+    "UnknownModelError": "labkit.core",
+    "ConversionError": "labkit.core",
+    "IncompleteStreamError": "labkit.core",
+    "EmulatorError": "labkit.core",
+    "StoreError": "labkit.core",
+    "SchemaVersionError": "labkit.core",
     # wire shapes
-    "ChatRequest": "labkit.wire",
-    "ChatMessage": "labkit.wire",
-    "ChatCompletion": "labkit.wire",
-    "ChatCompletionChunk": "labkit.wire",
-    "Usage": "labkit.wire",
-    "ThinkingBlock": "labkit.wire",
+    "ChatRequest": "labkit.core",
+    "ChatMessage": "labkit.core",
+    "ChatCompletion": "labkit.core",
+    "ChatCompletionChunk": "labkit.core",
+    "Usage": "labkit.core",
+    "ThinkingBlock": "labkit.core",
     # configs and catalog
-    "ThinkingConfig": "labkit.configs",
-    "InnerThoughts": "labkit.configs",
-    "ModelInfo": "labkit.catalog",
-    "get_model": "labkit.catalog",
-    "list_models": "labkit.catalog",
+    "ThinkingConfig": "labkit.core",
+    "InnerThoughts": "labkit.core",
+    "ModelInfo": "labkit.core",
+    "get_model": "labkit.core",
+    "list_models": "labkit.core",
     # pure conversion
-    "prepare_request": "labkit.request",
-    "to_chat_completion": "labkit.response",
-    "StreamConverter": "labkit.stream",
-    "convert_stream": "labkit.stream",
-    "ChunkStream": "labkit.chunk_stream",
-    "AsyncChunkStream": "labkit.chunk_stream",
-    "accumulate": "labkit.accumulate",
+    "prepare_request": "labkit.convert",
+    "to_chat_completion": "labkit.convert",
+    "StreamConverter": "labkit.convert",
+    "convert_stream": "labkit.convert",
+    "ChunkStream": "labkit.convert",
+    "AsyncChunkStream": "labkit.convert",
+    "accumulate": "labkit.convert",
     # edges
     "Emulator": "labkit.emulator",
     "Lab": "labkit.lab",
-    "Trial": "labkit.trial",
-    "Config": "labkit.experiment",
-    "grid": "labkit.experiment",
+    "Trial": "labkit.lab",
+    "Config": "labkit.lab",
+    "grid": "labkit.lab",
 }
 
 __all__ = [
@@ -89,29 +88,39 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'labkit' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from labkit.accumulate import accumulate
-    from labkit.catalog import ModelInfo, get_model, list_models
-    from labkit.chunk_stream import AsyncChunkStream, ChunkStream
-    from labkit.configs import InnerThoughts, ThinkingConfig
+    from labkit.convert import (
+        AsyncChunkStream,
+        ChunkStream,
+        StreamConverter,
+        accumulate,
+        convert_stream,
+        prepare_request,
+        to_chat_completion,
+    )
+    from labkit.core import (
+        ChatCompletion,
+        ChatCompletionChunk,
+        ChatMessage,
+        ChatRequest,
+        ConfigError,
+        ConversionError,
+        EmulatorError,
+        IncompleteStreamError,
+        InnerThoughts,
+        LabkitError,
+        ModelInfo,
+        SchemaVersionError,
+        StoreError,
+        ThinkingBlock,
+        ThinkingConfig,
+        UnknownModelError,
+        Usage,
+        get_model,
+        list_models,
+    )
     from labkit.emulator import Emulator
-    from labkit.experiment import Config, grid
-    from labkit.lab import Lab
-    from labkit.request import prepare_request
-    from labkit.response import to_chat_completion
-    from labkit.stream import StreamConverter, convert_stream
-    from labkit.trial import Trial
-    from labkit.wire import ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, ThinkingBlock, Usage
+    from labkit.lab import Config, Lab, Trial, grid

@@ -14,10 +14,10 @@ import sys
 from importlib import import_module
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "emulator": ("labkit.emulator.server", "serve the Anthropic API emulator over HTTP (loopback by default)"),
-    "demo": ("labkit.demo", "execute every notebook against the emulator and write data/demo/"),
-    "sweep": ("labkit.sweep_file", "run a sweep described in a TOML file"),
-    "results": ("labkit.results_cli", "print a stored experiment's results (table or --csv)"),
+    "emulator": ("labkit.emulator.serving._server", "serve the Anthropic API emulator over HTTP (loopback by default)"),
+    "demo": ("labkit.notebook.demo", "execute every notebook against the emulator and write data/demo/"),
+    "sweep": ("labkit.lab._sweep_file", "run a sweep described in a TOML file"),
+    "results": ("labkit.notebook._results_cli", "print a stored experiment's results (table or --csv)"),
 }
 
 

@@ -3,7 +3,7 @@
 The notebooks are generated so that they stay reviewable as plain Python and are committed without
 outputs. Each answers one question with real runs (the emulator by default, Claude when
 ANTHROPIC_API_KEY is set), keeps its results in the store and saves its figures and tables through
-labkit.demo (under data/demo/). No library logic lives in a cell: anything longer is in labkit.
+labkit.notebook.demo (under data/demo/). No library logic lives in a cell: anything longer is in labkit.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ SETUP = """\
 %matplotlib inline
 import pandas as pd
 import labkit
-from labkit import Config, InnerThoughts, Lab, ThinkingConfig, accounting, demo, grid, plots, widgets
-from labkit.tables import summary_frame
+from labkit import Config, InnerThoughts, Lab, ThinkingConfig, grid
+from labkit.notebook import accounting, demo, plots, summary_frame, widgets
 from labkit.tasks import load_tasks
 
 lab = Lab(store=demo.store_path())
@@ -63,7 +63,7 @@ inner-thoughts strategy (an `inner_thoughts` argument injected first into the to
 through the official SDK, and converted back: the tool call's `inner_thoughts` come out as
 `reasoning_content`, the remaining arguments as the tool call."""),
     ("code", """\
-from labkit.sweep_specs import task_tools
+from labkit.lab import task_tools
 
 task = load_tasks(category="tool", limit=1)[0]  # a word problem with a calculator tool
 request = {"model": "claude-haiku-4-5", "max_tokens": 1024, "tools": task_tools(task), "messages": [
@@ -182,7 +182,7 @@ reads on a repeated prefix; thinking billed against thinking shown; labkit's loc
     ("code", SETUP),
     ("md", "## What each part of a request adds (counted by `count_tokens`, and estimated locally)"),
     ("code", """\
-from labkit.sweep_specs import task_tools
+from labkit.lab import task_tools
 
 client = lab.backend.client()
 tool_task = load_tasks(category="tool", limit=1)[0]

@@ -14,8 +14,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from labkit.emulator.workouts import calculator_expression, work_for
-from labkit.tasks import calculate
+from labkit.emulator.model._workouts import calculator_expression, work_for
+from labkit.tasks._suites import calculate
 
 SEED = 20261123
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "labkit" / "_data" / "tasks"

@@ -14,7 +14,7 @@ from typing import Any
 
 import jiter
 
-from labkit.catalog import ModelInfo, list_models
+from labkit.core._catalog import ModelInfo, list_models
 
 SDK_WARNINGS = [
     "ignore:The model .* is deprecated:DeprecationWarning",

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from labkit.catalog import list_models
-from labkit.emulator.problems import ApiProblem
-from labkit.emulator.rules import validate_count_tokens_request, validate_messages_request
-from labkit.emulator.signing import Signer, reply_prefix
+from labkit.core._catalog import list_models
+from labkit.emulator.rules._problems import ApiProblem
+from labkit.emulator.rules._signing import Signer, reply_prefix
+from labkit.emulator.rules._validate import validate_count_tokens_request, validate_messages_request
 
 SIGNER = Signer(b"emulator-test-key-not-a-secret!!")
 H = {"anthropic-version": "2026-10-21"}

@@ -1,11 +1,12 @@
-"""labkit.accounting: request breakdown, prompt caching, billed vs shown, estimate errors (against the emulator)."""
+"""labkit.notebook.accounting: request breakdown, prompt caching, billed vs shown, estimate errors."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from labkit import Lab, accounting, grid
-from labkit.tasks import load_tasks
+from labkit import Lab, grid
+from labkit.notebook import accounting
+from labkit.tasks._suites import load_tasks
 
 CALCULATOR = {"type": "function", "function": {
     "name": "calculator", "description": "Evaluate an arithmetic expression.",

@@ -6,9 +6,17 @@ from typing import Any
 
 import pytest
 
-from labkit.accumulate import Accumulator, accumulate
-from labkit.errors import ConversionError
-from labkit.wire import ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ThinkingBlock, ToolCallDelta, Usage
+from labkit.convert._accumulate import Accumulator, accumulate
+from labkit.core._errors import ConversionError
+from labkit.core._wire import (
+    ChatCompletionChunk,
+    ChunkChoice,
+    Delta,
+    FunctionCallDelta,
+    ThinkingBlock,
+    ToolCallDelta,
+    Usage,
+)
 
 
 def chunk(choice: dict[str, Any] | None = None, **delta: Any) -> ChatCompletionChunk:

@@ -1,4 +1,4 @@
-"""Tests for labkit.arguments: the one canonical JSON encoding of tool arguments."""
+"""Tests for labkit.convert._arguments: the one canonical JSON encoding of tool arguments."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.arguments import canonical_arguments, parse_arguments
-from labkit.errors import ConversionError
+from labkit.convert._arguments import canonical_arguments, parse_arguments
+from labkit.core._errors import ConversionError
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),

@@ -11,16 +11,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.accumulate import accumulate
-from labkit.batches import message_events, run_batches, split_requests
-from labkit.client import emulator_backend
+from labkit.convert._accumulate import accumulate
+from labkit.convert._response import to_chat_completion
+from labkit.convert._stream import convert_stream
 from labkit.emulator import Emulator
-from labkit.experiment import Config
-from labkit.lab import Lab
-from labkit.response import to_chat_completion
-from labkit.stream import convert_stream
-from labkit.sweep_specs import build_specs, finish_trial, normalise_tasks
-from labkit.tasks import load_tasks
+from labkit.lab._batches import message_events, run_batches, split_requests
+from labkit.lab._client import emulator_backend
+from labkit.lab._experiment import Config
+from labkit.lab._lab import Lab
+from labkit.lab._sweep_specs import build_specs, finish_trial, normalise_tasks
+from labkit.tasks._suites import load_tasks
 
 HAIKU = Config(model="claude-haiku-4-5", max_tokens=2048, thinking={"mode": "budget", "budget_tokens": 1024})
 

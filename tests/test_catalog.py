@@ -8,7 +8,7 @@ import pytest
 from anthropic.types import ModelParam
 
 from labkit import ConfigError, UnknownModelError, get_model
-from labkit.catalog import list_models, model_ids
+from labkit.core._catalog import list_models, model_ids
 
 
 def _sdk_model_ids() -> list[str]:

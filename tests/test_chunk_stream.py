@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sse_fixtures import NAMES, load_events, sdk_events
 
-from labkit.accumulate import accumulate
-from labkit.chunk_stream import AsyncChunkStream, ChunkStream
-from labkit.errors import ConfigError, ConversionError, IncompleteStreamError
-from labkit.stream import StreamConverter, convert_stream
+from labkit.convert._accumulate import accumulate
+from labkit.convert._chunk_stream import AsyncChunkStream, ChunkStream
+from labkit.convert._stream import StreamConverter, convert_stream
+from labkit.core._errors import ConfigError, ConversionError, IncompleteStreamError
 
 STRATEGIES: list[dict[str, Any] | None] = [None, {"strategy": "kwargs"}, {"strategy": "xml"}]
 

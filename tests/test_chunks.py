@@ -1,4 +1,4 @@
-"""labkit.chunks: fast-built chunks are indistinguishable from validated ones and track labkit.wire."""
+"""labkit.convert._chunks: fast-built chunks are indistinguishable from validated ones and track labkit.core._wire."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from labkit.chunks import ChunkMaker, blank, build, make_chunk, make_tool_call, text_chunk
-from labkit.wire import ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta, Usage
+from labkit.convert._chunks import ChunkMaker, blank, build, make_chunk, make_tool_call, text_chunk
+from labkit.core._wire import ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta, Usage
 
 
 @pytest.mark.parametrize(

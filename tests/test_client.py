@@ -6,7 +6,7 @@ import anthropic
 import pytest
 
 from labkit import ConfigError
-from labkit.client import Backend, choose_backend, error_type_of, resolve_backend
+from labkit.lab._client import Backend, choose_backend, error_type_of, resolve_backend
 
 FAKE_KEY = "labkit-test-key-DO-NOT-LEAK-7f3a"
 
@@ -67,7 +67,7 @@ def test_error_type_prefers_the_api_error_type() -> None:
 
 
 def _params(prompt: str = "What is 17 + 25?") -> dict[str, object]:
-    from labkit.experiment import Config
+    from labkit.lab._experiment import Config
 
     return Config(model="claude-haiku-4-5", max_tokens=2048,
                   thinking={"mode": "budget", "budget_tokens": 1024}).prepare([{"role": "user", "content": prompt}])
@@ -76,8 +76,8 @@ def _params(prompt: str = "What is 17 + 25?") -> dict[str, object]:
 def test_stream_once_records_every_event_with_monotonic_times() -> None:
     import asyncio
 
-    from labkit.client import stream_once
     from labkit.emulator import Emulator
+    from labkit.lab._client import stream_once
 
     seen: list[object] = []
     record = asyncio.run(stream_once(Emulator().async_client(), _params(), on_chunk=seen.append))
@@ -94,8 +94,8 @@ def test_stream_once_records_every_event_with_monotonic_times() -> None:
 def test_stream_once_records_faults_instead_of_raising() -> None:
     import asyncio
 
-    from labkit.client import stream_once
     from labkit.emulator import Emulator, FaultPlan
+    from labkit.lab._client import stream_once
 
     plan = FaultPlan.scripted("stream_error", "drop", "server_error")
     emu = Emulator(faults=plan)
@@ -112,7 +112,7 @@ def test_a_silent_stream_is_cut_by_the_stall_watchdog() -> None:
 
     import httpx2
 
-    from labkit.client import stream_once
+    from labkit.lab._client import stream_once
 
     start = {"type": "message_start", "message": {
         "id": "msg_x", "type": "message", "role": "assistant", "model": "claude-haiku-4-5", "content": [],

@@ -7,10 +7,10 @@ from anthropic.types import Usage as SdkUsage
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.catalog import get_model
-from labkit.cost import CostSplit, TokenRecord, count_text_tokens, price, token_record
-from labkit.errors import ConversionError
-from labkit.tokenizer import count_tokens
+from labkit.core._catalog import get_model
+from labkit.core._errors import ConversionError
+from labkit.tokens._cost import CostSplit, TokenRecord, count_text_tokens, price, token_record
+from labkit.tokens._tokenizer import count_tokens
 
 MILLION = 1_000_000
 

@@ -1,4 +1,4 @@
-"""labkit.demo: the output helpers notebooks call, and `main` on small notebooks of the test's own."""
+"""labkit.notebook.demo: the output helpers notebooks call, and `main` on small notebooks of the test's own."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ import pytest
 from matplotlib.figure import Figure
 from nbformat.v4 import new_code_cell, new_notebook
 
-from labkit import demo
 from labkit.cli import main as cli_main
+from labkit.notebook import demo
 
 GOOD = """\
 import pandas as pd
 from matplotlib.figure import Figure
-from labkit import demo
+from labkit.notebook import demo
 frame = pd.DataFrame({"x": [1, 2], "y": [3, 4]})
 demo.table(frame, "tiny_table")
 fig = Figure(); fig.add_subplot().plot([1, 2], [3, 4])

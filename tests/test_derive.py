@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.catalog import get_model
-from labkit.cost import TokenRecord, price
-from labkit.derive import derive_trial, merged_usage, rederive_rows, tool_call_stats
-from labkit.store import Store
-from labkit.tasks import Task
-from labkit.tokenizer import count_tokens
-from labkit.trial import Knobs
+from labkit.core._catalog import get_model
+from labkit.lab._derive import derive_trial, merged_usage, rederive_rows, tool_call_stats
+from labkit.lab._store import Store
+from labkit.lab._trial import Knobs
+from labkit.tasks._suites import Task
+from labkit.tokens._cost import TokenRecord, price
+from labkit.tokens._tokenizer import count_tokens
 
 STREAMS = Path("/work/shared/reference/streams")
 TASK = Task(id="arith-7", prompt="What is 17 * 23?", answer="391", category="arithmetic")
@@ -257,10 +257,10 @@ def test_rederive_rows_recomputes_from_stored_events(tmp_path: Path) -> None:
 
 _PURE_CHECK = """
 import sys
-from labkit.cost import price, token_record
-from labkit.derive import derive_trial
-from labkit.estimate import estimate_request
-from labkit.trial import Knobs, trial_key
+from labkit.tokens._cost import price, token_record
+from labkit.lab._derive import derive_trial
+from labkit.tokens._estimate import estimate_request
+from labkit.lab._trial import Knobs, trial_key
 events = [
     {"type": "message_start", "t": 0.1, "message": {"id": "m", "type": "message", "role": "assistant", "model": "x",
      "content": [], "stop_reason": None, "usage": {"input_tokens": 3, "output_tokens": 1}}},
@@ -281,7 +281,7 @@ def test_pure_modules_pull_in_no_io_libraries() -> None:
 
     out = subprocess.run([sys.executable, "-c", _PURE_CHECK], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-    for module in ("cost", "estimate", "trial", "derive"):
+    for module in ("tokens/_cost", "tokens/_estimate", "lab/_trial", "lab/_derive"):
         source = (Path(__file__).resolve().parents[1] / "labkit" / f"{module}.py").read_text()
         for banned in ("import time", "import datetime", "from datetime", "import random", "open("):
             assert banned not in source, f"labkit/{module}.py: {banned}"

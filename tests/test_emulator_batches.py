@@ -12,8 +12,8 @@ import httpx2
 import pytest
 
 from labkit.emulator import Emulator
-from labkit.emulator.server import serve_in_thread
-from labkit.emulator.transport import EmulatorTransport
+from labkit.emulator.serving._server import serve_in_thread
+from labkit.emulator.serving._transport import EmulatorTransport
 
 QUESTION = [{"role": "user", "content": "What is 6 times 7?"}]
 

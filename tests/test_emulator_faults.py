@@ -13,10 +13,10 @@ import httpx2
 import pytest
 from emulator_support import read_sse
 
+from labkit.core._errors import EmulatorError
 from labkit.emulator import Emulator, FaultPlan
-from labkit.emulator.faults import FAULT_KINDS
-from labkit.emulator.transport import EmulatorTransport
-from labkit.errors import EmulatorError
+from labkit.emulator.serving._faults import FAULT_KINDS
+from labkit.emulator.serving._transport import EmulatorTransport
 
 PARAMS: dict[str, Any] = {"model": "claude-opus-5-5", "max_tokens": 4000,
                           "messages": [{"role": "user", "content": "What is 12 times 7?"}]}

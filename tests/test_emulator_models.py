@@ -7,9 +7,9 @@ import anthropic
 import httpx2
 import pytest
 
-from labkit.catalog import get_model, list_models
+from labkit.core._catalog import get_model, list_models
 from labkit.emulator import Emulator
-from labkit.emulator.transport import EmulatorTransport
+from labkit.emulator.serving._transport import EmulatorTransport
 
 CATALOG = list_models()
 LISTED = [m.id for m in CATALOG if m.lifecycle in ("active", "deprecated")]  # type: ignore[union-attr]

@@ -21,12 +21,13 @@ from emulator_corpus import transcript, transcript_digest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.emulator import compose, situation
-from labkit.emulator.solvers import Work
-from labkit.emulator.sse import encode_raw, encode_stream, parse_events
-from labkit.emulator.workouts import work_for
-from labkit.tasks import load_tasks
-from labkit.tokenizer import count_tokens, tokenize
+from labkit.emulator.model import _compose as compose
+from labkit.emulator.model import _situation as situation
+from labkit.emulator.model._solvers import Work
+from labkit.emulator.model._workouts import work_for
+from labkit.emulator.serving._sse import encode_raw, encode_stream, parse_events
+from labkit.tasks._suites import load_tasks
+from labkit.tokens._tokenizer import count_tokens, tokenize
 
 GOLDEN_DIGEST = "c6e8349927656469eb8dce1529cad505876d491aec37bd13d9857be4bda9cbeb"
 UNIFORM_VERBOSITY_DIGEST = "6881916b22d97ba2f1d0ef99e4997ab556d9f127d477b62a75be872f7e5c6083"

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from rules_support import CALC, LIVE_MODELS, OLD, SIGNER, H, bad, ok, problem, req
 
 import labkit
-from labkit.catalog import get_model
-from labkit.emulator.problems import ApiProblem
-from labkit.emulator.rules import check_body_size, validate_count_tokens_request, validate_messages_request
+from labkit.core._catalog import get_model
+from labkit.emulator.rules._problems import ApiProblem
+from labkit.emulator.rules._validate import check_body_size, validate_count_tokens_request, validate_messages_request
 
 # --- model, version, top-level fields ------------------------------------------------------------
 
@@ -241,21 +241,22 @@ def test_budget_and_max_tokens_accepted_exactly_inside_the_limits(max_tokens: in
         assert problem(body).message.split(":")[0] in ("max_tokens", "thinking.enabled.budget_tokens")
 
 
-RULE_MODULES = ("rules", "rules_base", "rules_messages", "rules_thinking", "signing")
+RULE_MODULES = ("_validate", "_base", "_messages", "_thinking", "_signing")
 ALLOWED_IMPORTS = {"__future__", "base64", "binascii", "collections", "dataclasses", "hashlib", "hmac", "json", "re",
                    "typing", "labkit"}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", RULE_MODULES)
 def test_rule_and_signing_modules_are_pure(name: str) -> None:
-    source = (Path(labkit.__file__).parent / "emulator" / f"{name}.py").read_text(encoding="utf-8")
+    source = (Path(labkit.__file__).parent / "emulator" / "rules" / f"{name}.py").read_text(encoding="utf-8")
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             roots = {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             roots = {(node.module or "").split(".")[0]}
             if node.module and node.module.startswith("labkit.emulator."):
-                assert node.module.split(".")[-1] in (*RULE_MODULES, "problems"), node.module
+                assert node.module.split(".")[:3] == ["labkit", "emulator", "rules"], node.module
+                assert node.module.split(".")[-1] in (*RULE_MODULES, "_problems", "rules"), node.module
         else:
             continue
         assert roots <= ALLOWED_IMPORTS, f"{name}.py imports {roots - ALLOWED_IMPORTS}"

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from rules_support import CALC, SIGNER, H, bad, ok, req, tool_turn
 
-from labkit.catalog import THINKING_TYPES, ModelInfo, list_models
-from labkit.emulator.problems import ApiProblem
-from labkit.emulator.rules import validate_count_tokens_request
-from labkit.emulator.signing import reply_prefix
+from labkit.core._catalog import THINKING_TYPES, ModelInfo, list_models
+from labkit.emulator.rules._problems import ApiProblem
+from labkit.emulator.rules._signing import reply_prefix
+from labkit.emulator.rules._validate import validate_count_tokens_request
 
 LIVE: list[ModelInfo] = [m for m in list_models() if m.lifecycle != "retired"]  # type: ignore[union-attr]
 

@@ -18,7 +18,7 @@ import pytest
 from emulator_support import check_event_grammar, read_sse, rebuild_message
 
 from labkit.emulator import Emulator, FaultPlan
-from labkit.emulator.server import main, serve_in_thread
+from labkit.emulator.serving._server import main, serve_in_thread
 
 PARAMS: dict[str, Any] = {"model": "claude-sonnet-4-6", "max_tokens": 4096,
                           "thinking": {"type": "enabled", "budget_tokens": 1024},

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.emulator.signing import Signer, canonical_json, prefix_for, redacted_payload, reply_prefix
-from labkit.errors import EmulatorError
+from labkit.core._errors import EmulatorError
+from labkit.emulator.rules._signing import Signer, canonical_json, prefix_for, redacted_payload, reply_prefix
 
 KEY = b"emulator-test-key-not-a-secret!!"
 BOUND = "claude-opus-5-5"

@@ -22,14 +22,14 @@ from emulator_support import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.catalog import get_model
+from labkit.core._catalog import get_model
+from labkit.core._errors import EmulatorError
 from labkit.emulator import Emulator, LatencyProfile
-from labkit.emulator import transport as transport_module
-from labkit.emulator.plan import PlannedText, PlannedThinking, PlannedToolUse, ReplyPlan
-from labkit.emulator.render import Envelope, InputUsage, finalize, message_dict, stream_events
-from labkit.emulator.sse import encode_raw
-from labkit.errors import EmulatorError
-from labkit.tokenizer import count_tokens
+from labkit.emulator.model._plan import PlannedText, PlannedThinking, PlannedToolUse, ReplyPlan
+from labkit.emulator.serving import _transport as transport_module
+from labkit.emulator.serving._render import Envelope, InputUsage, finalize, message_dict, stream_events
+from labkit.emulator.serving._sse import encode_raw
+from labkit.tokens._tokenizer import count_tokens
 
 pytestmark = [pytest.mark.filterwarnings(w) for w in SDK_WARNINGS]
 
@@ -374,7 +374,7 @@ def test_render_limits_and_stream_agree(thinking: str, hidden: int, text: str, m
 
 
 def test_tool_task_streams_tool_use_and_finishes_after_results() -> None:
-    from labkit.tasks import TOOL_SPECS, load_tasks, run_tool
+    from labkit.tasks._suites import TOOL_SPECS, load_tasks, run_tool
 
     tools = [{"name": t["function"]["name"], "description": t["function"]["description"],
               "input_schema": t["function"]["parameters"]} for t in TOOL_SPECS]
@@ -415,7 +415,7 @@ def test_repeated_request_is_a_new_sample_with_new_ids_and_max_tokens_zero() -> 
 
 
 def test_repeats_of_a_task_near_its_budget_vary_like_samples() -> None:
-    from labkit.tasks import load_tasks, score
+    from labkit.tasks._suites import load_tasks, score
 
     client = Emulator(seed=3).client()
     mixed = 0
@@ -451,7 +451,7 @@ def test_multi_turn_cache_reads_the_earlier_prefix() -> None:
                                  st.text(alphabet=st.sampled_from(list("ab \n\r\"\\\x85\u2028\u2029é")), max_size=30)),
                       max_size=6))
 def test_sse_encoding_round_trips(events: list[tuple[str, str]]) -> None:
-    from labkit.emulator.sse import encode_event, parse_events
+    from labkit.emulator.serving._sse import encode_event, parse_events
 
     body = b"".join(encode_event(name, {"type": name, "text": text}) for name, text in events)
     parsed = parse_events(body)
@@ -468,8 +468,8 @@ MARK = {"type": "ephemeral"}
        max_size=5), top=st.booleans(), system_mark=st.booleans(), ttl=st.sampled_from(["5m", "1h"]))
 def test_cache_accounting_always_adds_up(sizes: list[int], marks: list[bool], top: bool, system_mark: bool,
                                          ttl: str) -> None:
-    from labkit.emulator.cache import MIN_CACHEABLE_TOKENS, PromptCache
-    from labkit.tokenizer import count_request_tokens
+    from labkit.emulator.serving._cache import MIN_CACHEABLE_TOKENS, PromptCache
+    from labkit.tokens._tokenizer import count_request_tokens
 
     messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": [
         {"type": "text", "text": "word " * size, **({"cache_control": {**MARK, "ttl": ttl}} if marks[i] else {})}]}

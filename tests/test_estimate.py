@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import labkit.estimate as estimate_module
-from labkit.errors import ConfigError
-from labkit.estimate import (
+import labkit.tokens._estimate as estimate_module
+from labkit.convert._inner_thoughts import inject_inner_thoughts
+from labkit.core._errors import ConfigError
+from labkit.tokens._estimate import (
     BLOCK_OVERHEAD,
     CHARS_PER_TOKEN,
     MESSAGE_OVERHEAD,
@@ -21,8 +22,7 @@ from labkit.estimate import (
     estimate_request,
     estimate_text_tokens,
 )
-from labkit.inner_thoughts import inject_inner_thoughts
-from labkit.tokenizer import count_request_tokens
+from labkit.tokens._tokenizer import count_request_tokens
 
 CALCULATOR = {
     "name": "calculator",

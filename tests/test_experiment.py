@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labkit import ConfigError, InnerThoughts, ThinkingConfig, UnknownModelError
-from labkit.catalog import get_model, list_models
-from labkit.experiment import Config, GridResult, grid, rule_problem
+from labkit.core._catalog import get_model, list_models
+from labkit.lab._experiment import Config, GridResult, grid, rule_problem
 
 ADAPTIVE_ONLY = "claude-opus-5-5"
 BUDGET_AND_ADAPTIVE = "claude-opus-4-6"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.finish import DEFAULT_FINISH_REASON, FINISH_REASONS, finish_reason
+from labkit.convert._finish import DEFAULT_FINISH_REASON, FINISH_REASONS, finish_reason
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Direct tests for labkit.history.MessageRenderer (prepare_request's behaviour is in test_request.py)."""
+"""Direct tests for labkit.convert._history.MessageRenderer (prepare_request's behaviour is in test_request.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from labkit.catalog import get_model
-from labkit.configs import InnerThoughts
-from labkit.errors import ConfigError
-from labkit.history import DUMMY_USER_MESSAGE, MessageRenderer
-from labkit.response import compose_reasoning
-from labkit.wire import ChatMessage
+from labkit.convert._history import DUMMY_USER_MESSAGE, MessageRenderer
+from labkit.convert._response import compose_reasoning
+from labkit.core._catalog import get_model
+from labkit.core._configs import InnerThoughts
+from labkit.core._errors import ConfigError
+from labkit.core._wire import ChatMessage
 
 
 def render(

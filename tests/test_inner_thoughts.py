@@ -1,4 +1,4 @@
-"""Tests for labkit.inner_thoughts: kwargs injection/extraction (whole and streamed) and XML tag splitting."""
+"""Tests for labkit.convert._inner_thoughts: kwargs injection/extraction (whole and streamed) and XML tag splitting."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.errors import ConversionError
-from labkit.inner_thoughts import (
+from labkit.convert._inner_thoughts import (
     INNER_THOUGHTS_DESCRIPTION,
     INNER_THOUGHTS_KEY,
     PartialThoughts,
@@ -21,6 +20,7 @@ from labkit.inner_thoughts import (
     split_tagged,
     xml_instructions,
 )
+from labkit.core._errors import ConversionError
 
 # ----------------------------------------------------------------------------- helpers
 

@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 from labkit import ConfigError, SchemaVersionError, StoreError, UnknownModelError
-from labkit.client import emulator_backend
 from labkit.emulator import Emulator, FaultPlan
-from labkit.experiment import Config, grid
-from labkit.lab import Lab
-from labkit.tables import results_frame
-from labkit.tasks import load_tasks
-from labkit.trial import ROW_COLUMNS
+from labkit.lab._client import emulator_backend
+from labkit.lab._experiment import Config, grid
+from labkit.lab._lab import Lab
+from labkit.lab._trial import ROW_COLUMNS
+from labkit.notebook._tables import results_frame
+from labkit.tasks._suites import load_tasks
 
 FAKE_KEY = "labkit-test-key-DO-NOT-LEAK-7f3a"
 HAIKU = Config(model="claude-haiku-4-5", max_tokens=2048, thinking={"mode": "budget", "budget_tokens": 1024})
@@ -206,8 +206,8 @@ def test_the_api_key_is_never_stored_or_logged(tmp_path: Path, caplog: pytest.Lo
 
 
 def test_fast_trial_keys_equal_trial_key() -> None:
-    from labkit.sweep_specs import trial_keys
-    from labkit.trial import trial_key
+    from labkit.lab._sweep_specs import trial_keys
+    from labkit.lab._trial import trial_key
 
     params = HAIKU.prepare([{"role": "user", "content": "What is 2 + 2?"}])
     knobs = HAIKU.trial_knobs().as_dict()
@@ -218,7 +218,8 @@ def test_fast_trial_keys_equal_trial_key() -> None:
 
 def test_sweep_and_results_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from labkit import results_cli, sweep_file
+    from labkit.lab import _sweep_file as sweep_file
+    from labkit.notebook import _results_cli as results_cli
 
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("LABKIT_BASE_URL", raising=False)
@@ -262,7 +263,7 @@ def test_run_and_sweep_work_inside_a_running_loop_as_in_jupyter(tmp_path: Path) 
 def test_run_streams_live_into_a_notebook_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import IPython.display
 
-    import labkit.runner
+    import labkit.lab._runner
 
     updates: list[str] = []
 
@@ -270,7 +271,7 @@ def test_run_streams_live_into_a_notebook_output(tmp_path: Path, monkeypatch: py
         def update(self, obj: object) -> None:
             updates.append(obj.data)  # type: ignore[attr-defined]
 
-    monkeypatch.setattr(labkit.runner, "in_notebook", lambda: True)
+    monkeypatch.setattr(labkit.lab._runner, "in_notebook", lambda: True)
     monkeypatch.setattr(IPython.display, "display", lambda *a, **k: Handle())
     lab, _ = lab_at(tmp_path)
     trial = lab.run("What is 12 + 30?", HAIKU)

@@ -1,7 +1,7 @@
 """Every notebook in notebooks/ executes headless (nbclient) against the emulator, without errors.
 
 The notebooks run once per session into a temporary demo folder, with a recognisable fake
-ANTHROPIC_API_KEY in the test process's environment: labkit.demo keeps it out of the kernels, and
+ANTHROPIC_API_KEY in the test process's environment: labkit.notebook.demo keeps it out of the kernels, and
 it must appear nowhere in the executed notebooks, tables or store.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labkit import demo
+from labkit.notebook import demo
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

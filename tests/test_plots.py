@@ -1,4 +1,4 @@
-"""labkit.plots on synthetic frames with the documented trial-row and tokens columns (Agg, no image diffs)."""
+"""labkit.notebook.plots on synthetic frames with the documented trial-row and tokens columns (Agg, no image diffs)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from matplotlib.collections import PathCollection
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 
-from labkit import plots
-from labkit.plots import PlotDataError
-from labkit.plots._frame import rate_over_repeats, standard_error
-from labkit.tables import results_frame
+from labkit.notebook import plots
+from labkit.notebook._tables import results_frame
+from labkit.notebook.plots import PlotDataError
+from labkit.notebook.plots._frame import rate_over_repeats, standard_error
 
 BUDGETS = [1024, 2048, 4096, 8192]
 EFFORTS = ["low", "medium", "high", "max"]

@@ -12,19 +12,19 @@ from pathlib import Path
 import pytest
 
 PURE = [
-    "labkit.request",
-    "labkit.response",
-    "labkit.stream",
-    "labkit.accumulate",
-    "labkit.inner_thoughts",
-    "labkit.thinking",
-    "labkit.tools",
-    "labkit.usage",
-    "labkit.finish",
-    "labkit.arguments",
-    "labkit.chunks",
-    "labkit.stream_block",
-    "labkit.chunk_stream",
+    "labkit.convert._request",
+    "labkit.convert._response",
+    "labkit.convert._stream",
+    "labkit.convert._accumulate",
+    "labkit.convert._inner_thoughts",
+    "labkit.convert._thinking",
+    "labkit.convert._tools",
+    "labkit.convert._usage",
+    "labkit.convert._finish",
+    "labkit.convert._arguments",
+    "labkit.convert._chunks",
+    "labkit.convert._stream_block",
+    "labkit.convert._chunk_stream",
 ]
 FORBIDDEN_MODULES = ["httpx", "httpx2", "pandas", "matplotlib", "ipywidgets", "sqlite3"]
 FORBIDDEN_IMPORTS = {"time", "random", "secrets", "socket", "asyncio", "threading", "os", "io", "pathlib"}

@@ -1,4 +1,4 @@
-"""Tests for labkit.request.prepare_request (and labkit.history, which renders the messages)."""
+"""Tests for labkit.convert._request.prepare_request (and labkit.convert._history, which renders the messages)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labkit.configs import InnerThoughts, ThinkingConfig
-from labkit.errors import ConfigError, UnknownModelError
-from labkit.inner_thoughts import INNER_THOUGHTS_KEY, xml_instructions
-from labkit.request import DEFAULT_MAX_TOKENS, DUMMY_USER_MESSAGE, PreparedRequest, prepare_request
-from labkit.response import compose_reasoning
-from labkit.wire import ChatRequest
+from labkit.convert._inner_thoughts import INNER_THOUGHTS_KEY, xml_instructions
+from labkit.convert._request import DEFAULT_MAX_TOKENS, DUMMY_USER_MESSAGE, PreparedRequest, prepare_request
+from labkit.convert._response import compose_reasoning
+from labkit.core._configs import InnerThoughts, ThinkingConfig
+from labkit.core._errors import ConfigError, UnknownModelError
+from labkit.core._wire import ChatRequest
 
 OLD = "claude-sonnet-4-5"  # budgets, prefill, forced tool choice, no effort
 OPUS_45 = "claude-opus-4-5"  # budgets, prefill, effort low/medium/high
@@ -674,7 +674,7 @@ def test_trailing_assistant_message() -> None:
 
 
 def test_dropped_and_notes_are_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="labkit.request"):
+    with caplog.at_level(logging.INFO, logger="labkit.convert._request"):
         prepare_request(req([{"role": "assistant", "content": "x"}, user()], temperature=0.1))
     messages = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert any("temperature" in m for m in messages)
@@ -872,18 +872,18 @@ def test_kwargs_are_accepted_by_the_sdk_unchanged() -> None:
 
 # ----------------------------------------------------------------------------- code standards (Letta defect 13)
 
-OWN_MODULES = ["request.py", "history.py", "thinking.py", "tools.py", "inner_thoughts.py", "arguments.py"]
+OWN_MODULES = ["_request.py", "_history.py", "_thinking.py", "_tools.py", "_inner_thoughts.py", "_arguments.py"]
 FORBIDDEN = {"httpx", "httpx2", "pandas", "matplotlib", "ipywidgets", "sqlite3", "tqdm", "time", "random", "asyncio"}
 
 
 @pytest.mark.parametrize("name", OWN_MODULES)
 def test_pure_modules_have_no_asserts_and_no_io_imports(name: str) -> None:
-    tree = ast.parse((Path(__file__).parent.parent / "labkit" / name).read_text(encoding="utf-8"))
+    tree = ast.parse((Path(__file__).parent.parent / "labkit" / "convert" / name).read_text(encoding="utf-8"))
     assert not [n for n in ast.walk(tree) if isinstance(n, ast.Assert)]
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not imported & FORBIDDEN
-    assert "print(" not in (Path(__file__).parent.parent / "labkit" / name).read_text(encoding="utf-8")
+    assert "print(" not in (Path(__file__).parent.parent / "labkit" / "convert" / name).read_text(encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- end to end (emulator in process)
@@ -900,9 +900,9 @@ def test_pure_modules_have_no_asserts_and_no_io_imports(name: str) -> None:
 def test_multi_turn_tool_conversation_replays_without_a_400(
     model: str, thinking: ThinkingConfig | None, strategy: InnerThoughts | None
 ) -> None:
+    from labkit.convert._response import to_chat_completion
     from labkit.emulator import Emulator
-    from labkit.response import to_chat_completion
-    from labkit.tasks import TOOL_SPECS, load_tasks, run_tool, score
+    from labkit.tasks._suites import TOOL_SPECS, load_tasks, run_tool, score
 
     client = Emulator(seed=0, latency="none").client()
     task = load_tasks(category="tool")[0]

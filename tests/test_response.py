@@ -10,10 +10,10 @@ from anthropic.types import Message
 from anthropic.types.beta import BetaMessage
 from sse_fixtures import NAMES, load_events, sdk_final_message
 
-from labkit.configs import InnerThoughts
-from labkit.errors import ConversionError
-from labkit.response import compose_reasoning, to_chat_completion
-from labkit.wire import ThinkingBlock
+from labkit.convert._response import compose_reasoning, to_chat_completion
+from labkit.core._configs import InnerThoughts
+from labkit.core._errors import ConversionError
+from labkit.core._wire import ThinkingBlock
 
 USAGE = {"input_tokens": 10, "output_tokens": 20, "cache_read_input_tokens": 5, "cache_creation_input_tokens": 1}
 

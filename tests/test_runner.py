@@ -10,13 +10,13 @@ from typing import Any
 import httpx2
 import pytest
 
-from labkit.client import Backend
 from labkit.emulator import Emulator, FaultPlan, LatencyProfile
-from labkit.emulator.transport import AsyncEmulatorTransport
-from labkit.experiment import Config
-from labkit.lab import Lab
-from labkit.runner import RateGate, exhausted_until, make_progress, retry_after
-from labkit.tasks import load_tasks
+from labkit.emulator.serving._transport import AsyncEmulatorTransport
+from labkit.lab._client import Backend
+from labkit.lab._experiment import Config
+from labkit.lab._lab import Lab
+from labkit.lab._runner import RateGate, exhausted_until, make_progress, retry_after
+from labkit.tasks._suites import load_tasks
 
 PLAIN = Config(model="claude-haiku-4-5", max_tokens=256)
 
@@ -188,11 +188,11 @@ def test_no_worker_starves_behind_a_backend_that_never_suspends(
     ttft of the whole sweep. Jupyter runs sweeps in a worker thread (a loop is running)."""
     import asyncio
 
-    import labkit.runner
+    import labkit.lab._runner
 
     stored: list[str] = []
     overtaken: list[int] = []
-    stream_once = labkit.runner.stream_once
+    stream_once = labkit.lab._runner.stream_once
 
     async def watched(*args: Any, **kwargs: Any) -> Any:
         before = len(stored)
@@ -200,7 +200,7 @@ def test_no_worker_starves_behind_a_backend_that_never_suspends(
         overtaken.append(len(stored) - before)
         return record
 
-    monkeypatch.setattr(labkit.runner, "stream_once", watched)
+    monkeypatch.setattr(labkit.lab._runner, "stream_once", watched)
     lab = Lab(backend=Emulator(), store=tmp_path / "runs.sqlite")
     put = lab.store.put_trial
 

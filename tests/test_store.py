@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.cost import CostSplit, TokenRecord
-from labkit.errors import SchemaVersionError, StoreError
-from labkit.store import _SECRET_NAMES, SCHEMA_VERSION, Store
-from labkit.trial import SECRET_KEY, Knobs, Trial, scrub
-from labkit.wire import ChatCompletion, ChatMessage, Choice
+from labkit.core._errors import SchemaVersionError, StoreError
+from labkit.core._wire import ChatCompletion, ChatMessage, Choice
+from labkit.lab._store import _SECRET_NAMES, SCHEMA_VERSION, Store
+from labkit.lab._trial import SECRET_KEY, Knobs, Trial, scrub
+from labkit.tokens._cost import CostSplit, TokenRecord
 
 FAKE_KEY = "fake-test-key-DO-NOT-USE-0000"
 
@@ -188,8 +188,8 @@ def test_threads_each_get_a_connection(tmp_path: Path) -> None:
 
 _WRITER = """
 import sys
-from labkit.store import Store
-from labkit.trial import Trial
+from labkit.lab._store import Store
+from labkit.lab._trial import Trial
 store = Store(sys.argv[1])
 i = 0
 while True:

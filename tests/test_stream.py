@@ -12,11 +12,11 @@ import httpx2
 import pytest
 from sse_fixtures import NAMES, load_events, sdk_events, sdk_final_message, sse_body
 
-from labkit.accumulate import accumulate
-from labkit.errors import ConversionError, IncompleteStreamError
-from labkit.response import to_chat_completion
-from labkit.stream import StreamConverter, convert_stream
-from labkit.wire import ChatCompletionChunk, Delta
+from labkit.convert._accumulate import accumulate
+from labkit.convert._response import to_chat_completion
+from labkit.convert._stream import StreamConverter, convert_stream
+from labkit.core._errors import ConversionError, IncompleteStreamError
+from labkit.core._wire import ChatCompletionChunk, Delta
 
 
 def start(output_tokens: int = 1, **usage: int) -> dict[str, Any]:

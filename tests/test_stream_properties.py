@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sse_fixtures import sdk_events, sdk_final_message
 
-from labkit.accumulate import accumulate
-from labkit.errors import ConversionError, IncompleteStreamError, LabkitError
-from labkit.response import to_chat_completion
-from labkit.stream import StreamConverter, convert_stream
-from labkit.wire import ChatCompletion, ChatCompletionChunk
+from labkit.convert._accumulate import accumulate
+from labkit.convert._response import to_chat_completion
+from labkit.convert._stream import StreamConverter, convert_stream
+from labkit.core._errors import ConversionError, IncompleteStreamError, LabkitError
+from labkit.core._wire import ChatCompletion, ChatCompletionChunk
 
 STRATEGIES: list[dict[str, Any] | None] = [
     None,

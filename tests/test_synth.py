@@ -1,4 +1,4 @@
-"""Tests for the synthetic model (labkit.emulator.synth and its helpers): budgets, displays,
+"""Tests for the synthetic model (labkit.emulator.model._synth and its helpers): budgets, displays,
 inner-thought strategies, tool flow and the generic reply."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from labkit.catalog import get_model
-from labkit.emulator.compose import IMPLICIT_BUDGETS, NO_THINKING_CAPACITY
-from labkit.emulator.plan import PlannedText, PlannedThinking, PlannedToolUse, ReplyPlan
-from labkit.emulator.synth import SAMPLE_SPREAD, parse_arithmetic, plan_reply, sample_scale
-from labkit.emulator.workouts import work_for
-from labkit.inner_thoughts import inject_inner_thoughts, xml_instructions
-from labkit.tasks import TOOL_SPECS, Task, load_tasks, run_tool, score
-from labkit.tokenizer import count_tokens
+from labkit.convert._inner_thoughts import inject_inner_thoughts, xml_instructions
+from labkit.core._catalog import get_model
+from labkit.emulator.model._compose import IMPLICIT_BUDGETS, NO_THINKING_CAPACITY
+from labkit.emulator.model._plan import PlannedText, PlannedThinking, PlannedToolUse, ReplyPlan
+from labkit.emulator.model._synth import SAMPLE_SPREAD, parse_arithmetic, plan_reply, sample_scale
+from labkit.emulator.model._workouts import work_for
+from labkit.tasks._suites import TOOL_SPECS, Task, load_tasks, run_tool, score
+from labkit.tokens._tokenizer import count_tokens
 
 SAMPLE = [t for t in load_tasks() if t.category != "tool"][::2]
 TOOLS = [

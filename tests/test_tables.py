@@ -9,10 +9,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from labkit.cost import CostSplit, TokenRecord
-from labkit.estimate import estimate_request
-from labkit.store import Store
-from labkit.tables import (
+from labkit.lab._store import Store
+from labkit.lab._trial import ROW_COLUMNS, Knobs, Trial
+from labkit.notebook._tables import (
     SUMMARY_COLUMNS,
     TOKEN_COLUMNS,
     TableError,
@@ -21,7 +20,8 @@ from labkit.tables import (
     summary_frame,
     tokens_frame,
 )
-from labkit.trial import ROW_COLUMNS, Knobs, Trial
+from labkit.tokens._cost import CostSplit, TokenRecord
+from labkit.tokens._estimate import estimate_request
 
 
 def _row(key: str, *, budget: int = 1024, repeat: int = 0, correct: bool | None = True, status: str = "ok",

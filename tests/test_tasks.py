@@ -1,4 +1,4 @@
-"""Tests for labkit.tasks and scripts/make_tasks.py: suites, determinism, scoring, local tools."""
+"""Tests for labkit.tasks._suites and scripts/make_tasks.py: suites, determinism, scoring, local tools."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.emulator.workouts import calculator_expression, work_for
-from labkit.errors import ConfigError
-from labkit.tasks import (
+from labkit.core._errors import ConfigError
+from labkit.emulator.model._workouts import calculator_expression, work_for
+from labkit.tasks._suites import (
     SUITES,
     TOOL_SPECS,
     Task,

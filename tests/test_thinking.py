@@ -1,4 +1,4 @@
-"""Tests for labkit.thinking: ThinkingConfig -> thinking/effort params, checked against the catalog."""
+"""Tests for labkit.convert._thinking: ThinkingConfig -> thinking/effort params, checked against the catalog."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.catalog import get_model, list_models
-from labkit.configs import EFFORT_LEVELS, ThinkingConfig
-from labkit.errors import ConfigError
-from labkit.thinking import (
+from labkit.convert._thinking import (
     ThinkingParams,
     check_effort,
     check_forced_tool_choice,
@@ -17,6 +14,9 @@ from labkit.thinking import (
     thinking_params,
     thinks_by_default,
 )
+from labkit.core._catalog import get_model, list_models
+from labkit.core._configs import EFFORT_LEVELS, ThinkingConfig
+from labkit.core._errors import ConfigError
 
 BUDGET_MODEL = "claude-sonnet-4-5"  # enabled + disabled, no effort
 OPUS_45 = "claude-opus-4-5"  # enabled + disabled, effort low/medium/high

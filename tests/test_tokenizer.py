@@ -1,4 +1,4 @@
-"""Tests for labkit.tokenizer: round trip, piece rules, speed and request counting."""
+"""Tests for labkit.tokens._tokenizer: round trip, piece rules, speed and request counting."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.errors import ConfigError
-from labkit.tokenizer import (
+from labkit.core._errors import ConfigError
+from labkit.tokens._tokenizer import (
     IMAGE_TOKENS,
     MESSAGE_OVERHEAD_TOKENS,
     REQUEST_OVERHEAD_TOKENS,

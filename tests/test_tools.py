@@ -1,4 +1,4 @@
-"""Tests for labkit.tools: OpenAI tools / tool_choice -> Anthropic."""
+"""Tests for labkit.convert._tools: OpenAI tools / tool_choice -> Anthropic."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import copy
 
 import pytest
 
-from labkit.errors import ConfigError
-from labkit.inner_thoughts import INNER_THOUGHTS_KEY
-from labkit.tools import convert_tool, convert_tool_choice, convert_tools, unknown_tool_fields
-from labkit.wire import Tool
+from labkit.convert._inner_thoughts import INNER_THOUGHTS_KEY
+from labkit.convert._tools import convert_tool, convert_tool_choice, convert_tools, unknown_tool_fields
+from labkit.core._errors import ConfigError
+from labkit.core._wire import Tool
 
 WEATHER = {
     "type": "function",

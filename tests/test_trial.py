@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.catalog import get_model
-from labkit.configs import InnerThoughts, ThinkingConfig
-from labkit.cost import CostSplit, TokenRecord
-from labkit.trial import ROW_COLUMNS, Knobs, Timings, Trial, canonical_params, scrub, trial_key
+from labkit.core._catalog import get_model
+from labkit.core._configs import InnerThoughts, ThinkingConfig
+from labkit.lab._trial import ROW_COLUMNS, Knobs, Timings, Trial, canonical_params, scrub, trial_key
+from labkit.tokens._cost import CostSplit, TokenRecord
 
 ARCHITECTURE = Path(__file__).resolve().parents[1] / "docs" / "architecture.md"
 PARAMS: dict[str, Any] = {

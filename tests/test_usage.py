@@ -9,8 +9,8 @@ from anthropic.types.beta import BetaUsage
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.errors import ConversionError
-from labkit.usage import apply_delta_usage, read_usage_counts, to_usage
+from labkit.convert._usage import apply_delta_usage, read_usage_counts, to_usage
+from labkit.core._errors import ConversionError
 
 START = {
     "input_tokens": 700,

@@ -1,4 +1,4 @@
-"""labkit.widgets driven headless: build the panels, set control values, click, assert on outputs."""
+"""labkit.notebook.widgets driven headless: build the panels, set control values, click, assert on outputs."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 from labkit import Lab
-from labkit.catalog import get_model
-from labkit.widgets import output_text, playground, sweep_panel
-from labkit.widgets.playground import config_from
-from labkit.widgets.sweep import selected_configs
+from labkit.core._catalog import get_model
+from labkit.notebook.widgets import output_text, playground, sweep_panel
+from labkit.notebook.widgets._playground import config_from
+from labkit.notebook.widgets._sweep import selected_configs
 
 
 def _visible(widget: object) -> bool:
@@ -126,7 +126,7 @@ def test_sweep_panel_estimates_runs_and_plots(lab: Lab) -> None:
 
 def test_stream_view_returns_the_trial(lab: Lab) -> None:
     from labkit import Config, ThinkingConfig
-    from labkit.widgets import stream
+    from labkit.notebook.widgets import stream
 
     thinking = ThinkingConfig(mode="budget", budget_tokens=1024)
     config = Config(model="claude-sonnet-4-6", max_tokens=4096, thinking=thinking)
@@ -136,8 +136,8 @@ def test_stream_view_returns_the_trial(lab: Lab) -> None:
 
 
 def test_side_by_side_shows_each_value_as_json() -> None:
-    from labkit.widgets import side_by_side
-    from labkit.wire import ChatCompletion
+    from labkit.core._wire import ChatCompletion
+    from labkit.notebook.widgets import side_by_side
 
     completion = ChatCompletion.model_validate({"id": "c1", "model": "m", "choices": []})
     view = side_by_side({"request <1>": {"model": "m", "messages": []}, "completion": completion})

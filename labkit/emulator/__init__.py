@@ -5,13 +5,24 @@
     client.messages.create(model="claude-opus-5-5", max_tokens=1024, messages=[...])
 
 `Emulator` holds the state; `LatencyProfile` and `FaultPlan` are its realism knobs;
-``labkit emulator --port 8765`` (`labkit.emulator.server`) serves it over loopback HTTP.
+``labkit emulator --port 8765`` (`labkit.emulator.serving`) serves it over loopback HTTP.
 """
 
 from __future__ import annotations
 
-from labkit.emulator.emulator import Emulator
-from labkit.emulator.faults import FaultPlan
-from labkit.emulator.latency import LatencyProfile
+from typing import TYPE_CHECKING
 
-__all__ = ["Emulator", "FaultPlan", "LatencyProfile"]
+from labkit._lazy import lazy_exports
+
+_EXPORTS = {
+    "Emulator": "labkit.emulator.serving",
+    "FaultPlan": "labkit.emulator.serving",
+    "LatencyProfile": "labkit.emulator.serving",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from labkit.emulator.serving import Emulator as Emulator
+    from labkit.emulator.serving import FaultPlan as FaultPlan
+    from labkit.emulator.serving import LatencyProfile as LatencyProfile

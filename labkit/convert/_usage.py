@@ -1,0 +1,105 @@
+"""Anthropic usage -> OpenAI-style `labkit.core.Usage`, for whole messages and for streams.
+
+Accepts the SDK's usage objects (GA or beta ``Usage``, ``MessageDeltaUsage``) or plain dicts.
+
+- ``prompt_tokens`` = ``input_tokens`` + ``cache_creation_input_tokens`` + ``cache_read_input_tokens``
+  (Anthropic's ``input_tokens`` excludes cached tokens; Letta defect 8 ignored the cache);
+- ``completion_tokens`` = ``output_tokens`` (billed output, thinking included);
+- ``prompt_tokens_details.cached_tokens`` = cache read, ``.cache_creation_tokens`` = cache write;
+- ``completion_tokens_details.reasoning_tokens`` = ``output_tokens_details.thinking_tokens`` when reported.
+
+Streams: ``message_start`` carries the input and cache counts (and a small provisional
+``output_tokens``); every ``message_delta`` carries *cumulative* totals. Each delta value that is
+present overwrites the running one, never adds to it (Letta defect 6 added 3 + 40 = 43), and a
+value the delta omits keeps its ``message_start`` value -- the same rule as the SDK's own
+accumulator, so streamed and non-streamed usage agree. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from labkit.core import CompletionTokensDetails, ConversionError, PromptTokensDetails, Usage
+
+__all__ = ["COUNT_FIELDS", "apply_delta_usage", "read_usage_counts", "to_usage", "usage_from_counts"]
+
+COUNT_FIELDS = (
+    "input_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+    "output_tokens",
+    "thinking_tokens",
+)
+"""The counts labkit keeps: Anthropic's four usage integers plus ``output_tokens_details.thinking_tokens``."""
+
+Counts = dict[str, int | None]
+
+
+def _fields(obj: Any, what: str) -> dict[str, Any]:
+    """The fields of a dict or an SDK (pydantic) object, as a dict; None gives {}."""
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        return obj
+    if isinstance(obj, BaseModel):
+        return obj.__dict__
+    raise ConversionError(f"{what} must be a dict or an SDK object, got {type(obj).__name__}")
+
+
+def _count(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConversionError(f"usage.{name} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def read_usage_counts(usage: Any) -> Counts:
+    """The counts in one usage object (``None`` where a field is absent or null)."""
+    fields = _fields(usage, "usage")
+    counts: Counts = {name: _count(fields.get(name), name) for name in COUNT_FIELDS[:4]}
+    details = _fields(fields.get("output_tokens_details"), "usage.output_tokens_details")
+    counts["thinking_tokens"] = _count(details.get("thinking_tokens"), "output_tokens_details.thinking_tokens")
+    return counts
+
+
+def apply_delta_usage(counts: Counts, delta_usage: Any) -> None:
+    """Overwrite ``counts`` in place with every value a cumulative ``message_delta`` usage carries."""
+    for name, value in read_usage_counts(delta_usage).items():
+        if value is not None:
+            counts[name] = value
+
+
+def usage_from_counts(counts: Counts) -> Usage:
+    """Build the OpenAI-style usage from Anthropic counts (missing values count as 0)."""
+    input_tokens = counts.get("input_tokens") or 0
+    cache_write = counts.get("cache_creation_input_tokens") or 0
+    cache_read = counts.get("cache_read_input_tokens") or 0
+    output_tokens = counts.get("output_tokens") or 0
+    prompt = input_tokens + cache_write + cache_read
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=output_tokens,
+        total_tokens=prompt + output_tokens,
+        prompt_tokens_details=PromptTokensDetails(cached_tokens=cache_read, cache_creation_tokens=cache_write),
+        completion_tokens_details=CompletionTokensDetails(reasoning_tokens=counts.get("thinking_tokens")),
+        input_tokens=input_tokens,
+        cache_creation_input_tokens=cache_write,
+        cache_read_input_tokens=cache_read,
+        output_tokens=output_tokens,
+    )
+
+
+def to_usage(usage: Any, *deltas: Any) -> Usage:
+    """Convert an Anthropic usage, optionally followed by cumulative ``message_delta`` usages.
+
+    ``to_usage(message.usage)`` for a whole message; ``to_usage(start.message.usage, *delta_usages)``
+    for a stream (each delta overwrites what it carries). Raises `ConversionError` on a count that
+    is not a non-negative integer.
+    """
+    counts = read_usage_counts(usage)
+    for delta in deltas:
+        apply_delta_usage(counts, delta)
+    return usage_from_counts(counts)

@@ -1,0 +1,128 @@
+"""The synthetic model: `plan_reply(params, model, seed=...)` decides what the emulator says.
+
+It reads the request (`situation.read_situation`), recognises a task from labkit's suites (or a
+plain ``a * b`` / ``a + b`` question) and works it out one step a line (`workouts`). The steps
+that fit in the capacity in force are written; when the work does not fit, the answer is a
+guess. Capacity: the native thinking budget (``budget_tokens``, or the effort level's budget
+under adaptive thinking); without native thinking, the implicit budget of the inner-thought
+strategy (`IMPLICIT_BUDGETS`), else `NO_THINKING_CAPACITY` worked out silently.
+
+Where the work goes: native thinking (display ``omitted``: no text, all tokens hidden;
+``summarized``: a short summary with the rest billed as hidden, except older budget models that
+show it all); else the ``inner_thoughts`` argument of the first tool call, or ``<tag>`` text
+(continuing inside the tag after a prefill). Tool tasks call the tools (both lookups at once
+when parallel use is allowed) and answer once the results are back (`toolflow`). Unknown
+prompts get a short generic reply. Deterministic for (seed, params, sample); no I/O beyond the
+task files.
+
+Sampling: the real model is not deterministic, so repeats of one request should not all agree.
+``sample`` is how many times the emulator has already answered this exact request. Sample 0 is
+the modal reply (capacity exactly as above); later samples fit their work into a capacity scaled
+by a factor in [1 - SAMPLE_SPREAD, 1 + SAMPLE_SPREAD) drawn from (seed, prompt, sample), so a task
+near the edge of its budget is sometimes finished and sometimes not, and accuracy over repeats
+has a real spread.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from labkit.core import ModelInfo
+from labkit.emulator.model import _toolflow as toolflow
+from labkit.emulator.model._compose import IMPLICIT_BUDGETS, NO_THINKING_CAPACITY, solve, thinking_block, wrap_tagged
+from labkit.emulator.model._plan import PlannedBlock, PlannedText, ReplyPlan
+from labkit.emulator.model._situation import EFFORT_BUDGETS, Situation, read_situation
+from labkit.emulator.model._solvers import mix
+from labkit.emulator.model._workouts import work_for
+from labkit.tasks import Task, match_task
+
+__all__ = [
+    "EFFORT_BUDGETS",
+    "IMPLICIT_BUDGETS",
+    "NO_THINKING_CAPACITY",
+    "SAMPLE_SPREAD",
+    "parse_arithmetic",
+    "plan_reply",
+    "sample_scale",
+]
+
+SAMPLE_SPREAD = 0.35
+"""Half-width of the capacity factor drawn for samples after the first."""
+
+GENERIC_REPLIES = (
+    "This is a synthetic reply from labkit's emulator. It works out labkit's task suites and simple "
+    "arithmetic step by step; other prompts get a short note like this one.",
+    "Synthetic emulator reply: this prompt is not one of labkit's tasks, so there is nothing to work "
+    "out. Try a task from labkit.load_tasks() or a question such as 'What is 123 * 456?'.",
+    "(labkit emulator, synthetic) I do not recognise this prompt. The emulator answers labkit's task "
+    "suites with real step-by-step work and gives a short generic reply otherwise.",
+)
+
+_ARITHMETIC = re.compile(r"(?<![\w.])(\d{1,12}(?:\s*[-+*×x]\s*\d{1,12})+)(?!\w|\.\d)")
+_CUE = re.compile(r"what\s+is|what's|calculate|compute|evaluate|how\s+much\s+is|solve|work\s+out", re.IGNORECASE)
+
+
+def generic(sit: Situation, seed: int, notes: dict[str, Any]) -> ReplyPlan:
+    """The short deterministic reply to a prompt the model does not recognise."""
+    reply = GENERIC_REPLIES[mix(seed, sit.prompt) % len(GENERIC_REPLIES)]
+    note = "The prompt is not one of the tasks I know, so a short reply will do."
+    blocks: list[PlannedBlock] = []
+    if sit.budget is not None:
+        blocks.append(thinking_block(sit, note, [note]))
+    text = wrap_tagged(sit, note, reply) if sit.strategy in ("xml", "prefill") else reply
+    blocks.append(PlannedText(text=text))
+    notes.update(generic=True)
+    return ReplyPlan(blocks=tuple(blocks), stop_reason="end_turn", notes=notes)
+
+
+def parse_arithmetic(prompt: str) -> dict[str, Any] | None:
+    """A spec for a plain ``a * b``, ``a - b`` or ``a + b + ...`` question, else None."""
+    text = prompt.replace(",", "")
+    match = _ARITHMETIC.search(text)
+    if match is None or not (_CUE.search(text) or text.strip(" ?=.\n") == match.group(1)):
+        return None
+    parts = re.split(r"\s*([-+*×x])\s*", match.group(1))
+    numbers, ops = [int(p) for p in parts[::2]], {o.replace("×", "*").replace("x", "*") for o in parts[1::2]}
+    if ops == {"+"}:
+        return {"op": "add", "operands": numbers}
+    if len(numbers) == 2 and ops in ({"*"}, {"-"}):
+        return {"op": "mul" if ops == {"*"} else "sub", "operands": numbers}
+    return None
+
+
+def _recognise(prompt: str) -> Task | None:
+    task = match_task(prompt) if prompt else None
+    if task is not None:
+        return task
+    spec = parse_arithmetic(prompt)
+    if spec is None:
+        return None
+    key = " ".join(map(str, spec["operands"]))
+    return Task(id=f"generic-{mix(key) % 10**8:08d}", prompt=prompt, answer="", category="arithmetic", spec=spec)
+
+
+def sample_scale(seed: int, prompt: str, sample: int) -> float:
+    """The capacity factor of the ``sample``-th answer to one request (1.0 for sample 0)."""
+    if sample <= 0:
+        return 1.0
+    unit = (mix(seed, "sample", prompt, sample) % 1_000_000) / 1_000_000
+    return 1.0 - SAMPLE_SPREAD + 2 * SAMPLE_SPREAD * unit
+
+
+def plan_reply(params: dict[str, Any], model: ModelInfo, *, seed: int, sample: int = 0) -> ReplyPlan:
+    """The synthetic model's reply to a validated Messages request (deterministic for seed, params, sample)."""
+    sit = read_situation(params, model)
+    if sample > 0:
+        sit = replace(sit, capacity_scale=sample_scale(seed, sit.prompt, sample))
+        seed = mix(seed, "sample", sample)
+    task = _recognise(sit.prompt)
+    notes: dict[str, Any] = {"strategy": sit.strategy, "budget": sit.budget, "sample": sample}
+    if task is None:
+        return generic(sit, seed, notes)
+    notes.update(task_id=task.id, category=task.category)
+    spec = dict(task.spec)
+    if task.category == "tool" or toolflow.forced_calculator(sit, task):
+        return toolflow.plan(sit, task, spec, seed, notes)
+    return solve(sit, work_for(task.category, spec), task.id, seed, notes)

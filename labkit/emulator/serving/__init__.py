@@ -1,0 +1,41 @@
+"""The emulator's serving edge: routing, the Messages / count_tokens / models / batches handlers,
+rendering plans to JSON and SSE, prompt cache, faults, latency, and the carriers (in-process
+transports and the loopback HTTP server).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from labkit._lazy import lazy_exports
+
+_EXPORTS = {
+    "Emulator": "labkit.emulator.serving._emulator",
+    "FaultPlan": "labkit.emulator.serving._faults",
+    "LatencyProfile": "labkit.emulator.serving._latency",
+    "count_tokens": "labkit.emulator.serving._messages",
+    "EFFORT_LEVELS": "labkit.emulator.serving._models_api",
+    "THINKING_TYPES": "labkit.emulator.serving._models_api",
+    "Signer": "labkit.emulator.serving._render",
+    "EmulatorResponse": "labkit.emulator.serving._response",
+    "EmulatorServer": "labkit.emulator.serving._server",
+    "serve_in_thread": "labkit.emulator.serving._server",
+    "AsyncEmulatorTransport": "labkit.emulator.serving._transport",
+    "EmulatorTransport": "labkit.emulator.serving._transport",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from labkit.emulator.serving._emulator import Emulator as Emulator
+    from labkit.emulator.serving._faults import FaultPlan as FaultPlan
+    from labkit.emulator.serving._latency import LatencyProfile as LatencyProfile
+    from labkit.emulator.serving._messages import count_tokens as count_tokens
+    from labkit.emulator.serving._models_api import EFFORT_LEVELS as EFFORT_LEVELS
+    from labkit.emulator.serving._models_api import THINKING_TYPES as THINKING_TYPES
+    from labkit.emulator.serving._render import Signer as Signer
+    from labkit.emulator.serving._response import EmulatorResponse as EmulatorResponse
+    from labkit.emulator.serving._server import EmulatorServer as EmulatorServer
+    from labkit.emulator.serving._server import serve_in_thread as serve_in_thread
+    from labkit.emulator.serving._transport import AsyncEmulatorTransport as AsyncEmulatorTransport
+    from labkit.emulator.serving._transport import EmulatorTransport as EmulatorTransport

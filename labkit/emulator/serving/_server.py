@@ -1,0 +1,167 @@
+"""``labkit emulator``: the emulator over real HTTP, on the standard library's ThreadingHTTPServer.
+
+    labkit emulator --host 127.0.0.1 --port 8765 [--seed N] [--latency none|fast|realistic]
+                    [--fault-rate R] [--api-key KEY]
+
+Binds to loopback by default; ``ANTHROPIC_BASE_URL=http://127.0.0.1:8765`` then points any
+Anthropic client at it. Streams go out with chunked transfer encoding, one SSE event a chunk,
+flushed before every latency wait (so clients see events as they are produced) and otherwise
+coalesced into as few writes as possible; TCP_NODELAY is set. Faults: ``"drop"`` closes the
+connection mid-body; ``"stall"`` holds it silent for ``stall_s`` (or until the server stops) and
+then closes it. `serve_in_thread` runs a server on a free port for tests and stops it on exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from labkit.emulator.serving._emulator import Emulator
+from labkit.emulator.serving._faults import FaultPlan
+from labkit.emulator.serving._latency import PRESETS
+from labkit.emulator.serving._response import EmulatorResponse
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """A threading HTTP server bound to one `Emulator`."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.emulator = emulator
+        self.stopping = threading.Event()
+        super().__init__((host, port), _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: EmulatorServer
+    timeout = 30
+    disable_nagle_algorithm = True  # small SSE frames must not wait for the peer's delayed ACK
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet: one line a request is noise
+        return
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    do_PUT = do_PATCH = do_DELETE  # answered by the emulator (404/405 in the API's error shape)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            parts = []
+            while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
+                pass
+            return b"".join(parts)
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _serve(self) -> None:
+        body = self._read_body()
+        host = self.headers.get("host") or self.server.url.removeprefix("http://")
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        response = self.server.emulator.handle(self.command, self.path, headers, body, base_url=f"http://{host}")
+        if response.delay_s > 0 and self.server.stopping.wait(response.delay_s):
+            return
+        self.send_response(response.status)
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        if response.chunks is None:
+            self.send_header("content-length", str(len(response.body)))
+            self.end_headers()
+            self.wfile.write(response.body)
+            return
+        self._stream(response)
+
+    def _stream(self, response: EmulatorResponse) -> None:
+        """Write the chunks (HTTP chunked frames, one SSE event each). Frames are coalesced into
+        one write until a latency delay has to pass, so a zero-latency stream costs one syscall."""
+        chunked = "content-length" not in response.headers
+        if chunked:
+            self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        pending: list[bytes] = []
+        for index, chunk in enumerate(response.chunks or ()):
+            if (delay := response.wait_before(index)) > 0:
+                self._write(pending)
+                if self.server.stopping.wait(delay):
+                    self.close_connection = True
+                    return
+            pending.append(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+        if response.interrupt is None:
+            self._write([*pending, b"0\r\n\r\n"] if chunked else pending)
+            return
+        self._write(pending)
+        if response.interrupt == "stall":
+            self.server.stopping.wait(response.stall_s)
+        self.close_connection = True
+
+    def _write(self, frames: list[bytes]) -> None:
+        if frames:
+            self.wfile.write(b"".join(frames))
+            self.wfile.flush()
+            frames.clear()
+
+
+@contextmanager
+def serve_in_thread(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve ``emulator`` on ``host:port`` (0: a free port) in a thread; yields the base URL."""
+    server = EmulatorServer(emulator, host, port)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="labkit emulator", description="Serve the Anthropic API emulator over HTTP.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic model and ids (default 0)")
+    parser.add_argument("--latency", choices=sorted(PRESETS), default="none", help="latency profile")
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail (0-1)")
+    parser.add_argument("--api-key", default=None, help="accept only this key (default: any non-empty key)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    faults = FaultPlan(rate=args.fault_rate, seed=args.seed, retry_after_s=1.0) if args.fault_rate else None
+    emulator = Emulator(seed=args.seed, latency=args.latency, faults=faults, api_key=args.api_key)
+    server = EmulatorServer(emulator, args.host, args.port)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
+    print(f"labkit emulator (synthetic replies) listening on {server.url}", flush=True)
+    print(f"  ANTHROPIC_BASE_URL={server.url}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stopping.set()
+        server.server_close()
+    return 0

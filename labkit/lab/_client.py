@@ -1,0 +1,299 @@
+"""The I/O edge to a backend: which server labkit talks to, and one recorded streamed request.
+
+Backend rule (one rule, stated in the README): ``ANTHROPIC_API_KEY`` set -> the Anthropic API;
+else ``LABKIT_BASE_URL`` set -> that server (any Anthropic Messages API server, e.g.
+``labkit emulator``); else the built-in emulator, in process, no port (its latency profile from
+``LABKIT_EMULATOR_LATENCY``: a preset name such as ``demo`` or ``realistic``; default none). Every
+backend goes through
+the official ``anthropic`` SDK, so retries, timeouts and error classes are the SDK's. The API key
+is read by the SDK from the environment and never copied into a `Backend`, a log or the store.
+
+`stream_once` sends one streamed request and records every raw event as a dict with a monotonic
+timestamp ``t`` (seconds since the request started), converting it live with `StreamConverter`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import anthropic
+import httpx2
+
+from labkit.core import ChatCompletion, ChatCompletionChunk, ConfigError, IncompleteStreamError, InnerThoughts
+
+BackendName = Literal["anthropic", "base_url", "emulator"]
+EMULATOR_LATENCY_ENV = "LABKIT_EMULATOR_LATENCY"
+PLACEHOLDER_KEY = "labkit-no-key"
+"""Sent to a ``LABKIT_BASE_URL`` server when no key is set (the SDK insists on some credential)."""
+
+ClientFactory = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where requests go. ``async_client()`` / ``client()`` build SDK clients for it."""
+
+    name: BackendName
+    reason: str
+    make_async: ClientFactory = field(repr=False, compare=False)
+    make_sync: ClientFactory = field(repr=False, compare=False)
+    emulator: Any = field(default=None, repr=False, compare=False)
+    """The in-process `Emulator` when ``name == "emulator"``."""
+
+    def async_client(self, **kwargs: Any) -> anthropic.AsyncAnthropic:
+        client: anthropic.AsyncAnthropic = self.make_async(**kwargs)
+        return client
+
+    def client(self, **kwargs: Any) -> anthropic.Anthropic:
+        client: anthropic.Anthropic = self.make_sync(**kwargs)
+        return client
+
+
+def anthropic_backend(reason: str = "explicitly chosen") -> Backend:
+    return Backend("anthropic", reason, anthropic.AsyncAnthropic, anthropic.Anthropic)
+
+
+def base_url_backend(base_url: str, reason: str = "explicitly chosen") -> Backend:
+    def credentials(kwargs: dict[str, Any]) -> dict[str, Any]:
+        if "api_key" not in kwargs and not os.environ.get("ANTHROPIC_API_KEY"):
+            kwargs["api_key"] = PLACEHOLDER_KEY
+        return {"base_url": base_url, **kwargs}
+
+    return Backend(
+        "base_url",
+        reason,
+        lambda **kw: anthropic.AsyncAnthropic(**credentials(kw)),
+        lambda **kw: anthropic.Anthropic(**credentials(kw)),
+    )
+
+
+def emulator_backend(emulator: Any = None, reason: str = "explicitly chosen") -> Backend:
+    """The in-process emulator (a new ``Emulator()`` unless one is given)."""
+    if emulator is None:
+        from labkit.emulator import Emulator
+
+        emulator = Emulator()
+    return Backend("emulator", reason, emulator.async_client, emulator.client, emulator=emulator)
+
+
+def client_backend(client: Any) -> Backend:
+    """A backend around an SDK client the caller built (sync or async); the other kind is derived."""
+    if isinstance(client, anthropic.AsyncAnthropic):
+        return Backend("base_url", f"given client for {client.base_url}", client.with_options,
+                       lambda **kw: _sync_twin(client, **kw))
+    if isinstance(client, anthropic.Anthropic):
+        return Backend("base_url", f"given client for {client.base_url}", lambda **kw: _async_twin(client, **kw),
+                       client.with_options)
+    raise ConfigError(f"backend client must be anthropic.Anthropic or AsyncAnthropic, not {type(client).__name__}")
+
+
+def _twin_url(client: anthropic.Anthropic | anthropic.AsyncAnthropic) -> str:
+    """The base URL a twin client can reach; an in-process emulator client has none to share."""
+    url = str(client.base_url)
+    if "labkit-emulator.local" in url:
+        raise ConfigError("an in-process emulator client cannot be copied to the other (sync/async) kind: "
+                          "pass the Emulator itself, e.g. Lab(backend=emulator)")
+    return url
+
+
+def _sync_twin(client: anthropic.AsyncAnthropic, **kwargs: Any) -> anthropic.Anthropic:
+    return anthropic.Anthropic(api_key=client.api_key, base_url=_twin_url(client), **kwargs)
+
+
+def _async_twin(client: anthropic.Anthropic, **kwargs: Any) -> anthropic.AsyncAnthropic:
+    return anthropic.AsyncAnthropic(api_key=client.api_key, base_url=_twin_url(client), **kwargs)
+
+
+def choose_backend(env: Mapping[str, str] | None = None) -> Backend:
+    """Apply the backend rule to ``env`` (default ``os.environ``)."""
+    env = os.environ if env is None else env
+    if env.get("ANTHROPIC_API_KEY"):
+        return anthropic_backend("ANTHROPIC_API_KEY is set")
+    if env.get("LABKIT_BASE_URL"):
+        url = env["LABKIT_BASE_URL"]
+        return base_url_backend(url, f"LABKIT_BASE_URL is set ({url})")
+    reason = "neither ANTHROPIC_API_KEY nor LABKIT_BASE_URL is set: built-in emulator"
+    latency = env.get(EMULATOR_LATENCY_ENV)
+    if not latency:
+        return emulator_backend(reason=reason)
+    from labkit.core import EmulatorError
+    from labkit.emulator import Emulator
+
+    try:
+        emulator = Emulator(latency=latency)
+    except EmulatorError as exc:
+        raise ConfigError(f"{EMULATOR_LATENCY_ENV}={latency!r}: {exc}") from None
+    return emulator_backend(emulator, f"{reason} (latency profile {latency!r} from {EMULATOR_LATENCY_ENV})")
+
+
+def resolve_backend(backend: Backend | str | Any | None) -> Backend:
+    """A `Backend` from what `Lab(backend=...)` accepts: None (the rule), a name, a Backend or an SDK client."""
+    if backend is None:
+        return choose_backend()
+    if isinstance(backend, Backend):
+        return backend
+    if backend == "emulator":
+        return emulator_backend()
+    if backend == "anthropic":
+        return anthropic_backend()
+    if backend == "base_url":
+        url = os.environ.get("LABKIT_BASE_URL")
+        if not url:
+            raise ConfigError("backend='base_url' needs LABKIT_BASE_URL to be set")
+        return base_url_backend(url, f"LABKIT_BASE_URL ({url})")
+    if isinstance(backend, str):
+        raise ConfigError(f"unknown backend {backend!r}: use 'anthropic', 'base_url' or 'emulator'")
+    if type(backend).__name__ == "Emulator":
+        return emulator_backend(backend)
+    return client_backend(backend)
+
+
+class StreamStalled(Exception):
+    """No event arrived within the stall timeout."""
+
+
+class StreamErrorEvent(Exception):
+    """The server sent an ``event: error`` in the middle of a stream; ``body`` is its data."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        found = body.get("error")
+        error: dict[str, Any] = found if isinstance(found, dict) else {}
+        super().__init__(f"error event mid-stream: {error.get('type')}: {error.get('message')}")
+        self.body = body
+
+
+@dataclass
+class RecordedStream:
+    """One streamed request as it happened: raw events (with ``t``), converted chunks, outcome.
+
+    ``completion`` is built live when the stream was converted live, else on first access from
+    the events (a sweep without a live display converts once, in `labkit.lab`).
+    """
+
+    params: dict[str, Any]
+    events: list[dict[str, Any]] = field(default_factory=list)
+    chunks: list[ChatCompletionChunk] = field(default_factory=list)
+    error: BaseException | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    total_s: float = 0.0
+    inner_thoughts: InnerThoughts | None = None
+    _completion: ChatCompletion | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and bool(self.events) and self.events[-1].get("type") == "message_stop"
+
+    @property
+    def completion(self) -> ChatCompletion | None:
+        if self._completion is None and self.ok:
+            from labkit.convert import accumulate, convert_stream
+
+            clean = ({k: v for k, v in e.items() if k != "t"} for e in self.events)
+            self._completion = accumulate(convert_stream(clean, inner_thoughts=self.inner_thoughts))
+        return self._completion
+
+    @completion.setter
+    def completion(self, value: ChatCompletion | None) -> None:
+        self._completion = value
+
+    @property
+    def stop_reason(self) -> str | None:
+        for event in reversed(self.events):
+            if event.get("type") == "message_delta":
+                return (event.get("delta") or {}).get("stop_reason")
+        return None
+
+    @property
+    def ttft_s(self) -> float | None:
+        for event in self.events:
+            if event.get("type") == "content_block_delta":
+                return float(event["t"])
+        return None
+
+
+def error_type_of(exc: BaseException) -> str:
+    """The error type a trial row records: the API's ``error.type`` when known, else the class name."""
+    if isinstance(exc, StreamStalled | httpx2.TimeoutException):
+        return "APITimeoutError"
+    if isinstance(exc, httpx2.TransportError):
+        return "APIConnectionError"
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error")
+        if isinstance(inner, dict) and isinstance(inner.get("type"), str):
+            return str(inner["type"])
+    return type(exc).__name__
+
+
+async def stream_once(
+    client: anthropic.AsyncAnthropic,
+    params: Mapping[str, Any],
+    *,
+    inner_thoughts: InnerThoughts | None = None,
+    on_chunk: Callable[[ChatCompletionChunk], None] | None = None,
+    stall_timeout: float | None = None,
+    convert: bool = True,
+) -> RecordedStream:
+    """Send ``params`` streamed; never raises for a failed request (see ``error`` / ``error_type``).
+
+    Events are read as the raw SSE the server sent (``AsyncStream.raw_events``: no per-event model
+    construction) and parsed to dicts. ``convert`` feeds them live to a `StreamConverter` (always
+    when ``on_chunk`` is given). ``stall_timeout`` bounds the silence between events (a gap of more
+    than ``stall_timeout`` always ends the stream, one of less than half of it never does) with
+    error type ``APITimeoutError``. Cancellation propagates.
+    """
+    from labkit.convert import StreamConverter
+
+    record = RecordedStream(params=dict(params), inner_thoughts=inner_thoughts)
+    converter = StreamConverter(inner_thoughts=inner_thoughts) if convert or on_chunk is not None else None
+    loop = asyncio.get_running_loop()
+    start = time.perf_counter()
+    stream: Any = None
+    try:
+        async with asyncio.timeout(stall_timeout) as watchdog:
+            stream = await client.messages.create(**record.params, stream=True)
+            async for sse in anthropic.AsyncStream.raw_events(stream.response):
+                if stall_timeout is not None and (watchdog.when() or 0.0) - loop.time() < stall_timeout / 2:
+                    watchdog.reschedule(loop.time() + stall_timeout)  # rarely: not once an event
+                if sse.event in (None, "ping") or not sse.data:
+                    continue
+                raw = json.loads(sse.data)
+                raw["t"] = time.perf_counter() - start
+                record.events.append(raw)
+                if sse.event == "error":
+                    raise StreamErrorEvent({k: v for k, v in raw.items() if k != "t"})
+                if converter is not None:
+                    for chunk in converter.feed({k: v for k, v in raw.items() if k != "t"}):
+                        record.chunks.append(chunk)
+                        if on_chunk is not None:
+                            on_chunk(chunk)
+        if not record.ok:
+            raise IncompleteStreamError("the stream ended without message_stop")
+        if converter is not None:
+            from labkit.convert import accumulate
+
+            record.completion = accumulate(record.chunks)
+    except asyncio.CancelledError:
+        raise
+    except TimeoutError:
+        _record_error(record, StreamStalled(f"no stream event for {stall_timeout} s"))
+    except Exception as exc:
+        _record_error(record, exc)
+    finally:
+        if stream is not None and record.error is not None:
+            await stream.close()
+    record.total_s = time.perf_counter() - start
+    return record
+
+
+def _record_error(record: RecordedStream, exc: Exception) -> None:
+    record.error = exc
+    record.error_type = error_type_of(exc)
+    record.error_message = str(exc)[:500]

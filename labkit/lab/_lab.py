@@ -1,0 +1,274 @@
+"""`Lab`: the notebook entry point for running trials and sweeps and reading their results.
+
+``Lab(backend=None, store=None)`` picks the backend by the rule in `labkit.lab` (or takes a
+`Backend`, a backend name, an `Emulator` or an SDK client) and opens the results store (default
+``data/runs/labkit.sqlite``). Everything that can be wrong with a sweep (unknown model, invalid
+config, empty task list, unreadable or newer-schema store) raises before any request is sent.
+
+- ``lab.run(prompt_or_task, config)`` streams one trial (live in a notebook) and returns a `Trial`;
+- ``lab.sweep(tasks, configs, repeats=1, name=...)`` runs configs x tasks x repeats through the
+  runner (or Message Batches with ``via="batch"``); finished trials in the store are served from
+  it (``cached=True``); errored ones are retried only with ``retry_errors=True``;
+- ``lab.results`` / ``lab.tokens`` / ``lab.estimate`` / ``lab.rederive`` are DataFrame views.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import replace
+from typing import Any, Literal, TypeVar
+
+from labkit.core import ChatCompletionChunk, ConfigError
+from labkit.lab._client import Backend, resolve_backend
+from labkit.lab._experiment import Config
+from labkit.lab._runner import RateGate, Runner, TrialSpec
+from labkit.lab._store import DEFAULT_PATH, Store, StoredTrial
+from labkit.lab._sweep_specs import (
+    build_specs,
+    estimate_rows,
+    finish_trial,
+    next_turn,
+    normalise_configs,
+    normalise_tasks,
+)
+from labkit.lab._trial import Trial
+
+T = TypeVar("T")
+TOKEN_SOURCES = ("reported", "count_tokens", "estimated")
+
+
+def run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion, also from inside Jupyter's running loop (in a worker thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+class Lab:
+    """Runs trials and sweeps against one backend and keeps every result in one store."""
+
+    def __init__(self, backend: Backend | str | Any | None = None, store: Store | str | os.PathLike[str] | None = None,
+                 *, max_retries: int = 2, max_attempts: int = 3, stall_timeout: float = 60.0,
+                 retry_backoff: float = 0.5) -> None:
+        self.backend = resolve_backend(backend)
+        self.store = store if isinstance(store, Store) else Store(DEFAULT_PATH if store is None else store)
+        self.max_retries = max_retries
+        self.max_attempts = max_attempts
+        self.stall_timeout = stall_timeout
+        self.retry_backoff = retry_backoff
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
+    def __repr__(self) -> str:
+        return f"Lab(backend={self.backend_name!r} ({self.backend.reason}), store={self.store.path})"
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def _runner(self, concurrency: int) -> Runner:
+        gate = RateGate()
+        client = self.backend.async_client(max_retries=self.max_retries, middleware=[gate])
+        return Runner(client=client, store=self.store, backend=self.backend_name, gate=gate,
+                      finish=lambda spec, turns, attempts: finish_trial(self.backend_name, spec, turns),
+                      next_turn=next_turn, concurrency=concurrency, max_attempts=self.max_attempts,
+                      stall_timeout=self.stall_timeout, retry_backoff=self.retry_backoff)
+
+    def run(self, prompt_or_task: Any, config: Config | dict[str, Any], *, experiment: str = "runs",
+            on_chunk: Callable[[ChatCompletionChunk], None] | None = None) -> Trial:
+        """Stream one trial (live in a notebook when ``on_chunk`` is None) and store it."""
+        [spec] = build_specs(experiment, self.backend_name, normalise_tasks([prompt_or_task]),
+                             normalise_configs([config]), repeats=1)
+        callback = on_chunk if on_chunk is not None else _live_display()
+
+        async def go() -> Trial:
+            runner = self._runner(1)
+            runner.on_chunk = callback
+            try:
+                return await runner.play(spec)
+            finally:
+                await runner.client.close()
+
+        return run_sync(go)
+
+    def sweep(self, tasks: Iterable[Any] | Any, configs: Iterable[Config | dict[str, Any]] | Config, repeats: int = 1,
+              name: str = "sweep", concurrency: int = 8, via: Literal["stream", "batch"] = "stream",
+              retry_errors: bool = False, progress: bool | None = None, poll_interval: float = 5.0) -> Any:
+        """Run configs x tasks x repeats; one row per trial, cached rows served from the store."""
+        if not name or not isinstance(name, str):
+            raise ConfigError("sweep needs a non-empty name")
+        if not isinstance(repeats, int) or repeats < 1:
+            raise ConfigError(f"repeats must be a positive integer, got {repeats!r}")
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigError(f"concurrency must be a positive integer, got {concurrency!r}")
+        if via not in ("stream", "batch"):
+            raise ConfigError(f"via must be 'stream' or 'batch', not {via!r}")
+        specs = build_specs(name, self.backend_name, normalise_tasks(tasks), normalise_configs(configs), repeats)
+        specs = list({s.key: s for s in specs}.values())  # the same trial listed twice runs once
+        self.store.add_experiment(name, {"backend": self.backend_name, "repeats": repeats, "via": via})
+        stored = {r["trial_key"]: r for r in self.store.rows(name)}  # one query: a rerun needs no other
+        finished = ("ok", "skipped") if retry_errors else ("ok", "skipped", "error")
+        done = {key for key, row in stored.items() if row.get("status") in finished}
+        todo: list[TrialSpec] = []
+        copied = False
+        for spec in specs:
+            if spec.key in done:
+                continue
+            if self._copy_cached(spec):
+                copied = True
+            else:
+                todo.append(spec)
+        if todo and via == "batch":
+            from labkit.lab._batches import run_batches
+
+            run_batches(self.backend, self.store, todo, finish=lambda spec, turns: finish_trial(
+                self.backend_name, spec, turns, batch=True), poll_interval=poll_interval, progress=progress)
+        elif todo:
+            cached = len(specs) - len(todo)
+            run_sync(lambda: self._play(todo, concurrency, progress, cached))
+        fresh = {s.key for s in todo}
+        rows = {r["trial_key"]: r for r in self.store.rows(name)} if todo or copied else stored
+        ordered = [{**rows[s.key], "cached": s.key not in fresh} for s in specs if s.key in rows]
+        return _frame(ordered)
+
+    async def _play(self, todo: list[TrialSpec], concurrency: int, progress: bool | None, cached: int) -> None:
+        """Run ``todo`` and close the client inside the loop (its connections die with the loop)."""
+        runner = self._runner(concurrency)
+        try:
+            await runner.run(todo, progress=progress, cached=cached)
+        finally:
+            await runner.client.close()
+
+    def _copy_cached(self, spec: TrialSpec) -> bool:
+        """Copy an ok trial with the same key from another experiment into this one (cached=True)."""
+        stored = self.store.get_trial(spec.key)
+        if stored is None or stored.row.get("status") != "ok":
+            return False
+        trial = replace(stored.trial(), experiment=spec.experiment, cached=True)
+        self.store.put_trial(spec.experiment, trial, params=stored.params, knobs=stored.knobs,
+                             events=stored.events, completion=stored.completion)
+        return True
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def results(self, name: str | None = None) -> Any:
+        """One row per stored trial (of experiment ``name``, or all)."""
+        return _frame(self.store.rows(name))
+
+    def tokens(self, name: str | None = None, sources: Iterable[str] = TOKEN_SOURCES) -> Any:
+        """Long format: one row per trial x token category, with the number's ``source``.
+
+        ``sources`` picks the kinds of rows. ``reported``: the five categories from the usage the API
+        reported (thinking / visible output carry the row's ``tokens_source``, "estimated" when the
+        API gave no thinking count). ``count_tokens`` and ``estimated``: an ``input`` row per finished
+        single-turn trial, its stored request counted by the backend's ``count_tokens`` and by
+        labkit's local estimate. Each distinct request is counted once and the answer kept in the
+        store, so asking again (or after ``rederive``) sends nothing.
+        """
+        from labkit.notebook import tokens_frame
+
+        wanted = _token_sources(sources)
+        extra = self._input_sources(name, wanted) if wanted - {"reported"} else {}
+        return tokens_frame(self.store.rows(name), extra, usage="reported" in wanted)
+
+    def _input_sources(self, name: str | None, wanted: set[str]) -> dict[str, dict[str, int]]:
+        """``{trial_key: {"count_tokens": n, "estimated": m}}`` for finished single-turn trials."""
+        import anthropic
+
+        from labkit.lab._sweep_specs import count_request_key, count_tokens_kwargs
+        from labkit.tokens import estimate_request
+
+        stored = self.store.stored(name)
+        requests = {item.trial_key: item.params for item in stored if item.params and _single_turn(item)}
+        out: dict[str, dict[str, int]] = {key: {} for key in requests}
+        if "estimated" in wanted:
+            for key, params in requests.items():
+                out[key]["estimated"] = estimate_request(params).total
+        if "count_tokens" in wanted:
+            asks = {key: count_request_key(self.backend_name, params) for key, params in requests.items()}
+            known = self.store.token_counts(asks.values())
+            new: dict[str, int] = {}
+            client = None
+            for key, ask in asks.items():
+                if ask not in known and ask not in new:
+                    client = client or self.backend.client(max_retries=self.max_retries)
+                    try:
+                        new[ask] = int(client.messages.count_tokens(**count_tokens_kwargs(requests[key])).input_tokens)
+                    except anthropic.APIError:
+                        continue  # no count_tokens row for this trial (not cached: asked again next time)
+                if (tokens := known.get(ask, new.get(ask))) is not None:
+                    out[key]["count_tokens"] = tokens
+            if new:
+                self.store.put_token_counts(new)
+        return {key: sources for key, sources in out.items() if sources}
+
+    def estimate(self, tasks: Iterable[Any] | Any, configs: Iterable[Config | dict[str, Any]] | Config,
+                 repeats: int = 1) -> Any:
+        """Price a sweep before running it: count_tokens input, catalog prices, max_tokens as ceiling."""
+        import pandas as pd
+
+        if not isinstance(repeats, int) or repeats < 1:
+            raise ConfigError(f"repeats must be a positive integer, got {repeats!r}")
+        specs = build_specs("estimate", self.backend_name, normalise_tasks(tasks), normalise_configs(configs), 1)
+        return pd.DataFrame(estimate_rows(self.backend.client(max_retries=self.max_retries), specs, repeats))
+
+    def rederive(self, name: str) -> Any:
+        """Recompute every row of ``name`` from its stored events (no request), store and return them."""
+        from labkit.lab._derive import rederive_rows
+
+        rows = rederive_rows(self.store.stored(name))
+        self.store.replace_rows(name, rows)
+        return _frame(rows)
+
+
+def _token_sources(sources: Iterable[str]) -> set[str]:
+    wanted = {sources} if isinstance(sources, str) else set(sources)
+    unknown = sorted(wanted - set(TOKEN_SOURCES))
+    if unknown or not wanted:
+        raise ConfigError(f"tokens(sources=...) takes some of {', '.join(TOKEN_SOURCES)}; got {sorted(wanted)}")
+    return wanted
+
+
+def _single_turn(item: StoredTrial) -> bool:
+    """A finished trial whose stored (first) request is all its reported input counted."""
+    if not item.params or not item.params.get("messages") or item.row.get("output_tokens") is None:
+        return False
+    return not any(int(event.get("turn") or 0) > 0 for event in item.events)
+
+
+def _frame(rows: Sequence[dict[str, Any]]) -> Any:
+    from labkit.notebook import results_frame
+
+    return results_frame(rows)
+
+
+def _live_display() -> Callable[[ChatCompletionChunk], None] | None:
+    """A callback that streams the reply into a notebook output, or None outside Jupyter."""
+    from labkit.lab._runner import in_notebook
+
+    if not in_notebook():
+        return None
+    from IPython.display import Markdown, display
+
+    thinking: list[str] = []
+    answer: list[str] = []
+    handle = display(Markdown(""), display_id=True)  # type: ignore[no-untyped-call]
+
+    def on_chunk(chunk: ChatCompletionChunk) -> None:
+        for choice in chunk.choices:
+            if choice.delta.reasoning_content:
+                thinking.append(choice.delta.reasoning_content)
+            if choice.delta.content:
+                answer.append(choice.delta.content)
+        if handle is not None:
+            quoted = "".join(thinking).replace("\n", "\n> ")
+            shown = (f"> **thinking**\n>\n> {quoted}\n\n" if thinking else "") + "".join(answer)
+            handle.update(Markdown(shown))  # type: ignore[no-untyped-call]
+
+    return on_chunk

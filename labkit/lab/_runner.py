@@ -1,0 +1,282 @@
+"""The async sweep engine: bounded concurrency, a shared rate-limit gate, bounded retries, progress.
+
+`Runner.run(specs)` plays every `TrialSpec` with at most ``concurrency`` requests in flight (a pool
+of that many workers; a trial's tool turns run one after another inside its worker) and commits
+each finished trial to the store as soon as it finishes, so a killed sweep loses nothing finished.
+
+Retries happen at two levels. The SDK retries failed HTTP attempts itself (``max_retries``).
+Every attempt passes the `RateGate` middleware: a 429 or 529 (or a rate-limit header saying
+nothing is left) pauses *all* workers until ``retry-after-ms`` / ``retry-after`` / the
+``anthropic-ratelimit-*-reset`` time. When a trial still fails (SDK retries used up, or a fault
+inside the stream: ``error`` event, dropped connection, stall), the runner retries the whole trial
+up to ``max_attempts`` times; then the trial is stored with status "error" and its error type. A
+400-class error is not retried. Only the final attempt is stored and priced, so a retried trial is
+never billed twice. Nothing a single trial does can stop the sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import anthropic
+
+from labkit.lab._client import RecordedStream, error_type_of, stream_once
+from labkit.lab._experiment import Config
+from labkit.lab._store import Store
+from labkit.lab._trial import Trial
+
+RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+DEFAULT_PAUSE_S = 1.0
+MAX_PAUSE_S = 60.0
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """One trial to run: what to send (first turn), how to score it, and its key."""
+
+    experiment: str
+    key: str
+    config: Config
+    params: dict[str, Any]
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] | None
+    repeat: int
+    task: Any = None
+    """A `labkit.tasks.Task`, or None for a plain prompt."""
+
+
+@dataclass
+class SweepStats:
+    """Counters a sweep reports (and tests check)."""
+
+    total: int = 0
+    done: int = 0
+    cached: int = 0
+    errors: int = 0
+    requests: int = 0
+    trial_retries: int = 0
+
+
+class RateGate:
+    """Shared pause for every worker; an async SDK middleware that watches each HTTP attempt."""
+
+    def __init__(self) -> None:
+        self.pause_until = 0.0
+        self.attempts = 0
+        """HTTP attempts that passed the gate (SDK retries included)."""
+        self.pauses: list[tuple[float, float]] = []
+        """(start, end) monotonic times of each pause, for reports and tests."""
+
+    async def wait(self) -> None:
+        while (delay := self.pause_until - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        now = time.monotonic()
+        until = now + min(max(seconds, 0.0), MAX_PAUSE_S)
+        if until > self.pause_until:
+            self.pause_until = until
+            self.pauses.append((now, until))
+
+    def observe(self, status: int, headers: Mapping[str, str]) -> None:
+        if status in (429, 529):
+            self.pause(retry_after(headers))
+            return
+        reset = exhausted_until(headers)
+        if reset is not None:
+            self.pause(reset)
+
+    async def __call__(self, request: Any, call_next: Callable[[Any], Any]) -> Any:
+        await self.wait()
+        self.attempts += 1
+        response = await call_next(request)
+        self.observe(response.status_code, response.headers)
+        return response
+
+
+def retry_after(headers: Mapping[str, str]) -> float:
+    """Seconds to wait from ``retry-after-ms`` / ``retry-after`` (seconds or an HTTP date)."""
+    ms = headers.get("retry-after-ms")
+    with contextlib.suppress(TypeError, ValueError):
+        if ms is not None:
+            return float(ms) / 1000.0
+    value = headers.get("retry-after")
+    if value is None:
+        return DEFAULT_PAUSE_S
+    try:
+        return float(value)
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value) if value else None
+        return (when - datetime.now(UTC)).total_seconds() if when else DEFAULT_PAUSE_S
+
+
+RATE_LIMITS = ("requests", "tokens", "input-tokens", "output-tokens")
+
+
+def exhausted_until(headers: Mapping[str, str]) -> float | None:
+    """Seconds until the earliest reset of a rate limit whose ``-remaining`` header is 0, else None."""
+    waits = []
+    for kind in RATE_LIMITS:
+        remaining = headers.get(f"anthropic-ratelimit-{kind}-remaining")
+        if remaining is None or remaining.strip() != "0":
+            continue
+        reset = headers.get(f"anthropic-ratelimit-{kind}-reset")
+        with contextlib.suppress(ValueError):
+            if reset:
+                waits.append((datetime.fromisoformat(reset) - datetime.now(UTC)).total_seconds())
+    return min(waits) if waits else None
+
+
+def is_retryable(record: RecordedStream) -> bool:
+    exc = record.error
+    if isinstance(exc, anthropic.APIStatusError):
+        status = exc.status_code
+        return status in RETRYABLE_STATUS or status == 200  # 200: an error event inside the stream
+    return exc is not None and not isinstance(exc, ValueError)
+
+
+def in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    get = getattr(shell, "get_ipython", None)
+    return bool(get is not None and type(get()).__name__ == "ZMQInteractiveShell")
+
+
+def make_progress(total: int, enabled: bool | None, *, cached: int = 0) -> Any:
+    """A tqdm.auto bar (done / cached / errors), quiet unless interactive (a terminal or Jupyter)
+    or ``enabled`` says so. Trials served from the store count as done from the start."""
+    from tqdm.auto import tqdm
+
+    disable = not (sys.stderr.isatty() or in_notebook()) if enabled is None else not enabled
+    bar = tqdm(total=total + cached, initial=cached, disable=disable, unit="trial", desc="sweep", leave=True)
+    bar.set_postfix(cached=cached, errors=0, refresh=False)
+    return bar
+
+
+@dataclass
+class Runner:
+    """Plays trial specs against one async client and commits each trial to ``store``."""
+
+    client: anthropic.AsyncAnthropic
+    store: Store
+    backend: str
+    gate: RateGate
+    finish: Callable[[TrialSpec, list[RecordedStream], int], Trial]
+    """Builds the stored `Trial` from the final attempt's turns (labkit.lab via the Lab)."""
+    next_turn: Callable[[TrialSpec, list[dict[str, Any]], RecordedStream], list[dict[str, Any]] | None]
+    """Given the conversation so far and a turn that asked for tools, the next messages (or None)."""
+    concurrency: int = 8
+    max_attempts: int = 3
+    max_turns: int = 8
+    stall_timeout: float | None = 60.0
+    retry_backoff: float = 0.5
+    """Seconds before retrying a trial that failed for another reason than 429/529 (doubles each time)."""
+    on_chunk: Callable[[Any], None] | None = None
+    stats: SweepStats = field(default_factory=SweepStats)
+
+    async def run(self, specs: Sequence[TrialSpec], *, progress: bool | None = None, cached: int = 0) -> list[Trial]:
+        """Play ``specs`` (``cached`` more were served from the store: shown on the bar, not run).
+
+        Each worker yields to the event loop after every trial. A backend that answers without
+        ever suspending (the in-process emulator with no latency) would otherwise let one worker
+        play the whole queue in a single step while the others, parked once (e.g. on the SDK's
+        first-request platform lookup in a thread), wait for the end of the sweep with their
+        request's clock running: huge ``ttft_s`` for the first batch and no real concurrency.
+        """
+        self.stats.total = len(specs) + cached
+        self.stats.cached = cached
+        results: list[Trial | None] = [None] * len(specs)
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for index in range(len(specs)):
+            queue.put_nowait(index)
+        bar = make_progress(len(specs), progress, cached=cached)
+
+        async def worker() -> None:
+            while True:
+                try:
+                    index = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                trial = await self.play(specs[index])
+                results[index] = trial
+                self.stats.done += 1
+                self.stats.errors += trial.status == "error"
+                bar.update(1)
+                bar.set_postfix(cached=cached, errors=self.stats.errors, refresh=False)
+                await asyncio.sleep(0)  # let the other workers run: see `Runner.run`
+
+        try:
+            await asyncio.gather(*(worker() for _ in range(max(1, min(self.concurrency, len(specs))))))
+        finally:
+            bar.close()
+        return [r for r in results if r is not None]
+
+    async def play(self, spec: TrialSpec) -> Trial:
+        """One trial, retried up to ``max_attempts``; stored before it returns. Never raises."""
+        attempt = 0
+        turns: list[RecordedStream] = []
+        while attempt < self.max_attempts:
+            attempt += 1
+            if attempt > 1:
+                self.stats.trial_retries += 1
+            await self.gate.wait()
+            turns = await self._attempt(spec)
+            last = turns[-1]
+            if last.error is None or not is_retryable(last):
+                break
+            if isinstance(last.error, anthropic.APIStatusError) and last.error.status_code in (429, 529):
+                self.gate.pause(retry_after(last.error.response.headers))
+            elif self.retry_backoff > 0:
+                await asyncio.sleep(self.retry_backoff * 2 ** (attempt - 1))
+        try:
+            trial = self.finish(spec, turns, attempt)
+            self.store.put_trial(spec.experiment, trial, params=spec.params, knobs=spec.config.trial_knobs().as_dict(),
+                                 events=_events(turns), completion=trial.completion)
+        except Exception as exc:  # a broken row must not stop the sweep; it is stored as an error
+            trial = self._failed(spec, exc)
+            knobs = spec.config.trial_knobs().as_dict()
+            self.store.put_trial(spec.experiment, trial, params=spec.params, knobs=knobs, events=[])
+        return trial
+
+    async def _attempt(self, spec: TrialSpec) -> list[RecordedStream]:
+        turns: list[RecordedStream] = []
+        messages, params = list(spec.messages), dict(spec.params)
+        for _ in range(self.max_turns):
+            self.stats.requests += 1
+            record = await stream_once(self.client, params, inner_thoughts=spec.config.inner_thoughts,
+                                       on_chunk=self.on_chunk, stall_timeout=self.stall_timeout,
+                                       convert=self.on_chunk is not None)
+            turns.append(record)
+            if not record.ok:
+                break
+            try:
+                following = self.next_turn(spec, messages, record)
+                if following is None:
+                    break
+                messages = following
+                params = spec.config.prepare(messages, spec.tools)
+            except Exception as exc:  # a tool or a follow-up request that cannot be built ends the trial
+                record.error, record.error_type, record.error_message = exc, error_type_of(exc), str(exc)[:500]
+                break
+        return turns
+
+    def _failed(self, spec: TrialSpec, exc: Exception) -> Trial:
+        return Trial(
+            trial_key=spec.key, backend=self.backend, model=spec.config.model, experiment=spec.experiment,
+            knobs=spec.config.trial_knobs(),
+            task_id=getattr(spec.task, "id", None), category=getattr(spec.task, "category", None),
+            repeat=spec.repeat, status="error", error_type=error_type_of(exc), error_message=str(exc)[:500],
+            created_at=datetime.now(UTC).isoformat(),
+        )  # fmt: skip
+
+
+def _events(turns: list[RecordedStream]) -> list[dict[str, Any]]:
+    """Every turn's events, each tagged with its turn index (the store keeps them for rederive)."""
+    return [{**event, "turn": i} for i, turn in enumerate(turns) for event in turn.events]

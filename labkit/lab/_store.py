@@ -1,0 +1,330 @@
+"""The SQLite results store: owns `Store`, the schema, and what is (never) written to disk.
+
+One file (default ``data/runs/labkit.sqlite``), WAL mode, ``PRAGMA user_version`` = `SCHEMA_VERSION`.
+Tables:
+
+- ``experiments(name PK, created_at, meta JSON)``
+- ``token_counts(request PK, tokens, created_at)``: ``count_tokens`` answers by request hash
+  (`Store.token_counts` / `Store.put_token_counts`), so ``lab.tokens`` asks once per request.
+- ``trials(experiment, trial_key, status, model, task_id, repeat, batch, attempts, created_at,
+  row JSON, params JSON, knobs JSON, completion JSON, events BLOB)`` with primary key
+  ``(experiment, trial_key)``; ``events`` is zlib-compressed JSON of the raw stream events.
+
+Guarantees:
+
+- Each `Store.put_trial` commits before it returns, so a process killed at any moment (even
+  ``kill -9``) loses no finished trial. Re-putting a key replaces it and counts an attempt.
+- Connections are per thread (sqlite3 objects are not shared), with a busy timeout so several
+  writers (threads or processes) can share one file.
+- Secrets never reach the file: every dict key matching `labkit.lab.SECRET_KEY` is dropped
+  recursively from params, knobs, completion, events and rows, and the values of the
+  ``ANTHROPIC_API_KEY`` / ``ANTHROPIC_AUTH_TOKEN`` environment variables are redacted from all
+  stored text.
+- A store written by a newer schema raises `SchemaVersionError` before anything is changed; a path
+  that cannot be created or is not a SQLite database raises `StoreError` naming the path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pydantic_core
+
+from labkit.core import SchemaVersionError, StoreError
+from labkit.lab._trial import Trial, scrub
+
+SCHEMA_VERSION = 1
+DEFAULT_PATH = Path("data/runs/labkit.sqlite")
+SECRET_ENV_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+REDACTED = "[redacted]"
+_SECRET_NAMES = ("apikey", "api_key", "api-key", "authorization")
+"""Every spelling `labkit.lab.SECRET_KEY` matches contains one of these (lower-cased)."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS experiments (
+    name TEXT PRIMARY KEY, created_at TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS trials (
+    experiment TEXT NOT NULL, trial_key TEXT NOT NULL, status TEXT NOT NULL, model TEXT,
+    task_id TEXT, repeat INTEGER, batch INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL, row TEXT NOT NULL, params TEXT, knobs TEXT, completion TEXT, events BLOB,
+    PRIMARY KEY (experiment, trial_key));
+CREATE INDEX IF NOT EXISTS trials_key ON trials (trial_key);
+CREATE TABLE IF NOT EXISTS token_counts (
+    request TEXT PRIMARY KEY, tokens INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS trials_status ON trials (experiment, status);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTrial:
+    """Everything stored for one trial: the inputs `lab.rederive` needs, and the row."""
+
+    experiment: str
+    trial_key: str
+    row: dict[str, Any]
+    params: dict[str, Any] | None
+    knobs: dict[str, Any] | None
+    completion: dict[str, Any] | None
+    events: list[dict[str, Any]]
+    attempts: int
+    batch: bool
+
+    def trial(self) -> Trial:
+        """The stored row as a `Trial` (with its completion when one was stored)."""
+        from labkit.core import ChatCompletion
+
+        completion = ChatCompletion.model_validate(self.completion) if self.completion else None
+        return Trial.from_row(self.row, completion=completion)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class Store:
+    """The results store at ``path`` (parent directories are created)."""
+
+    def __init__(self, path: str | os.PathLike[str] = DEFAULT_PATH) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store directory for {str(self.path)!r}: {exc}") from exc
+        if self.path.is_dir():
+            raise StoreError(f"store path {str(self.path)!r} is a directory, not a SQLite file")
+        self._init_schema(self._conn())
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30.0)
+                conn.execute("PRAGMA busy_timeout = 30000")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open the store {str(self.path)!r}: {exc}") from exc
+            self._local.conn = conn
+        return conn
+
+    def _init_schema(self, conn: sqlite3.Connection) -> None:
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"the store {str(self.path)!r} has schema version {version}, newer than this labkit's "
+                    f"{SCHEMA_VERSION}; upgrade labkit or use another store path"
+                )
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            with conn:
+                conn.executescript(_SCHEMA)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot use {str(self.path)!r} as a labkit store: {exc}") from exc
+
+    def close(self) -> None:
+        """Close this thread's connection (other threads' connections close with their threads)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def _text(self, value: Any) -> str:
+        """``value`` as compact JSON (pydantic-core's encoder: several times json.dumps' speed;
+        what it cannot encode becomes ``str(value)``), with secrets dropped or redacted."""
+        try:
+            text = pydantic_core.to_json(value, fallback=str).decode("utf-8")
+        except (ValueError, TypeError, UnicodeDecodeError):  # e.g. bytes that are not UTF-8
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        return self._scrubbed(text)
+
+    def _scrubbed(self, text: str) -> str:
+        lowered = text.lower()
+        if any(name in lowered for name in _SECRET_NAMES):  # fast path: scrub only what may hold one
+            text = json.dumps(scrub(json.loads(text)), ensure_ascii=False, separators=(",", ":"))
+        for var in SECRET_ENV_VARS:
+            secret = os.environ.get(var)
+            if secret and len(secret) >= 8:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def _execute(self, sql: str, args: Iterable[Any] = (), *more: tuple[str, Iterable[Any]]) -> list[tuple[Any, ...]]:
+        """Run ``sql`` (and any ``more`` statements after it) in one transaction; the first one's rows."""
+        conn = self._conn()
+        try:
+            with conn:
+                rows = conn.execute(sql, tuple(args)).fetchall()
+                for extra_sql, extra_args in more:
+                    conn.execute(extra_sql, tuple(extra_args))
+                return rows
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {str(self.path)!r}: {exc}") from exc
+
+    def add_experiment(self, name: str, meta: Mapping[str, Any] | None = None) -> None:
+        """Record an experiment (kept if it exists; ``meta`` replaces the old meta when given)."""
+        if not name:
+            raise StoreError("an experiment needs a non-empty name")
+        self._execute("INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (name, _now()))
+        if meta is not None:
+            self._execute("UPDATE experiments SET meta = ? WHERE name = ?", (self._text(dict(meta)), name))
+
+    def put_trial(
+        self,
+        experiment: str,
+        trial: Trial,
+        *,
+        params: Mapping[str, Any] | None = None,
+        knobs: Mapping[str, Any] | None = None,
+        events: list[dict[str, Any]] | None = None,
+        completion: Any = None,
+    ) -> None:
+        """Store one finished trial under ``experiment`` and commit. A repeated key replaces the row."""
+        if not experiment:
+            raise StoreError("put_trial needs a non-empty experiment name")
+        row = trial.row()
+        row["experiment"] = experiment
+        if completion is None:
+            completion = trial.completion
+        completion_text = (self._scrubbed(completion.model_dump_json()) if hasattr(completion, "model_dump_json")
+                           else None if completion is None else self._text(completion))
+        blob = zlib.compress(self._text(events or []).encode("utf-8"), 1)  # level 1: fast, still ~5x smaller
+        created = trial.created_at or _now()
+        self._execute(
+            "INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (experiment, created),
+            ("""INSERT INTO trials (experiment, trial_key, status, model, task_id, repeat, batch, attempts,
+                   created_at, row, params, knobs, completion, events)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (experiment, trial_key) DO UPDATE SET status = excluded.status,
+                   model = excluded.model, task_id = excluded.task_id, repeat = excluded.repeat,
+                   batch = excluded.batch, attempts = trials.attempts + 1, created_at = excluded.created_at,
+                   row = excluded.row, params = excluded.params, knobs = excluded.knobs,
+                   completion = excluded.completion, events = excluded.events""",
+            (
+                experiment, trial.trial_key, trial.status, trial.model, trial.task_id, trial.repeat,
+                int(trial.batch), created, self._text(row),
+                None if params is None else self._text(dict(params)),
+                None if knobs is None else self._text(dict(knobs)),
+                completion_text, blob,
+            )),
+        )  # fmt: skip
+
+    def replace_rows(self, experiment: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Replace stored rows (matched by ``trial_key``) in one transaction; returns how many matched."""
+        conn = self._conn()
+        count = 0
+        try:
+            with conn:
+                for row in rows:
+                    new = {**row, "experiment": experiment}
+                    cur = conn.execute(
+                        "UPDATE trials SET row = ?, status = ? WHERE experiment = ? AND trial_key = ?",
+                        (self._text(new), new.get("status") or "ok", experiment, new["trial_key"]),
+                    )
+                    count += cur.rowcount
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {str(self.path)!r}: {exc}") from exc
+        return count
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def experiments(self) -> list[dict[str, Any]]:
+        """Every experiment: name, created_at, meta, and its trial count; oldest first."""
+        rows = self._execute(
+            """SELECT e.name, e.created_at, e.meta, COUNT(t.trial_key) FROM experiments e
+               LEFT JOIN trials t ON t.experiment = e.name GROUP BY e.name ORDER BY e.created_at, e.name"""
+        )
+        return [{"name": n, "created_at": c, "meta": json.loads(m), "trials": k} for n, c, m, k in rows]
+
+    def rows(self, experiment: str | None = None) -> list[dict[str, Any]]:
+        """Trial rows (one dict per trial, the documented columns), in the order they were stored."""
+        sql = "SELECT row FROM trials"
+        args: tuple[Any, ...] = ()
+        if experiment is not None:
+            sql, args = sql + " WHERE experiment = ?", (experiment,)
+        found = self._execute(sql + " ORDER BY rowid", args)
+        if not found:
+            return []
+        parsed: list[dict[str, Any]] = pydantic_core.from_json("[" + ",".join(r for (r,) in found) + "]")
+        return parsed  # one parse of all rows (about twice as fast as json.loads row by row)
+
+    def finished_keys(self, experiment: str, include_errors: bool = False) -> set[str]:
+        """Keys that need no new request: ok and skipped trials (and errors when ``include_errors``)."""
+        statuses = ("ok", "skipped", "error") if include_errors else ("ok", "skipped")
+        marks = ",".join("?" * len(statuses))
+        rows = self._execute(
+            f"SELECT trial_key FROM trials WHERE experiment = ? AND status IN ({marks})", (experiment, *statuses)
+        )
+        return {k for (k,) in rows}
+
+    def has(self, key: str, experiment: str | None = None) -> bool:
+        """Whether a trial with ``key`` finished ``ok`` (in ``experiment``, or in any experiment)."""
+        sql = "SELECT 1 FROM trials WHERE trial_key = ? AND status = 'ok'"
+        args: tuple[Any, ...] = (key,)
+        if experiment is not None:
+            sql, args = sql + " AND experiment = ?", (key, experiment)
+        return bool(self._execute(sql + " LIMIT 1", args))
+
+    def get_trial(self, key: str, experiment: str | None = None) -> StoredTrial | None:
+        """The stored trial with ``key`` (latest stored when several experiments hold it), or None."""
+        got = list(self._stored("trial_key = ?", (key,), experiment, latest=True))
+        return got[0] if got else None
+
+    def token_counts(self, requests: Iterable[str]) -> dict[str, int]:
+        """Cached ``count_tokens`` answers for the given request hashes (those known)."""
+        wanted = list(dict.fromkeys(requests))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._execute(f"SELECT request, tokens FROM token_counts WHERE request IN ({marks})", part)
+            found.update({r: int(t) for r, t in rows})
+        return found
+
+    def put_token_counts(self, counts: Mapping[str, int]) -> None:
+        """Remember ``count_tokens`` answers by request hash (one transaction)."""
+        conn, now = self._conn(), _now()
+        try:
+            with conn:
+                conn.executemany("INSERT OR REPLACE INTO token_counts (request, tokens, created_at) VALUES (?, ?, ?)",
+                                 [(r, int(t), now) for r, t in counts.items()])
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {str(self.path)!r}: {exc}") from exc
+
+    def stored(self, experiment: str | None = None) -> Iterator[StoredTrial]:
+        """Every stored trial of ``experiment`` (or all) with its inputs, in storage order (for rederive)."""
+        return self._stored("1 = 1", (), experiment, latest=False)
+
+    def events(self, key: str, experiment: str | None = None) -> list[dict[str, Any]]:
+        """The raw stream events stored for ``key`` (empty when the trial is unknown)."""
+        stored = self.get_trial(key, experiment)
+        return stored.events if stored else []
+
+    def _stored(
+        self, where: str, args: tuple[Any, ...], experiment: str | None, *, latest: bool
+    ) -> Iterator[StoredTrial]:
+        columns = "experiment, trial_key, row, params, knobs, completion, events, attempts, batch"
+        sql = f"SELECT {columns} FROM trials WHERE {where}"
+        if experiment is not None:
+            sql, args = sql + " AND experiment = ?", (*args, experiment)
+        sql += " ORDER BY rowid DESC LIMIT 1" if latest else " ORDER BY rowid"
+        for exp, key, row, params, knobs, completion, blob, attempts, batch in self._execute(sql, args):
+            yield StoredTrial(
+                experiment=exp, trial_key=key, row=json.loads(row),
+                params=json.loads(params) if params else None, knobs=json.loads(knobs) if knobs else None,
+                completion=json.loads(completion) if completion else None,
+                events=json.loads(zlib.decompress(blob)) if blob else [], attempts=int(attempts), batch=bool(batch),
+            )  # fmt: skip

@@ -1,0 +1,34 @@
+"""The notebook surface: DataFrame views (`summary_frame`, token accounting views), the demo's
+figure/table writer, and the `plots` and `widgets` subpackages.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from labkit._lazy import lazy_exports
+
+_EXPORTS = {
+    "billed_vs_shown": "labkit.notebook.accounting",
+    "estimate_errors": "labkit.notebook.accounting",
+    "input_breakdown": "labkit.notebook.accounting",
+    "prefix_cache_usage": "labkit.notebook.accounting",
+    "tokens_with_sources": "labkit.notebook.accounting",
+    "TableError": "labkit.notebook._tables",
+    "results_frame": "labkit.notebook._tables",
+    "summary_frame": "labkit.notebook._tables",
+    "tokens_frame": "labkit.notebook._tables",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from labkit.notebook._tables import TableError as TableError
+    from labkit.notebook._tables import results_frame as results_frame
+    from labkit.notebook._tables import summary_frame as summary_frame
+    from labkit.notebook._tables import tokens_frame as tokens_frame
+    from labkit.notebook.accounting import billed_vs_shown as billed_vs_shown
+    from labkit.notebook.accounting import estimate_errors as estimate_errors
+    from labkit.notebook.accounting import input_breakdown as input_breakdown
+    from labkit.notebook.accounting import prefix_cache_usage as prefix_cache_usage
+    from labkit.notebook.accounting import tokens_with_sources as tokens_with_sources
