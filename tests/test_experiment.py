@@ -48,7 +48,7 @@ def test_knobs() -> None:
     xml = Config(model=BUDGET_ONLY_PREFILL, thinking={"mode": "off"},
                  inner_thoughts={"strategy": "xml", "tag": "scratch", "prefill": True})
     assert xml.knobs() | {"display": None} == {"budget": None, "effort": None, "mode": "off", "display": None,
-                                               "strategy": "xml", "tag": "scratch", "prefill": True}
+                                               "strategy": "xml+prefill", "tag": "scratch", "prefill": True}
 
 
 def test_prepare_adds_task_tools_and_system() -> None:
@@ -86,7 +86,7 @@ def test_grid_strategies_collapse_depth_axes_and_skip_rejected_cells() -> None:
     by = {(c.model, c.knobs()["strategy"], c.knobs()["prefill"], c.knobs()["budget"]) for c in configs}
     # haiku 4.5: budgets + prefill accepted, thinking can be off
     assert {(BUDGET_ONLY_PREFILL, "none", False, None), (BUDGET_ONLY_PREFILL, "kwargs", False, None),
-            (BUDGET_ONLY_PREFILL, "xml", False, None), (BUDGET_ONLY_PREFILL, "xml", True, None),
+            (BUDGET_ONLY_PREFILL, "xml", False, None), (BUDGET_ONLY_PREFILL, "xml+prefill", True, None),
             (BUDGET_ONLY_PREFILL, "native", False, 1024), (BUDGET_ONLY_PREFILL, "native", False, 2048)} <= by
     assert len([c for c in configs if c.model == BUDGET_ONLY_PREFILL]) == 6
     # opus 5.5 always thinks (off rejected), takes no budget and no prefill: everything skipped

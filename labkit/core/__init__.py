@@ -17,6 +17,7 @@ _EXPORTS = {
     "list_models": "labkit.core._catalog",
     "model_ids": "labkit.core._catalog",
     "EFFORT_LEVELS": "labkit.core._configs",
+    "STRATEGIES": "labkit.core._configs",
     "MIN_THINKING_BUDGET": "labkit.core._configs",
     "ConfigModel": "labkit.core._configs",
     "InnerThoughts": "labkit.core._configs",
@@ -28,6 +29,7 @@ _EXPORTS = {
     "LabkitError": "labkit.core._errors",
     "SchemaVersionError": "labkit.core._errors",
     "StoreError": "labkit.core._errors",
+    "TrialError": "labkit.core._errors",
     "UnknownModelError": "labkit.core._errors",
     "ChatCompletion": "labkit.core._wire",
     "ChatCompletionChunk": "labkit.core._wire",
@@ -58,6 +60,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core._catalog import list_models as list_models
     from labkit.core._catalog import model_ids as model_ids
     from labkit.core._configs import EFFORT_LEVELS as EFFORT_LEVELS
+    from labkit.core._configs import STRATEGIES as STRATEGIES
     from labkit.core._configs import MIN_THINKING_BUDGET as MIN_THINKING_BUDGET
     from labkit.core._configs import ConfigModel as ConfigModel
     from labkit.core._configs import InnerThoughts as InnerThoughts
@@ -69,6 +72,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core._errors import LabkitError as LabkitError
     from labkit.core._errors import SchemaVersionError as SchemaVersionError
     from labkit.core._errors import StoreError as StoreError
+    from labkit.core._errors import TrialError as TrialError
     from labkit.core._errors import UnknownModelError as UnknownModelError
     from labkit.core._wire import ChatCompletion as ChatCompletion
     from labkit.core._wire import ChatCompletionChunk as ChatCompletionChunk

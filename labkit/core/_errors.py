@@ -6,6 +6,7 @@
     ├── ConversionError (also ValueError)     an event or message labkit cannot convert
     ├── IncompleteStreamError                 a stream that ended early or carried an error event
     ├── EmulatorError                         misuse of the local emulator (not an API error)
+    ├── TrialError                            ``lab.run``'s one trial failed (``.trial`` holds it)
     └── StoreError                            the results store cannot be used as asked
         └── SchemaVersionError                the store was written by a newer labkit
 
@@ -59,6 +60,17 @@ class IncompleteStreamError(LabkitError):
 
 class EmulatorError(LabkitError):
     """The emulator was configured or driven in a way it does not support."""
+
+
+class TrialError(LabkitError):
+    """The one trial ``lab.run`` was asked for did not finish; ``trial`` is the failed `Trial` (also stored).
+
+    Sweeps never raise this: they keep a failed trial as a row with ``status="error"``.
+    """
+
+    def __init__(self, message: str, *, trial: Any = None) -> None:
+        super().__init__(message)
+        self.trial = trial
 
 
 class StoreError(LabkitError):

@@ -20,7 +20,7 @@ import itertools
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from labkit.core import (
     EFFORT_LEVELS,
@@ -56,6 +56,18 @@ class Config(ConfigModel):
     fallback_from: str | None = None
     """Set by ``grid(policy="fallback")``: the knobs of the cell this config replaced."""
 
+    @field_validator("thinking", mode="before")
+    @classmethod
+    def _thinking_short_form(cls, value: Any) -> Any:
+        """``thinking=4096`` / ``"adaptive"`` / ``"off"`` / ``"high"`` / a dict (see `ThinkingConfig.parse`)."""
+        return ThinkingConfig.parse(value)
+
+    @field_validator("inner_thoughts", mode="before")
+    @classmethod
+    def _inner_short_form(cls, value: Any) -> Any:
+        """``inner_thoughts="kwargs"`` / ``"xml"`` / ``"xml+prefill"`` / a dict (see `InnerThoughts.parse`)."""
+        return InnerThoughts.parse(value)
+
     def __init__(self, **data: Any) -> None:
         model = data.get("model")
         if isinstance(model, str):
@@ -71,23 +83,12 @@ class Config(ConfigModel):
 
     def knobs(self) -> dict[str, Any]:
         """The knobs a trial row shows: budget, effort, mode, display, strategy, tag, prefill."""
-        info = self.info
-        thinking = self.thinking
-        mode = thinking.mode if thinking is not None else ("adaptive" if info.thinking_when_omitted != "off" else "off")
-        inner = self.inner_thoughts
-        strategy = inner.strategy if inner is not None and inner.strategy != "none" else None
-        display: str | None = thinking.display if thinking is not None else None
-        if display is None and mode != "off":
-            display = info.default_display
-        return {
-            "budget": thinking.budget_tokens if thinking is not None else None,
-            "effort": thinking.effort if thinking is not None else None,
-            "mode": mode,
-            "display": display,
-            "strategy": strategy or ("native" if mode != "off" else "none"),
-            "tag": inner.tag if inner is not None and inner.strategy == "xml" else None,
-            "prefill": bool(inner is not None and inner.prefill),
-        }
+        k = self.trial_knobs()
+        display = k.display
+        if display is None and k.thinking_mode != "off":
+            display = self.info.default_display
+        return {"budget": k.budget_tokens, "effort": k.effort, "mode": k.thinking_mode, "display": display,
+                "strategy": k.strategy, "tag": k.tag, "prefill": k.prefill}
 
     def trial_knobs(self) -> Knobs:
         """The knobs as `labkit.lab.Knobs`: what a trial row shows and its key hashes."""

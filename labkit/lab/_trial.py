@@ -2,8 +2,8 @@
 
 - `Knobs`: every thinking / strategy knob of a trial as flat values (what the row shows and the
   key hashes): label, thinking_mode ("off" | "budget" | "adaptive", or "default" when no thinking
-  config was given), budget_tokens, effort, display, strategy ("none" | "kwargs" | "xml"), tag,
-  prefill, fallback_from (the config a "fallback" grid policy replaced, as text).
+  config was given), budget_tokens, effort, display, strategy (the one vocabulary: "none" |
+  "native" | "kwargs" | "xml" | "xml+prefill", see `strategy_name`), tag, prefill, fallback_from (the config a "fallback" grid policy replaced, as text).
 - `trial_key(backend, model, params, knobs, repeat)`: sha256 hex of the canonical JSON (sorted
   keys, compact) of those five things. Request params are scrubbed first: any key matching
   `SECRET_KEY` (api keys, authorization) and the transport-only kwargs in `TRANSPORT_KWARGS`
@@ -68,16 +68,18 @@ class Knobs:
         given, the mode that model applies when thinking is omitted ("adaptive" or "off").
         """
         tag = getattr(inner_thoughts, "tag", None)
-        strategy = getattr(inner_thoughts, "strategy", None) or "none"
+        inner = getattr(inner_thoughts, "strategy", None) or "none"
         omitted = getattr(model, "thinking_when_omitted", None) or "default"
+        mode = getattr(thinking, "mode", None) or omitted
+        strategy = strategy_name(inner, bool(getattr(inner_thoughts, "prefill", False)), mode)
         return cls(
             label=label,
-            thinking_mode=getattr(thinking, "mode", None) or omitted,
+            thinking_mode=mode,
             budget_tokens=getattr(thinking, "budget_tokens", None),
             effort=getattr(thinking, "effort", None),
             display=getattr(thinking, "display", None),
             strategy=strategy,
-            tag=tag if strategy == "xml" else None,
+            tag=tag if inner == "xml" else None,
             prefill=bool(getattr(inner_thoughts, "prefill", False)),
             fallback_from=fallback_from,
         )
@@ -272,3 +274,13 @@ class Trial:
 
 
 _KNOB_COLUMNS = tuple(f.name for f in fields(Knobs))
+
+
+def strategy_name(inner: str, prefill: bool, thinking_mode: str) -> str:
+    """The strategy a trial ran, in the one vocabulary (`labkit.core.STRATEGIES`): the inner-thought
+    strategy when there is one (``"xml+prefill"`` for xml with prefill), else ``"native"`` when
+    native thinking is on (``budget`` / ``adaptive``), else ``"none"``. So a config asked for as
+    ``strategy="native"`` is recorded as ``"native"``."""
+    if inner and inner != "none":
+        return "xml+prefill" if inner == "xml" and prefill else inner
+    return "native" if thinking_mode in ("budget", "adaptive") else "none"
