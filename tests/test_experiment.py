@@ -150,8 +150,14 @@ MODELS = [m.id for m in list_models()]  # type: ignore[union-attr]
 def test_grid_cells_are_valid_or_reported(model: str, budget: int | None, effort: str | None,
                                           strategy: str | None, policy: str) -> None:
     configs = grid(model=model, budget=budget, effort=effort, strategy=strategy, policy=policy)  # type: ignore[arg-type]
-    assert len(configs) + len(configs.skipped) == 1
-    valid_as_given = len(grid(model=model, budget=budget, effort=effort, strategy=strategy)) == 1  # type: ignore[arg-type]
+    # grid by model line (issue 13): a budget and an effort are two cells, never one crossed cell, on a
+    # model that takes both (or neither, so both are reported); one cell otherwise
+    info = get_model(model)
+    takes_budget, takes_effort = info.accepts_budget, bool(info.effort_levels) and info.accepts_adaptive
+    split = budget is not None and effort is not None and strategy in (None, "native")
+    cells = 2 if split and takes_budget == takes_effort else 1
+    assert len(configs) + len(configs.skipped) == cells
+    valid_as_given = len(grid(model=model, budget=budget, effort=effort, strategy=strategy)) == cells  # type: ignore[arg-type]
     for config in configs:
         assert rule_problem(config) is None
         if policy == "skip" or valid_as_given:

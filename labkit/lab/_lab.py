@@ -5,7 +5,8 @@
 ``data/runs/labkit.sqlite``). Everything that can be wrong with a sweep (unknown model, invalid
 config, empty task list, unreadable or newer-schema store) raises before any request is sent.
 
-- ``lab.run(prompt_or_task, config)`` streams one trial (live in a notebook) and returns a `Trial`;
+- ``lab.run(prompt_or_task, config)`` streams one trial (live in a notebook) and returns a `Trial`,
+  or raises `TrialError` carrying the failed trial;
 - ``lab.sweep(tasks, configs, repeats=1, name=...)`` runs configs x tasks x repeats through the
   runner (or Message Batches with ``via="batch"``); finished trials in the store are served from
   it (``cached=True``); errored ones are retried only with ``retry_errors=True``;
@@ -21,7 +22,7 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
 from typing import Any, Literal, TypeVar
 
-from labkit.core import ChatCompletionChunk, ConfigError
+from labkit.core import ChatCompletionChunk, ConfigError, TrialError
 from labkit.lab._client import Backend, resolve_backend
 from labkit.lab._experiment import Config
 from labkit.lab._runner import RateGate, Runner, TrialSpec
@@ -82,7 +83,12 @@ class Lab:
 
     def run(self, prompt_or_task: Any, config: Config | dict[str, Any], *, experiment: str = "runs",
             on_chunk: Callable[[ChatCompletionChunk], None] | None = None) -> Trial:
-        """Stream one trial (live in a notebook when ``on_chunk`` is None) and store it."""
+        """Stream one trial (live in a notebook when ``on_chunk`` is None), store it and return it.
+
+        ``config`` may be a `Config`, a dict of its fields, or short forms (``{"model": ...,
+        "thinking": 4096}``). A trial that does not finish raises `TrialError` (its ``trial`` is the
+        failed, stored `Trial`); sweeps keep such trials as rows with ``status="error"`` instead.
+        """
         [spec] = build_specs(experiment, self.backend_name, normalise_tasks([prompt_or_task]),
                              normalise_configs([config]), repeats=1)
         callback = on_chunk if on_chunk is not None else _live_display()
@@ -95,7 +101,14 @@ class Lab:
             finally:
                 await runner.client.close()
 
-        return run_sync(go)
+        trial = run_sync(go)
+        if trial.status == "error":
+            raise TrialError(
+                f"the trial on {trial.model} via {self.backend_name} ({self.backend.reason}) failed: "
+                f"{trial.error_type}: {trial.error_message} (stored with status='error'; the error's .trial has it)",
+                trial=trial,
+            )
+        return trial
 
     def sweep(self, tasks: Iterable[Any] | Any, configs: Iterable[Config | dict[str, Any]] | Config, repeats: int = 1,
               name: str = "sweep", concurrency: int = 8, via: Literal["stream", "batch"] = "stream",
