@@ -60,8 +60,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core._catalog import list_models as list_models
     from labkit.core._catalog import model_ids as model_ids
     from labkit.core._configs import EFFORT_LEVELS as EFFORT_LEVELS
-    from labkit.core._configs import STRATEGIES as STRATEGIES
     from labkit.core._configs import MIN_THINKING_BUDGET as MIN_THINKING_BUDGET
+    from labkit.core._configs import STRATEGIES as STRATEGIES
     from labkit.core._configs import ConfigModel as ConfigModel
     from labkit.core._configs import InnerThoughts as InnerThoughts
     from labkit.core._configs import ThinkingConfig as ThinkingConfig

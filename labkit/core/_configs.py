@@ -151,7 +151,8 @@ class InnerThoughts(ConfigModel):
         """An instance, a dict of fields, None, or a strategy name: ``"kwargs"``, ``"xml"``, ``"xml+prefill"``,
         ``"none"``."""
         if isinstance(value, str):
-            return cls(strategy=value)
+            fields: dict[str, Any] = {"strategy": value}  # "xml+prefill" is split by the before-validator
+            return cls(**fields)
         return super().parse(value)
 
     @property

@@ -10,7 +10,8 @@ config, empty task list, unreadable or newer-schema store) raises before any req
 - ``lab.sweep(tasks, configs, repeats=1, name=...)`` runs configs x tasks x repeats through the
   runner (or Message Batches with ``via="batch"``); finished trials in the store are served from
   it (``cached=True``); errored ones are retried only with ``retry_errors=True``;
-- ``lab.results`` / ``lab.tokens`` / ``lab.estimate`` / ``lab.rederive`` are DataFrame views.
+- ``lab.results`` / ``lab.tokens`` / ``lab.estimate`` / ``lab.rederive`` are DataFrame views;
+- ``lab.compare(name, a, b)`` compares two configs of a sweep, paired by task, with intervals.
 """
 
 from __future__ import annotations
@@ -230,6 +231,18 @@ class Lab:
             raise ConfigError(f"repeats must be a positive integer, got {repeats!r}")
         specs = build_specs("estimate", self.backend_name, normalise_tasks(tasks), normalise_configs(configs), 1)
         return pd.DataFrame(estimate_rows(self.backend.client(max_retries=self.max_retries), specs, repeats))
+
+    def compare(self, name: str, a: Any, b: Any, *, confidence: float = 0.95, seed: int = 0) -> Any:
+        """Config ``a`` against ``b`` in experiment ``name``, paired on the tasks both finished.
+
+        ``a`` / ``b``: a `Config`, a dict of row columns or a label / model id (each must pick one
+        config). Returns a `Comparison`: accuracy ``a - b`` with a bootstrap interval over tasks and the
+        exact sign test, output-token and cost differences with intervals; print it for a verdict,
+        ``.frame()`` for a table. Reads the store only.
+        """
+        from labkit.lab._compare import compare_rows
+
+        return compare_rows(self.store.rows(name), a, b, experiment=name, confidence=confidence, seed=seed)
 
     def rederive(self, name: str) -> Any:
         """Recompute every row of ``name`` from its stored events (no request), store and return them."""

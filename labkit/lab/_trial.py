@@ -3,7 +3,8 @@
 - `Knobs`: every thinking / strategy knob of a trial as flat values (what the row shows and the
   key hashes): label, thinking_mode ("off" | "budget" | "adaptive", or "default" when no thinking
   config was given), budget_tokens, effort, display, strategy (the one vocabulary: "none" |
-  "native" | "kwargs" | "xml" | "xml+prefill", see `strategy_name`), tag, prefill, fallback_from (the config a "fallback" grid policy replaced, as text).
+  "native" | "kwargs" | "xml" | "xml+prefill", see `strategy_name`), tag, prefill, fallback_from
+  (the config a "fallback" grid policy replaced, as text).
 - `trial_key(backend, model, params, knobs, repeat)`: sha256 hex of the canonical JSON (sorted
   keys, compact) of those five things. Request params are scrubbed first: any key matching
   `SECRET_KEY` (api keys, authorization) and the transport-only kwargs in `TRANSPORT_KWARGS`
