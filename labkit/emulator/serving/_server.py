@@ -7,8 +7,8 @@ Binds to loopback by default and prints, per backend rule, a line to copy (`conn
 labkit reads ``LABKIT_BASE_URL`` (``ANTHROPIC_API_KEY`` wins over it in labkit's rule, so it is
 unset first); other Anthropic clients read ``ANTHROPIC_BASE_URL``. Streams go out with chunked
 transfer encoding, one SSE event a chunk, flushed before every latency wait (so clients see events
-as they are produced) and otherwise coalesced into as few writes as possible; TCP_NODELAY is set. Faults: ``"drop"`` closes the
-connection mid-body; ``"stall"`` holds it silent for ``stall_s`` (or until the server stops) and
+as they are produced) and otherwise coalesced into as few writes as possible; TCP_NODELAY is set.
+Faults: ``"drop"`` closes the connection mid-body; ``"stall"`` holds it silent for ``stall_s`` (or until the server stops) and
 then closes it. `serve_in_thread` runs a server on a free port for tests and stops it on exit.
 """
 
