@@ -8,8 +8,8 @@ labkit reads ``LABKIT_BASE_URL`` (``ANTHROPIC_API_KEY`` wins over it in labkit's
 unset first); other Anthropic clients read ``ANTHROPIC_BASE_URL``. Streams go out with chunked
 transfer encoding, one SSE event a chunk, flushed before every latency wait (so clients see events
 as they are produced) and otherwise coalesced into as few writes as possible; TCP_NODELAY is set.
-Faults: ``"drop"`` closes the connection mid-body; ``"stall"`` holds it silent for ``stall_s`` (or until the server stops) and
-then closes it. `serve_in_thread` runs a server on a free port for tests and stops it on exit.
+Faults: ``"drop"`` closes the connection mid-body; ``"stall"`` holds it silent for ``stall_s``
+(or until the server stops) and then closes it. `serve_in_thread` runs a server on a free port for tests and stops it on exit.
 """
 
 from __future__ import annotations
