@@ -9,7 +9,8 @@ unset first); other Anthropic clients read ``ANTHROPIC_BASE_URL``. Streams go ou
 transfer encoding, one SSE event a chunk, flushed before every latency wait (so clients see events
 as they are produced) and otherwise coalesced into as few writes as possible; TCP_NODELAY is set.
 Faults: ``"drop"`` closes the connection mid-body; ``"stall"`` holds it silent for ``stall_s``
-(or until the server stops) and then closes it. `serve_in_thread` runs a server on a free port for tests and stops it on exit.
+(or until the server stops) and then closes it. `serve_in_thread` runs a server on a free port
+for tests and stops it on exit.
 """
 
 from __future__ import annotations
