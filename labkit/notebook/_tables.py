@@ -229,7 +229,7 @@ def _natural_order(column: pd.Series[Any]) -> pd.Series[Any]:
         return column
     from labkit.core import EFFORT_LEVELS
 
-    rank = {level: i for i, level in enumerate(EFFORT_LEVELS)}
+    rank: dict[str, int] = {level: i for i, level in enumerate(EFFORT_LEVELS)}
     return column.map(lambda v: rank.get(str(v), len(rank)) if isinstance(v, str) else float("nan"))
 
 
