@@ -224,13 +224,22 @@ class Lab:
 
     def estimate(self, tasks: Iterable[Any] | Any, configs: Iterable[Config | dict[str, Any]] | Config,
                  repeats: int = 1) -> Any:
-        """Price a sweep before running it: count_tokens input, catalog prices, max_tokens as ceiling."""
+        """Price a sweep before running it, one row per (config, task): input by count_tokens, catalog prices.
+
+        ``cost_max_usd`` is the ceiling (output at ``max_tokens``); ``cost_expected_usd`` the likely cost,
+        its output tokens from matching finished trials in the store, else from an emulator dry run
+        (``expected_source`` says which; see `labkit.lab._expected`). Sends no ``messages.create``.
+        """
         import pandas as pd
+
+        from labkit.lab._expected import add_expected
 
         if not isinstance(repeats, int) or repeats < 1:
             raise ConfigError(f"repeats must be a positive integer, got {repeats!r}")
         specs = build_specs("estimate", self.backend_name, normalise_tasks(tasks), normalise_configs(configs), 1)
-        return pd.DataFrame(estimate_rows(self.backend.client(max_retries=self.max_retries), specs, repeats))
+        rows = estimate_rows(self.backend.client(max_retries=self.max_retries), specs, repeats)
+        add_expected(rows, specs, self.store.rows(None))
+        return pd.DataFrame(rows)
 
     def compare(self, name: str, a: Any, b: Any, *, confidence: float = 0.95, seed: int = 0) -> Any:
         """Config ``a`` against ``b`` in experiment ``name``, paired on the tasks both finished.
