@@ -22,6 +22,7 @@ _EXPORTS = {
     "Runner": "labkit.lab._runner",
     "DEFAULT_PATH": "labkit.lab._store",
     "Store": "labkit.lab._store",
+    "default_store_path": "labkit.lab._store",
     "Interval": "labkit.lab._stats",
     "PairedDifference": "labkit.lab._stats",
     "Plan": "labkit.lab._stats",
@@ -60,6 +61,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.lab._stats import rate_interval as rate_interval
     from labkit.lab._store import DEFAULT_PATH as DEFAULT_PATH
     from labkit.lab._store import Store as Store
+    from labkit.lab._store import default_store_path as default_store_path
     from labkit.lab._sweep_specs import build_specs as build_specs
     from labkit.lab._sweep_specs import normalise_tasks as normalise_tasks
     from labkit.lab._sweep_specs import task_tools as task_tools

@@ -2,7 +2,8 @@
 
 ``Lab(backend=None, store=None)`` picks the backend by the rule in `labkit.lab` (or takes a
 `Backend`, a backend name, an `Emulator` or an SDK client) and opens the results store (default
-``data/runs/labkit.sqlite``). Everything that can be wrong with a sweep (unknown model, invalid
+``data/runs/labkit.sqlite`` in the project folder, the same file the notebooks use: see
+`labkit.lab.default_store_path`). Everything that can be wrong with a sweep (unknown model, invalid
 config, empty task list, unreadable or newer-schema store) raises before any request is sent.
 
 - ``lab.run(prompt_or_task, config)`` streams one trial (live in a notebook) and returns a `Trial`,
@@ -27,7 +28,7 @@ from labkit.core import ChatCompletionChunk, ConfigError, TrialError
 from labkit.lab._client import Backend, resolve_backend
 from labkit.lab._experiment import Config
 from labkit.lab._runner import RateGate, Runner, TrialSpec
-from labkit.lab._store import DEFAULT_PATH, Store, StoredTrial
+from labkit.lab._store import Store, StoredTrial, default_store_path
 from labkit.lab._sweep_specs import (
     build_specs,
     estimate_rows,
@@ -59,7 +60,7 @@ class Lab:
                  *, max_retries: int = 2, max_attempts: int = 3, stall_timeout: float = 60.0,
                  retry_backoff: float = 0.5) -> None:
         self.backend = resolve_backend(backend)
-        self.store = store if isinstance(store, Store) else Store(DEFAULT_PATH if store is None else store)
+        self.store = store if isinstance(store, Store) else Store(default_store_path() if store is None else store)
         self.max_retries = max_retries
         self.max_attempts = max_attempts
         self.stall_timeout = stall_timeout
