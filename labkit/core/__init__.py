@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING
 from labkit._lazy import lazy_exports
 
 _EXPORTS = {
+    "WidgetsUnavailableError": "labkit.core._errors",
+    "PlotDataError": "labkit.core._errors",
+    "TableError": "labkit.core._errors",
+    "StreamErrorEvent": "labkit.core._errors",
+    "StreamStalled": "labkit.core._errors",
     "THINKING_TYPES": "labkit.core._catalog",
     "ModelInfo": "labkit.core._catalog",
     "Prices": "labkit.core._catalog",
@@ -67,9 +72,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core._errors import EmulatorError as EmulatorError
     from labkit.core._errors import IncompleteStreamError as IncompleteStreamError
     from labkit.core._errors import LabkitError as LabkitError
+    from labkit.core._errors import PlotDataError as PlotDataError
     from labkit.core._errors import SchemaVersionError as SchemaVersionError
     from labkit.core._errors import StoreError as StoreError
+    from labkit.core._errors import StreamErrorEvent as StreamErrorEvent
+    from labkit.core._errors import StreamStalled as StreamStalled
+    from labkit.core._errors import TableError as TableError
     from labkit.core._errors import UnknownModelError as UnknownModelError
+    from labkit.core._errors import WidgetsUnavailableError as WidgetsUnavailableError
     from labkit.core._wire import ChatCompletion as ChatCompletion
     from labkit.core._wire import ChatCompletionChunk as ChatCompletionChunk
     from labkit.core._wire import ChatMessage as ChatMessage

@@ -23,8 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", default=None, help="results store path")
     args = parser.parse_args(argv)
     try:
-        from labkit.lab import DEFAULT_PATH, Store
-        from labkit.notebook._tables import results_frame
+        from labkit.lab import DEFAULT_PATH, Store, results_frame
 
         store = Store(args.store or DEFAULT_PATH)
         names = [e["name"] for e in store.experiments()]

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from labkit.core import LabkitError
+from labkit.core import PlotDataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,10 +27,6 @@ COLORS = {
     "ttft": "#7f7f7f", "answer": "#9467bd",
 }
 """One colour per token / cost / time category, shared by every stacked plot."""
-
-
-class PlotDataError(LabkitError, ValueError):
-    """A DataFrame handed to a plot lacks the columns or rows the plot needs."""
 
 
 def require(df: pd.DataFrame, columns: Iterable[str], *, plot: str) -> None:
