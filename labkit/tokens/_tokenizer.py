@@ -40,12 +40,11 @@ their canonical JSON.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from typing import Any
 
-from labkit.core import ConfigError
+from labkit.core import ConfigError, canonical_json
 
 MESSAGE_OVERHEAD_TOKENS = 4
 REQUEST_OVERHEAD_TOKENS = 3
@@ -120,11 +119,6 @@ def count_tokens(text: str) -> int:
         return text.count("\n") + sum(map(len, map(_line_pieces, filter(None, text.split("\n")))))
     parts = _NEWLINES.split(text)
     return len(parts) // 2 + sum(map(len, map(_line_pieces, filter(None, parts[::2]))))
-
-
-def canonical_json(value: Any) -> str:
-    """The JSON form counted for tool inputs and schemas: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _text_of_content(content: Any, where: str) -> int:
