@@ -14,11 +14,11 @@ from labkit.tokens._tokenizer import (
     IMAGE_TOKENS,
     MESSAGE_OVERHEAD_TOKENS,
     REQUEST_OVERHEAD_TOKENS,
-    TOOL_USE_SYSTEM_TOKENS,
     count_request_tokens,
     count_tokens,
     tokenize,
 )
+from labkit.tokens._walk import TOOL_USE_SYSTEM_TOKENS
 
 
 @given(st.text())
