@@ -99,7 +99,7 @@ def core(bodies: list[bytes], seconds: float) -> float:
 
 def transport(bodies: list[bytes], seconds: float) -> None:
     emulator = Emulator()
-    with httpx2.Client(transport=EmulatorTransport(emulator), base_url=emulator.base_url) as http:
+    with httpx2.Client(transport=EmulatorTransport(emulator.handle), base_url=emulator.base_url) as http:
 
         def step(i: int) -> int:
             with http.stream("POST", "/v1/messages", content=bodies[i % len(bodies)], headers=HEADERS) as response:

@@ -95,7 +95,7 @@ def test_misuse_is_rejected() -> None:
     with pytest.raises(anthropic.BadRequestError, match="still processing"):
         client.messages.batches.delete(open_batch.id)
     headers = {"x-api-key": "fake-test-key", "anthropic-version": "2026-10-21"}
-    with httpx2.Client(transport=EmulatorTransport(emu), base_url=emu.base_url) as http:
+    with httpx2.Client(transport=EmulatorTransport(emu.handle), base_url=emu.base_url) as http:
         early = http.get(f"/v1/messages/batches/{open_batch.id}/results", headers=headers)
     assert early.status_code == 400 and "has not ended" in early.json()["error"]["message"]
     cases: list[tuple[list[dict[str, Any]], str]] = [

@@ -63,7 +63,7 @@ def test_stream_error_event_is_an_api_status_error_and_not_retried() -> None:
     assert caught.value.body["error"]["type"] == "overloaded_error"  # type: ignore[index]
     headers = {"x-api-key": "fake-test-key", "anthropic-version": "2026-10-21"}
     emu = scripted("stream_error", after_events=4)
-    with httpx2.Client(transport=EmulatorTransport(emu), base_url=emu.base_url) as http:
+    with httpx2.Client(transport=EmulatorTransport(emu.handle), base_url=emu.base_url) as http:
         events = read_sse(http.post("/v1/messages", json={**PARAMS, "stream": True}, headers=headers).content)
     assert [name for name, _ in events][-1] == "error" and len(events) == 5
     assert events[-1][1]["request_id"].startswith("req_011C")

@@ -22,7 +22,7 @@ def client() -> anthropic.Anthropic:
 
 def raw_get(path: str) -> httpx2.Response:
     headers = {"x-api-key": "fake-test-key", "anthropic-version": "2026-10-21"}
-    with httpx2.Client(transport=EmulatorTransport(Emulator()), base_url="http://emu.test") as http:
+    with httpx2.Client(transport=EmulatorTransport(Emulator().handle), base_url="http://emu.test") as http:
         return http.get(path, headers=headers)
 
 

@@ -44,7 +44,7 @@ def request(model: str, extra: dict[str, Any], **more: Any) -> dict[str, Any]:
 
 def raw(emu: Emulator, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
         ) -> httpx2.Response:
-    with httpx2.Client(transport=transport_module.EmulatorTransport(emu), base_url=emu.base_url) as http:
+    with httpx2.Client(transport=transport_module.EmulatorTransport(emu.handle), base_url=emu.base_url) as http:
         content = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
         return http.request(method, path, content=content, headers=HEADERS if headers is None else headers)
 

@@ -14,9 +14,9 @@ from labkit import ConfigError, SchemaVersionError, StoreError, UnknownModelErro
 from labkit.emulator import Emulator, FaultPlan
 from labkit.lab._client import emulator_backend
 from labkit.lab._experiment import Config, grid
+from labkit.lab._frames import results_frame
 from labkit.lab._lab import Lab
 from labkit.lab._trial import ROW_COLUMNS
-from labkit.notebook._tables import results_frame
 from labkit.tasks._suites import load_tasks
 
 FAKE_KEY = "labkit-test-key-DO-NOT-LEAK-7f3a"

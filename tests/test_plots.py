@@ -18,8 +18,8 @@ from matplotlib.collections import PathCollection
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 
+from labkit.lab._frames import results_frame
 from labkit.notebook import plots
-from labkit.notebook._tables import results_frame
 from labkit.notebook.plots import PlotDataError
 from labkit.notebook.plots._frame import rate_over_repeats, standard_error
 

@@ -40,7 +40,7 @@ class CountingTransport(httpx2.AsyncBaseTransport):
     """Counts requests in flight (from sending until the body is closed) and when each started."""
 
     def __init__(self, emulator: Emulator) -> None:
-        self.inner = AsyncEmulatorTransport(emulator)
+        self.inner = AsyncEmulatorTransport(emulator.handle)
         self.active = self.peak = 0
         self.starts: list[float] = []
 

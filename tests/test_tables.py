@@ -9,17 +9,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from labkit.core import TableError
+from labkit.lab._frames import TOKEN_COLUMNS, local_estimates, results_frame, tokens_frame
 from labkit.lab._store import Store
 from labkit.lab._trial import ROW_COLUMNS, Knobs, Trial
-from labkit.notebook._tables import (
-    SUMMARY_COLUMNS,
-    TOKEN_COLUMNS,
-    TableError,
-    local_estimates,
-    results_frame,
-    summary_frame,
-    tokens_frame,
-)
+from labkit.notebook._tables import SUMMARY_COLUMNS, summary_frame
 from labkit.tokens._cost import CostSplit, TokenRecord
 from labkit.tokens._estimate import estimate_request
 

@@ -36,10 +36,11 @@ from labkit.convert._accumulate import Accumulator
 from labkit.convert._arguments import canonical_arguments, parse_arguments
 from labkit.convert._chunk_stream import AsyncChunkStream, ChunkStream
 from labkit.convert._chunks import ChunkMaker, make_chunk, make_tool_call
+from labkit.convert._fields import fields_of, plain
 from labkit.convert._finish import finish_reason
 from labkit.convert._inner_thoughts import PartialThoughts, TagSplitter, pop_inner_thoughts
-from labkit.convert._response import REASONING_SEPARATOR, plain
-from labkit.convert._stream_block import BODY_DELTAS, Block, at_event, read_fields, record_only, string_at
+from labkit.convert._response import REASONING_SEPARATOR
+from labkit.convert._stream_block import BODY_DELTAS, Block, at_event, record_only, string_at
 from labkit.convert._usage import apply_delta_usage, read_usage_counts, usage_from_counts
 from labkit.core import ChatCompletion, ChatCompletionChunk, ConversionError, IncompleteStreamError, InnerThoughts
 
@@ -100,7 +101,7 @@ class StreamConverter:
         except AttributeError:
             fields = None
         if type(fields) is not dict:
-            fields = read_fields(event, "a stream event", index)
+            fields = fields_of(event, "a stream event", event_index=index)
         kind = fields.get("type")
         if kind == "content_block_delta" and self._live:
             try:  # the hot path: a body delta of an open block, with text (anything else: the full path)
@@ -186,7 +187,7 @@ class StreamConverter:
     def _message_start(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         if self._started:
             raise ConversionError("second message_start", event_index=index)
-        message = read_fields(fields.get("message"), "message_start.message", index)
+        message = fields_of(fields.get("message"), "message_start.message", event_index=index)
         self._id = self._so_far.id = string_at(message.get("id"), "message_start.message.id", index)
         self._model = self._so_far.model = string_at(message.get("model"), "message_start.message.model", index)
         self._counts = at_event(index, read_usage_counts, message.get("usage"))
@@ -205,7 +206,7 @@ class StreamConverter:
         if position != self._blocks or type(position) is not int:
             message = f"content_block_start index {position!r}, expected {self._blocks} (block index mismatch)"
             raise ConversionError(message, event_index=index)
-        shell = read_fields(fields.get("content_block"), "content_block_start.content_block", index)
+        shell = fields_of(fields.get("content_block"), "content_block_start.content_block", event_index=index)
         kind = shell.get("type")
         self._blocks += 1
         if kind == "text":
@@ -278,7 +279,7 @@ class StreamConverter:
         block = self._open.get(position) if type(position) is int else None
         if block is None:
             self._no_block(position, "content_block_delta", index)
-        delta = read_fields(fields.get("delta"), "content_block_delta.delta", index)
+        delta = fields_of(fields.get("delta"), "content_block_delta.delta", event_index=index)
         kind = delta.get("type")
         expected = _DELTA_BLOCK.get(kind) if type(kind) is str else None
         if expected is None or block.kind == "unknown":
@@ -305,7 +306,7 @@ class StreamConverter:
 
     def _message_delta(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         self._check_closed("message_delta", index)
-        delta = read_fields(fields.get("delta") or {}, "message_delta.delta", index)
+        delta = fields_of(fields.get("delta") or {}, "message_delta.delta", event_index=index)
         stop_reason, stop_sequence = delta.get("stop_reason"), delta.get("stop_sequence")
         self._stop_reason = None if stop_reason is None else string_at(stop_reason, "stop_reason", index)
         self._stop_sequence = None if stop_sequence is None else string_at(stop_sequence, "stop_sequence", index)

@@ -20,7 +20,7 @@ from typing import Any, Final, TypeVar
 from labkit.convert._inner_thoughts import PartialThoughts
 from labkit.core import ChatCompletionChunk, ConversionError
 
-__all__ = ["BODY_DELTAS", "Block", "at_event", "read_fields", "record_only", "string_at"]
+__all__ = ["BODY_DELTAS", "Block", "at_event", "record_only", "string_at"]
 
 T = TypeVar("T")
 OnValue = Callable[[str], list[ChatCompletionChunk]]
@@ -64,16 +64,6 @@ def record_only(parts: list[str]) -> OnValue:
         return []
 
     return record
-
-
-def read_fields(obj: Any, what: str, index: int) -> dict[str, Any]:
-    """The fields of an event part: a dict as is, an SDK object's ``__dict__``."""
-    if type(obj) is dict:
-        return obj
-    fields = getattr(obj, "__dict__", None)  # an SDK object's declared fields (cheaper than isinstance)
-    if type(fields) is dict:
-        return fields
-    raise ConversionError(f"{what} must be an object, got {type(obj).__name__}", event_index=index)
 
 
 def at_event(index: int, function: Callable[..., T], *args: Any) -> T:

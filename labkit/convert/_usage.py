@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
+from labkit.convert._fields import fields_of
 from labkit.core import CompletionTokensDetails, ConversionError, PromptTokensDetails, Usage
 
 __all__ = ["COUNT_FIELDS", "apply_delta_usage", "read_usage_counts", "to_usage", "usage_from_counts"]
@@ -37,17 +36,6 @@ COUNT_FIELDS = (
 Counts = dict[str, int | None]
 
 
-def _fields(obj: Any, what: str) -> dict[str, Any]:
-    """The fields of a dict or an SDK (pydantic) object, as a dict; None gives {}."""
-    if obj is None:
-        return {}
-    if isinstance(obj, dict):
-        return obj
-    if isinstance(obj, BaseModel):
-        return obj.__dict__
-    raise ConversionError(f"{what} must be a dict or an SDK object, got {type(obj).__name__}")
-
-
 def _count(value: Any, name: str) -> int | None:
     if value is None:
         return None
@@ -58,9 +46,10 @@ def _count(value: Any, name: str) -> int | None:
 
 def read_usage_counts(usage: Any) -> Counts:
     """The counts in one usage object (``None`` where a field is absent or null)."""
-    fields = _fields(usage, "usage")
+    fields = {} if usage is None else fields_of(usage, "usage")
     counts: Counts = {name: _count(fields.get(name), name) for name in COUNT_FIELDS[:4]}
-    details = _fields(fields.get("output_tokens_details"), "usage.output_tokens_details")
+    found = fields.get("output_tokens_details")
+    details = {} if found is None else fields_of(found, "usage.output_tokens_details")
     counts["thinking_tokens"] = _count(details.get("thinking_tokens"), "output_tokens_details.thinking_tokens")
     return counts
 

@@ -10,6 +10,12 @@ from typing import TYPE_CHECKING
 from labkit._lazy import lazy_exports
 
 _EXPORTS = {
+    "canonical_json": "labkit.core._canonical",
+    "WidgetsUnavailableError": "labkit.core._errors",
+    "PlotDataError": "labkit.core._errors",
+    "TableError": "labkit.core._errors",
+    "StreamErrorEvent": "labkit.core._errors",
+    "StreamStalled": "labkit.core._errors",
     "THINKING_TYPES": "labkit.core._catalog",
     "ModelInfo": "labkit.core._catalog",
     "Prices": "labkit.core._catalog",
@@ -53,6 +59,7 @@ __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from labkit.core._canonical import canonical_json as canonical_json
     from labkit.core._catalog import THINKING_TYPES as THINKING_TYPES
     from labkit.core._catalog import ModelInfo as ModelInfo
     from labkit.core._catalog import Prices as Prices
@@ -70,10 +77,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core._errors import EmulatorError as EmulatorError
     from labkit.core._errors import IncompleteStreamError as IncompleteStreamError
     from labkit.core._errors import LabkitError as LabkitError
+    from labkit.core._errors import PlotDataError as PlotDataError
     from labkit.core._errors import SchemaVersionError as SchemaVersionError
     from labkit.core._errors import StoreError as StoreError
+    from labkit.core._errors import StreamErrorEvent as StreamErrorEvent
+    from labkit.core._errors import StreamStalled as StreamStalled
+    from labkit.core._errors import TableError as TableError
     from labkit.core._errors import TrialError as TrialError
     from labkit.core._errors import UnknownModelError as UnknownModelError
+    from labkit.core._errors import WidgetsUnavailableError as WidgetsUnavailableError
     from labkit.core._wire import ChatCompletion as ChatCompletion
     from labkit.core._wire import ChatCompletionChunk as ChatCompletionChunk
     from labkit.core._wire import ChatMessage as ChatMessage

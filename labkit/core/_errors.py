@@ -5,10 +5,17 @@
     │   └── UnknownModelError (also KeyError-free: still a ValueError)
     ├── ConversionError (also ValueError)     an event or message labkit cannot convert
     ├── IncompleteStreamError                 a stream that ended early or carried an error event
+    ├── StreamStalled                         no stream event within the stall timeout (the client's watchdog)
+    ├── StreamErrorEvent                      an ``event: error`` arrived mid-stream (the client records it)
     ├── EmulatorError                         misuse of the local emulator (not an API error)
+    │   └── ApiProblem                        an Anthropic-shaped error the emulator answers with
+    │                                         (defined beside the rules: `labkit.emulator.rules`)
     ├── TrialError                            ``lab.run``'s one trial failed (``.trial`` holds it)
-    └── StoreError                            the results store cannot be used as asked
-        └── SchemaVersionError                the store was written by a newer labkit
+    ├── StoreError                            the results store cannot be used as asked
+    │   └── SchemaVersionError                the store was written by a newer labkit
+    ├── TableError (also ValueError)          rows or a DataFrame a table view cannot be built from
+    ├── PlotDataError (also ValueError)       a DataFrame that lacks what a plot needs
+    └── WidgetsUnavailableError (also ImportError)  ipywidgets is not installed
 
 Errors from the API itself (``anthropic.APIStatusError`` and friends) pass through unwrapped.
 """
@@ -79,3 +86,29 @@ class StoreError(LabkitError):
 
 class SchemaVersionError(StoreError):
     """The results store was written by a newer labkit schema than this one understands."""
+
+
+class StreamStalled(LabkitError):
+    """No stream event arrived within the stall timeout."""
+
+
+class StreamErrorEvent(LabkitError):
+    """The server sent an ``event: error`` in the middle of a stream; ``body`` is its data."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        found = body.get("error")
+        error: dict[str, Any] = found if isinstance(found, dict) else {}
+        super().__init__(f"error event mid-stream: {error.get('type')}: {error.get('message')}")
+        self.body = body
+
+
+class TableError(LabkitError, ValueError):
+    """Rows or a DataFrame that a table view cannot be built from."""
+
+
+class PlotDataError(LabkitError, ValueError):
+    """A DataFrame handed to a plot lacks the columns or rows the plot needs."""
+
+
+class WidgetsUnavailableError(LabkitError, ImportError):
+    """ipywidgets is not installed (``pip install 'labkit[notebook]'`` brings it)."""

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from labkit._lazy import lazy_exports
 
 _EXPORTS = {
+    "results_frame": "labkit.lab._frames",
+    "tokens_frame": "labkit.lab._frames",
+    "local_estimates": "labkit.lab._frames",
     "Backend": "labkit.lab._client",
     "base_url_backend": "labkit.lab._client",
     "emulator_backend": "labkit.lab._client",
@@ -50,6 +53,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.lab._experiment import Config as Config
     from labkit.lab._experiment import GridResult as GridResult
     from labkit.lab._experiment import grid as grid
+    from labkit.lab._frames import local_estimates as local_estimates
+    from labkit.lab._frames import results_frame as results_frame
+    from labkit.lab._frames import tokens_frame as tokens_frame
     from labkit.lab._lab import Lab as Lab
     from labkit.lab._runner import Runner as Runner
     from labkit.lab._stats import Interval as Interval

@@ -25,7 +25,15 @@ from typing import Any, Literal
 import anthropic
 import httpx2
 
-from labkit.core import ChatCompletion, ChatCompletionChunk, ConfigError, IncompleteStreamError, InnerThoughts
+from labkit.core import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ConfigError,
+    IncompleteStreamError,
+    InnerThoughts,
+    StreamErrorEvent,
+    StreamStalled,
+)
 
 BackendName = Literal["anthropic", "base_url", "emulator"]
 EMULATOR_LATENCY_ENV = "LABKIT_EMULATOR_LATENCY"
@@ -152,20 +160,6 @@ def resolve_backend(backend: Backend | str | Any | None) -> Backend:
     if type(backend).__name__ == "Emulator":
         return emulator_backend(backend)
     return client_backend(backend)
-
-
-class StreamStalled(Exception):
-    """No event arrived within the stall timeout."""
-
-
-class StreamErrorEvent(Exception):
-    """The server sent an ``event: error`` in the middle of a stream; ``body`` is its data."""
-
-    def __init__(self, body: dict[str, Any]) -> None:
-        found = body.get("error")
-        error: dict[str, Any] = found if isinstance(found, dict) else {}
-        super().__init__(f"error event mid-stream: {error.get('type')}: {error.get('message')}")
-        self.body = body
 
 
 @dataclass

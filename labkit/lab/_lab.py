@@ -186,7 +186,7 @@ class Lab:
         labkit's local estimate. Each distinct request is counted once and the answer kept in the
         store, so asking again (or after ``rederive``) sends nothing.
         """
-        from labkit.notebook import tokens_frame
+        from labkit.lab._frames import tokens_frame
 
         wanted = _token_sources(sources)
         extra = self._input_sources(name, wanted) if wanted - {"reported"} else {}
@@ -279,7 +279,7 @@ def _single_turn(item: StoredTrial) -> bool:
 
 
 def _frame(rows: Sequence[dict[str, Any]]) -> Any:
-    from labkit.notebook import results_frame
+    from labkit.lab._frames import results_frame
 
     return results_frame(rows)
 

@@ -14,19 +14,19 @@ _EXPORTS = {
     "input_breakdown": "labkit.notebook.accounting",
     "prefix_cache_usage": "labkit.notebook.accounting",
     "tokens_with_sources": "labkit.notebook.accounting",
-    "TableError": "labkit.notebook._tables",
-    "results_frame": "labkit.notebook._tables",
+    "TableError": "labkit.core",
+    "results_frame": "labkit.lab",
     "summary_frame": "labkit.notebook._tables",
-    "tokens_frame": "labkit.notebook._tables",
+    "tokens_frame": "labkit.lab",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from labkit.notebook._tables import TableError as TableError
-    from labkit.notebook._tables import results_frame as results_frame
+    from labkit.core import TableError as TableError
+    from labkit.lab import results_frame as results_frame
+    from labkit.lab import tokens_frame as tokens_frame
     from labkit.notebook._tables import summary_frame as summary_frame
-    from labkit.notebook._tables import tokens_frame as tokens_frame
     from labkit.notebook.accounting import billed_vs_shown as billed_vs_shown
     from labkit.notebook.accounting import estimate_errors as estimate_errors
     from labkit.notebook.accounting import input_breakdown as input_breakdown

@@ -23,8 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", default=None, help="results store path")
     args = parser.parse_args(argv)
     try:
-        from labkit.lab import Store, default_store_path
-        from labkit.notebook._tables import results_frame
+        from labkit.lab import Store, default_store_path, results_frame
 
         store = Store(args.store or default_store_path())
         names = [e["name"] for e in store.experiments()]

@@ -16,7 +16,6 @@ _EXPORTS = {
     "format_usd": "labkit.tokens._cost",
     "price": "labkit.tokens._cost",
     "token_record": "labkit.tokens._cost",
-    "INNER_THOUGHTS_KEY": "labkit.tokens._estimate",
     "TokenEstimate": "labkit.tokens._estimate",
     "estimate_request": "labkit.tokens._estimate",
     "clear_memo": "labkit.tokens._tokenizer",
@@ -34,7 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.tokens._cost import format_usd as format_usd
     from labkit.tokens._cost import price as price
     from labkit.tokens._cost import token_record as token_record
-    from labkit.tokens._estimate import INNER_THOUGHTS_KEY as INNER_THOUGHTS_KEY
     from labkit.tokens._estimate import TokenEstimate as TokenEstimate
     from labkit.tokens._estimate import estimate_request as estimate_request
     from labkit.tokens._tokenizer import clear_memo as clear_memo

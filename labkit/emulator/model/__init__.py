@@ -13,7 +13,6 @@ _EXPORTS = {
     "PlannedThinking": "labkit.emulator.model._plan",
     "PlannedToolUse": "labkit.emulator.model._plan",
     "ReplyPlan": "labkit.emulator.model._plan",
-    "INNER_THOUGHTS_KEY": "labkit.emulator.model._situation",
     "plan_reply": "labkit.emulator.model._synth",
 }
 __all__ = sorted(_EXPORTS)
@@ -24,5 +23,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.emulator.model._plan import PlannedThinking as PlannedThinking
     from labkit.emulator.model._plan import PlannedToolUse as PlannedToolUse
     from labkit.emulator.model._plan import ReplyPlan as ReplyPlan
-    from labkit.emulator.model._situation import INNER_THOUGHTS_KEY as INNER_THOUGHTS_KEY
     from labkit.emulator.model._synth import plan_reply as plan_reply

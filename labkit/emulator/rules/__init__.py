@@ -15,8 +15,6 @@ _EXPORTS = {
     "Signer": "labkit.emulator.rules._signing",
     "prefix_for": "labkit.emulator.rules._signing",
     "reply_prefix": "labkit.emulator.rules._signing",
-    "EFFORT_LEVELS": "labkit.emulator.rules._thinking",
-    "THINKING_TYPES": "labkit.emulator.rules._thinking",
     "check_body_size": "labkit.emulator.rules._validate",
     "validate_count_tokens_request": "labkit.emulator.rules._validate",
     "validate_messages_request": "labkit.emulator.rules._validate",
@@ -31,8 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.emulator.rules._signing import Signer as Signer
     from labkit.emulator.rules._signing import prefix_for as prefix_for
     from labkit.emulator.rules._signing import reply_prefix as reply_prefix
-    from labkit.emulator.rules._thinking import EFFORT_LEVELS as EFFORT_LEVELS
-    from labkit.emulator.rules._thinking import THINKING_TYPES as THINKING_TYPES
     from labkit.emulator.rules._validate import check_body_size as check_body_size
     from labkit.emulator.rules._validate import validate_count_tokens_request as validate_count_tokens_request
     from labkit.emulator.rules._validate import validate_messages_request as validate_messages_request

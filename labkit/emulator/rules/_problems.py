@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from labkit.core import EmulatorError
+
 STATUS_TYPES: dict[int, str] = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -22,7 +24,7 @@ STATUS_TYPES: dict[int, str] = {
 
 
 @dataclass(frozen=True, slots=True)
-class ApiProblem(Exception):
+class ApiProblem(EmulatorError):
     """An Anthropic-shaped API error. ``message`` names the offending field first, as the API does."""
 
     status: int

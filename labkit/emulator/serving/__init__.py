@@ -13,10 +13,6 @@ _EXPORTS = {
     "Emulator": "labkit.emulator.serving._emulator",
     "FaultPlan": "labkit.emulator.serving._faults",
     "LatencyProfile": "labkit.emulator.serving._latency",
-    "count_tokens": "labkit.emulator.serving._messages",
-    "EFFORT_LEVELS": "labkit.emulator.serving._models_api",
-    "THINKING_TYPES": "labkit.emulator.serving._models_api",
-    "Signer": "labkit.emulator.serving._render",
     "EmulatorResponse": "labkit.emulator.serving._response",
     "EmulatorServer": "labkit.emulator.serving._server",
     "serve_in_thread": "labkit.emulator.serving._server",
@@ -30,10 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.emulator.serving._emulator import Emulator as Emulator
     from labkit.emulator.serving._faults import FaultPlan as FaultPlan
     from labkit.emulator.serving._latency import LatencyProfile as LatencyProfile
-    from labkit.emulator.serving._messages import count_tokens as count_tokens
-    from labkit.emulator.serving._models_api import EFFORT_LEVELS as EFFORT_LEVELS
-    from labkit.emulator.serving._models_api import THINKING_TYPES as THINKING_TYPES
-    from labkit.emulator.serving._render import Signer as Signer
     from labkit.emulator.serving._response import EmulatorResponse as EmulatorResponse
     from labkit.emulator.serving._server import EmulatorServer as EmulatorServer
     from labkit.emulator.serving._server import serve_in_thread as serve_in_thread

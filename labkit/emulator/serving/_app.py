@@ -6,26 +6,32 @@ handler runs: the route must exist (404), a key must come in ``x-api-key`` or
 ``Authorization: Bearer`` (401; ``x-api-key`` wins when both are sent; any non-empty key unless
 the emulator pins one), ``anthropic-version`` must be 2023-06-01 or 2026-10-21 (400), and the
 body must fit (413 above 32 MB for messages and count_tokens, 256 MB for a batch) and be JSON.
-An unexpected exception is answered as a 500 ``api_error`` and kept in ``emulator.failures``.
+An unexpected exception is answered as a 500 ``api_error`` and kept in ``App.failures``.
+
+`App` is given the endpoints and state it routes to (the Messages endpoint, the batch store, the id
+minter, the fault plan, the pinned key); the `Emulator` wires them. Every carrier (the in-process
+transports, the HTTP server) calls `App.handle`, so they cannot drift.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from labkit.core import LabkitError
 from labkit.emulator.rules import ApiProblem, api_version, bad_request, check_body_size
-from labkit.emulator.serving import _messages as messages
-from labkit.emulator.serving import _models_api as models_api
+from labkit.emulator.serving._batches import BatchStore
+from labkit.emulator.serving._faults import FaultPlan
+from labkit.emulator.serving._ids import IdMinter
+from labkit.emulator.serving._messages import MessagesEndpoint, break_response
+from labkit.emulator.serving._models_api import get_model_body, list_models_page, query_params
 from labkit.emulator.serving._response import EmulatorResponse, error_response, json_response
-
-if TYPE_CHECKING:
-    from labkit.emulator.serving._emulator import Emulator
 
 MB = 1024 * 1024
 BODY_LIMITS = {"batches.create": 256 * MB}
@@ -36,9 +42,9 @@ RATE_LIMITS = {"requests": 4_000, "tokens": 2_000_000, "input-tokens": 2_000_000
 class Call:
     """One request as the handlers see it."""
 
-    def __init__(self, emu: Emulator, headers: dict[str, str], body: bytes, query: str, base_url: str,
-                 request_id: str, groups: tuple[str, ...]) -> None:
-        self.emu, self.headers, self.raw, self.query = emu, headers, body, query
+    def __init__(self, headers: dict[str, str], body: bytes, query: str, base_url: str, request_id: str,
+                 groups: tuple[str, ...]) -> None:  # fmt: skip
+        self.headers, self.raw, self.query = headers, body, query
         self.base_url, self.request_id, self.groups = base_url, request_id, groups
 
     def json(self) -> Any:
@@ -49,47 +55,6 @@ class Call:
 
 
 Handler = Callable[[Call], EmulatorResponse]
-
-
-def _jsonl(call: Call) -> EmulatorResponse:
-    body = call.emu.batches.results(call.groups[0])
-    return EmulatorResponse(status=200, headers={"content-type": "application/x-jsonl"}, body=body)
-
-
-ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
-    ("POST", re.compile(r"/v1/messages"), "messages",
-     lambda c: messages.create(c.emu, c.json(), c.headers, c.request_id)),
-    ("POST", re.compile(r"/v1/messages/count_tokens"), "count_tokens",
-     lambda c: messages.count_tokens(c.emu, c.json(), c.headers)),
-    ("GET", re.compile(r"/v1/models"), "models.list",
-     lambda c: json_response(200, models_api.list_models_page(models_api.query_params(c.query)))),
-    ("GET", re.compile(r"/v1/models/([^/]+)"), "models.retrieve",
-     lambda c: json_response(200, models_api.get_model_body(c.groups[0]))),
-    ("POST", re.compile(r"/v1/messages/batches"), "batches.create",
-     lambda c: json_response(200, c.emu.batches.create(c.emu, c.json(), c.headers, c.base_url))),
-    ("GET", re.compile(r"/v1/messages/batches"), "batches.list",
-     lambda c: json_response(200, c.emu.batches.list_page(c.emu, models_api.query_params(c.query), c.base_url))),
-    ("GET", re.compile(r"/v1/messages/batches/([^/]+)"), "batches.retrieve",
-     lambda c: json_response(200, c.emu.batches.retrieve(c.emu, c.groups[0], c.base_url))),
-    ("POST", re.compile(r"/v1/messages/batches/([^/]+)/cancel"), "batches.cancel",
-     lambda c: json_response(200, c.emu.batches.cancel(c.groups[0], c.base_url))),
-    ("DELETE", re.compile(r"/v1/messages/batches/([^/]+)"), "batches.delete",
-     lambda c: json_response(200, c.emu.batches.delete(c.groups[0]))),
-    ("GET", re.compile(r"/v1/messages/batches/([^/]+)/results"), "batches.results", _jsonl),
-]  # fmt: skip
-
-
-def route(method: str, path: str) -> tuple[str, Handler, tuple[str, ...]]:
-    """The endpoint name, handler and path groups for a request (404 / 405 when none)."""
-    allowed = False
-    for verb, pattern, name, handler in ROUTES:
-        if (match := pattern.fullmatch(path)) is not None:
-            if verb == method.upper():
-                return name, handler, match.groups()
-            allowed = True
-    if allowed:
-        raise ApiProblem(405, f"Method {method.upper()} not allowed for {path}", error_type="invalid_request_error")
-    raise ApiProblem(404, f"Not found: {method.upper()} {path}")
 
 
 def check_auth(headers: Mapping[str, str], pinned: str | None) -> None:
@@ -113,43 +78,101 @@ def ratelimit_headers(used_this_minute: int, now: float) -> dict[str, str]:
     return out
 
 
-def _endpoint_fault(emu: Emulator, name: str) -> str | None:
-    """A fault for a non-Messages endpoint listed in ``FaultPlan.endpoints``: HTTP faults raise here;
-    a connection fault (drop/stall) is returned, to cut the body once it is made."""
-    fault = emu.draw_fault(name)
-    if fault is None or emu.faults is None:
-        return None
-    problem = emu.faults.http_problem(fault, streaming=False)
-    if problem is not None:
-        raise problem
-    return fault
+class App:
+    """The emulator's HTTP application: routes, the HTTP-level rules, counters and failures."""
 
+    def __init__(self, *, messages: MessagesEndpoint, batches: BatchStore, ids: IdMinter,
+                 faults: FaultPlan | None, api_key: str | None) -> None:  # fmt: skip
+        self.messages, self.batches, self.ids = messages, batches, ids
+        self.faults, self.api_key = faults, api_key
+        self.counters: Counter[str] = Counter()
+        self.failures: list[BaseException] = []
+        self._lock = threading.Lock()
+        self._minute = (0, 0)
+        self.routes: list[tuple[str, re.Pattern[str], str, Handler]] = [
+            ("POST", re.compile(r"/v1/messages"), "messages",
+             lambda c: messages.create(c.json(), c.headers, c.request_id)),
+            ("POST", re.compile(r"/v1/messages/count_tokens"), "count_tokens",
+             lambda c: messages.count_tokens(c.json(), c.headers)),
+            ("GET", re.compile(r"/v1/models"), "models.list",
+             lambda c: json_response(200, list_models_page(query_params(c.query)))),
+            ("GET", re.compile(r"/v1/models/([^/]+)"), "models.retrieve",
+             lambda c: json_response(200, get_model_body(c.groups[0]))),
+            ("POST", re.compile(r"/v1/messages/batches"), "batches.create",
+             lambda c: json_response(200, batches.create(c.json(), c.headers, c.base_url))),
+            ("GET", re.compile(r"/v1/messages/batches"), "batches.list",
+             lambda c: json_response(200, batches.list_page(query_params(c.query), c.base_url))),
+            ("GET", re.compile(r"/v1/messages/batches/([^/]+)"), "batches.retrieve",
+             lambda c: json_response(200, batches.retrieve(c.groups[0], c.base_url))),
+            ("POST", re.compile(r"/v1/messages/batches/([^/]+)/cancel"), "batches.cancel",
+             lambda c: json_response(200, batches.cancel(c.groups[0], c.base_url))),
+            ("DELETE", re.compile(r"/v1/messages/batches/([^/]+)"), "batches.delete",
+             lambda c: json_response(200, batches.delete(c.groups[0]))),
+            ("GET", re.compile(r"/v1/messages/batches/([^/]+)/results"), "batches.results",
+             lambda c: EmulatorResponse(status=200, headers={"content-type": "application/x-jsonl"},
+                                        body=batches.results(c.groups[0]))),
+        ]  # fmt: skip
 
-def handle(emu: Emulator, method: str, target: str, headers: Mapping[str, str], body: bytes,
-           base_url: str) -> EmulatorResponse:
-    """Answer one HTTP request (``target`` is the path with its query string)."""
-    request_id = emu.next_request_id()
-    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
-    path, _, query = target.partition("?")
-    try:
-        name, handler, groups = route(method, path)
-        emu.count(name)
-        check_auth(lowered, emu.api_key)
-        api_version(lowered)
-        check_body_size(len(body), limit=BODY_LIMITS.get(name, DEFAULT_BODY_LIMIT))
-        fault = None if name == "messages" else _endpoint_fault(emu, name)  # messages draws its own
-        response = handler(Call(emu, lowered, body, query, base_url, request_id, groups))
-        if fault is not None and emu.faults is not None:
-            messages.break_response(response, fault, emu.faults, request_id)
-    except ApiProblem as problem:
-        response = error_response(problem, request_id)
-    except LabkitError as exc:
-        response = error_response(bad_request(str(exc)), request_id)
-    except Exception as exc:  # a defect: answer like the API would, and keep it for tests
-        emu.failures.append(exc)
-        response = error_response(ApiProblem(500, f"Internal server error ({type(exc).__name__})"), request_id)
-    now = time.time()
-    response.headers.update(ratelimit_headers(emu.requests_this_minute(now), now))
-    response.headers["request-id"] = request_id
-    response.headers["x-labkit-synthetic"] = "true"
-    return response
+    def route(self, method: str, path: str) -> tuple[str, Handler, tuple[str, ...]]:
+        """The endpoint name, handler and path groups for a request (404 / 405 when none)."""
+        allowed = False
+        for verb, pattern, name, handler in self.routes:
+            if (match := pattern.fullmatch(path)) is not None:
+                if verb == method.upper():
+                    return name, handler, match.groups()
+                allowed = True
+        if allowed:
+            raise ApiProblem(405, f"Method {method.upper()} not allowed for {path}",
+                             error_type="invalid_request_error")  # fmt: skip
+        raise ApiProblem(404, f"Not found: {method.upper()} {path}")
+
+    def _count(self, endpoint: str) -> None:
+        with self._lock:
+            self.counters[endpoint] += 1
+
+    def _requests_this_minute(self, now: float) -> int:
+        minute = int(now) // 60
+        with self._lock:
+            count = self._minute[1] + 1 if self._minute[0] == minute else 1
+            self._minute = (minute, count)
+        return count
+
+    def _endpoint_fault(self, name: str) -> str | None:
+        """A fault for a non-Messages endpoint listed in ``FaultPlan.endpoints``: HTTP faults raise
+        here; a connection fault (drop/stall) is returned, to cut the body once it is made."""
+        fault = self.messages.draw_fault(name)
+        if fault is None or self.faults is None:
+            return None
+        problem = self.faults.http_problem(fault, streaming=False)
+        if problem is not None:
+            raise problem
+        return fault
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes,
+               base_url: str) -> EmulatorResponse:  # fmt: skip
+        """Answer one HTTP request (``target`` is the path with its query string)."""
+        request_id = self.ids.request_id()
+        lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+        path, _, query = target.partition("?")
+        try:
+            name, handler, groups = self.route(method, path)
+            self._count(name)
+            check_auth(lowered, self.api_key)
+            api_version(lowered)
+            check_body_size(len(body), limit=BODY_LIMITS.get(name, DEFAULT_BODY_LIMIT))
+            fault = None if name == "messages" else self._endpoint_fault(name)  # messages draws its own
+            response = handler(Call(lowered, body, query, base_url, request_id, groups))
+            if fault is not None and self.faults is not None:
+                break_response(response, fault, self.faults, request_id)
+        except ApiProblem as problem:
+            response = error_response(problem, request_id)
+        except LabkitError as exc:
+            response = error_response(bad_request(str(exc)), request_id)
+        except Exception as exc:  # a defect: answer like the API would, and keep it for tests
+            self.failures.append(exc)
+            response = error_response(ApiProblem(500, f"Internal server error ({type(exc).__name__})"), request_id)
+        now = time.time()
+        response.headers.update(ratelimit_headers(self._requests_this_minute(now), now))
+        response.headers["request-id"] = request_id
+        response.headers["x-labkit-synthetic"] = "true"
+        return response

@@ -2,7 +2,8 @@
 
 Processing is deterministic and needs no clock or background thread: a batch is created
 ``in_progress`` and **ends the first time it is read back** (retrieve or list). Then every item
-runs through the same core as ``POST /v1/messages`` (`messages.reply`; no faults, no latency):
+runs through the same core as ``POST /v1/messages`` (the ``run_item`` the store is given,
+`MessagesEndpoint.batch_result`; no faults, no latency):
 valid items succeed with ``usage.service_tier: "batch"``, rejected ones are ``errored`` with the
 API error body; a batch cancelled before it was read back ends with every item ``canceled``.
 ``results_url`` is absolute and points at the base URL the request came in on, so the SDK's
@@ -11,22 +12,20 @@ API error body; a batch cancelled before it was read back ends with every item `
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from labkit.emulator.rules import ApiProblem, bad_request
-from labkit.emulator.rules import _validate as rules
-from labkit.emulator.serving import _messages as messages
+from labkit.emulator.serving._ids import IdMinter
 from labkit.emulator.serving._models_api import page
-from labkit.emulator.serving._render import message_dict
 from labkit.emulator.serving._sse import encode_json
 
-if TYPE_CHECKING:
-    from labkit.emulator.serving._emulator import Emulator
+RunItem = Callable[[dict[str, Any], dict[str, str]], dict[str, Any]]
+"""Runs one batch item's params (with the batch's headers) to its ``result`` object."""
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 MAX_REQUESTS = 100_000
@@ -93,12 +92,12 @@ def _check_requests(body: Any) -> list[dict[str, Any]]:
 
 
 class BatchStore:
-    """The batches of one emulator (thread-safe)."""
+    """The batches of one emulator (thread-safe); ``run_item`` answers each item when a batch ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, ids: IdMinter, run_item: RunItem) -> None:
+        self._ids, self._run_item = ids, run_item
         self._batches: dict[str, Batch] = {}
         self._lock = threading.RLock()
-        self._created = 0
 
     def __len__(self) -> int:
         return len(self._batches)
@@ -108,35 +107,34 @@ class BatchStore:
             raise ApiProblem(404, f"message_batch: {batch_id} not found")
         return self._batches[batch_id]
 
-    def create(self, emu: Emulator, body: Any, headers: dict[str, str], base_url: str) -> dict[str, Any]:
+    def create(self, body: Any, headers: dict[str, str], base_url: str) -> dict[str, Any]:
         requests = _check_requests(body)
         with self._lock:
-            self._created += 1
-            digest = hashlib.sha256(f"{emu.seed}:batch:{self._created}".encode()).hexdigest()[:24]
-            batch = Batch(id=f"msgbatch_synth_{digest}", requests=requests, headers=dict(headers),
+            batch = Batch(id=self._ids.batch_id(), requests=requests, headers=dict(headers),
                           created_at=datetime.now(UTC))
             self._batches[batch.id] = batch
             return batch.body(base_url)
 
-    def _finish(self, emu: Emulator, batch: Batch) -> None:
+    def _finish(self, batch: Batch) -> None:
         if batch.status == "ended":
             return
         for item in batch.requests:
-            result = {"type": "canceled"} if batch.status == "canceling" else _run(emu, item["params"], batch.headers)
+            canceled = batch.status == "canceling"
+            result = {"type": "canceled"} if canceled else self._run_item(item["params"], batch.headers)
             batch.results.append({"custom_id": item["custom_id"], "result": result})
         batch.status, batch.ended_at = "ended", datetime.now(UTC)
 
-    def retrieve(self, emu: Emulator, batch_id: str, base_url: str) -> dict[str, Any]:
+    def retrieve(self, batch_id: str, base_url: str) -> dict[str, Any]:
         with self._lock:
             batch = self._get(batch_id)
-            self._finish(emu, batch)
+            self._finish(batch)
             return batch.body(base_url)
 
-    def list_page(self, emu: Emulator, query: dict[str, list[str]], base_url: str) -> dict[str, Any]:
+    def list_page(self, query: dict[str, list[str]], base_url: str) -> dict[str, Any]:
         with self._lock:
             newest_first = list(reversed(self._batches.values()))
             for batch in newest_first:
-                self._finish(emu, batch)
+                self._finish(batch)
             return page([b.body(base_url) for b in newest_first], query)
 
     def cancel(self, batch_id: str, base_url: str) -> dict[str, Any]:
@@ -161,12 +159,3 @@ class BatchStore:
                 raise bad_request(f"message_batch: {batch_id} has not ended; results are not available yet")
             return "".join(encode_json(line) + "\n" for line in batch.results).encode("utf-8")
 
-
-def _run(emu: Emulator, params: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
-    """One batch item: a succeeded message or the error the API would have answered."""
-    try:
-        model = rules.validate_messages_request(params, headers, signer=emu.signer)
-        final, envelope = messages.reply(emu, params, model, service_tier="batch")
-    except ApiProblem as problem:
-        return {"type": "errored", "error": problem.body(emu.next_request_id())}
-    return {"type": "succeeded", "message": message_dict(final, envelope)}

@@ -9,18 +9,31 @@ delays: a reply takes the profile's time, not that time plus one scheduling lag 
 the emulator asks for happen here, as on a real connection: ``"drop"`` raises
 ``httpx2.RemoteProtocolError`` after the chunks that got through; ``"stall"`` waits
 ``min(stall_s, the request's read timeout)`` and raises ``httpx2.ReadTimeout`` (never hangs).
+
+The transports take the core's ``handle`` function (`Emulator.handle`), not the emulator itself;
+`sync_client` / `async_client` build the SDK clients around them (what `Emulator.client` returns).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
-from labkit.emulator.serving._emulator import Emulator
 from labkit.emulator.serving._response import EmulatorResponse
+
+if TYPE_CHECKING:
+    import anthropic
+
+DEFAULT_BASE_URL = "http://labkit-emulator.local"
+FAKE_API_KEY = "labkit-emulator-fake-key"
+
+
+HandleFn = Callable[..., EmulatorResponse]
+"""``handle(method, target, headers, body, *, base_url=...)``: `Emulator.handle`."""
 
 
 def _headers(request: httpx2.Request) -> dict[str, str]:
@@ -99,18 +112,18 @@ class _AsyncBody(httpx2.AsyncByteStream):
             raise _interrupt_error(response, self._request)
 
 
-def _call(emulator: Emulator, request: httpx2.Request, body: bytes) -> EmulatorResponse:
-    return emulator.handle(request.method, _target(request), _headers(request), body, base_url=_base_url(request))
+def _call(handle: HandleFn, request: httpx2.Request, body: bytes) -> EmulatorResponse:
+    return handle(request.method, _target(request), _headers(request), body, base_url=_base_url(request))
 
 
 class EmulatorTransport(httpx2.BaseTransport):
-    """Sync transport: ``httpx2.Client(transport=EmulatorTransport(emulator))``."""
+    """Sync transport: ``httpx2.Client(transport=EmulatorTransport(emulator.handle))``."""
 
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
+    def __init__(self, handle: HandleFn) -> None:
+        self.handle = handle
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        response = _call(self.emulator, request, request.read())
+        response = _call(self.handle, request, request.read())
         if response.delay_s > 0:
             time.sleep(response.delay_s)
         return httpx2.Response(response.status, headers=response.headers, stream=_SyncBody(response, request),
@@ -118,14 +131,38 @@ class EmulatorTransport(httpx2.BaseTransport):
 
 
 class AsyncEmulatorTransport(httpx2.AsyncBaseTransport):
-    """Async transport: ``httpx2.AsyncClient(transport=AsyncEmulatorTransport(emulator))``."""
+    """Async transport: ``httpx2.AsyncClient(transport=AsyncEmulatorTransport(emulator.handle))``."""
 
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
+    def __init__(self, handle: HandleFn) -> None:
+        self.handle = handle
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        response = _call(self.emulator, request, await request.aread())
+        response = _call(self.handle, request, await request.aread())
         if response.delay_s > 0:
             await asyncio.sleep(response.delay_s)
         return httpx2.Response(response.status, headers=response.headers, stream=_AsyncBody(response, request),
                                request=request)
+
+
+def sync_client(
+    handle: HandleFn, *, default_api_key: str | None, default_base_url: str, **kwargs: Any
+) -> anthropic.Anthropic:
+    """A real ``anthropic.Anthropic`` answered in process by ``handle`` (kwargs pass through and win)."""
+    import anthropic
+
+    kwargs.setdefault("api_key", default_api_key or FAKE_API_KEY)
+    kwargs.setdefault("base_url", default_base_url)
+    kwargs.setdefault("http_client", httpx2.Client(transport=EmulatorTransport(handle)))
+    return anthropic.Anthropic(**kwargs)
+
+
+def async_client(
+    handle: HandleFn, *, default_api_key: str | None, default_base_url: str, **kwargs: Any
+) -> anthropic.AsyncAnthropic:
+    """A real ``anthropic.AsyncAnthropic`` answered in process by ``handle``."""
+    import anthropic
+
+    kwargs.setdefault("api_key", default_api_key or FAKE_API_KEY)
+    kwargs.setdefault("base_url", default_base_url)
+    kwargs.setdefault("http_client", httpx2.AsyncClient(transport=AsyncEmulatorTransport(handle)))
+    return anthropic.AsyncAnthropic(**kwargs)

@@ -30,12 +30,13 @@ _EXPORTS = {
     "latency_breakdown": "labkit.notebook.plots._depth",
     "tokens_vs_budget": "labkit.notebook.plots._depth",
     "truncation_rate": "labkit.notebook.plots._depth",
-    "PlotDataError": "labkit.notebook.plots._frame",
+    "PlotDataError": "labkit.core",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from labkit.core import PlotDataError as PlotDataError
     from labkit.notebook.plots._accounting import cost_split as cost_split
     from labkit.notebook.plots._accounting import estimate_error as estimate_error
     from labkit.notebook.plots._accounting import save_figure as save_figure
@@ -49,4 +50,3 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.notebook.plots._depth import latency_breakdown as latency_breakdown
     from labkit.notebook.plots._depth import tokens_vs_budget as tokens_vs_budget
     from labkit.notebook.plots._depth import truncation_rate as truncation_rate
-    from labkit.notebook.plots._frame import PlotDataError as PlotDataError

@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labkit.core import PlotDataError
 from labkit.notebook.plots._frame import (
     COLORS,
     STRATEGY_ORDER,
     TOKEN_CATEGORIES,
-    PlotDataError,
     config_label,
     finish,
     new_axes,

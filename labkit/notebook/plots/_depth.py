@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from labkit.core import PlotDataError
 from labkit.notebook.plots._frame import (
     COLORS,
-    PlotDataError,
     budget_axis,
     config_label,
     effort_positions,

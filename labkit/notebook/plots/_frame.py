@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from labkit.core import LabkitError
+from labkit.core import PlotDataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,10 +27,6 @@ COLORS = {
     "ttft": "#7f7f7f", "answer": "#9467bd",
 }
 """One colour per token / cost / time category, shared by every stacked plot."""
-
-
-class PlotDataError(LabkitError, ValueError):
-    """A DataFrame handed to a plot lacks the columns or rows the plot needs."""
 
 
 def require(df: pd.DataFrame, columns: Iterable[str], *, plot: str) -> None:
@@ -62,15 +58,6 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float] = DEFAULT_FIGSIZE) ->
 
     fig = Figure(figsize=figsize, layout="constrained")
     return fig.add_subplot()
-
-
-def series_key(df: pd.DataFrame, columns: Sequence[str]) -> list[str]:
-    """One readable label per row from the given columns, leaving out empty values."""
-    labels = []
-    for values in df[list(columns)].itertuples(index=False):
-        parts = [_fmt(v) for v in values if not missing(v)]
-        labels.append(" · ".join(parts) or "(all)")
-    return labels
 
 
 def config_label(df: pd.DataFrame) -> list[str]:

@@ -14,7 +14,7 @@ from labkit._lazy import lazy_exports
 
 _EXPORTS = {
     "Panel": "labkit.notebook.widgets._panel",
-    "WidgetsUnavailableError": "labkit.notebook.widgets._panel",
+    "WidgetsUnavailableError": "labkit.core",
     "output_text": "labkit.notebook.widgets._panel",
     "playground": "labkit.notebook.widgets._playground",
     "sweep_panel": "labkit.notebook.widgets._sweep",
@@ -25,8 +25,8 @@ __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from labkit.core import WidgetsUnavailableError as WidgetsUnavailableError
     from labkit.notebook.widgets._panel import Panel as Panel
-    from labkit.notebook.widgets._panel import WidgetsUnavailableError as WidgetsUnavailableError
     from labkit.notebook.widgets._panel import output_text as output_text
     from labkit.notebook.widgets._playground import playground as playground
     from labkit.notebook.widgets._sweep import sweep_panel as sweep_panel

@@ -15,14 +15,10 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from labkit.core import LabkitError
+from labkit.core import LabkitError, WidgetsUnavailableError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-
-class WidgetsUnavailableError(LabkitError, ImportError):
-    """ipywidgets is not installed (``pip install 'labkit[notebook]'`` brings it)."""
 
 
 def widgets_module() -> ModuleType:
