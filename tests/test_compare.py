@@ -44,6 +44,7 @@ def test_compare_pairs_by_task_and_reports_every_metric() -> None:
     assert frame.loc[1, "a"] == pytest.approx(300) and frame.loc[1, "b"] == pytest.approx(100)
     text = str(got)
     assert "30 tasks both finished" in text and "a real difference" in text and "+$0.0100" in text
+    assert got.excludes_zero
 
 
 def test_compare_says_when_a_gap_is_noise() -> None:
@@ -78,3 +79,14 @@ def test_compare_covers_the_true_difference_at_the_stated_rate() -> None:
                            seed=seed, resamples=1000)
         covered += got.accuracy.difference.covers(0.15)
     assert 0.90 <= covered / seeds <= 0.99, covered / seeds
+
+
+def test_compare_calls_an_interval_the_exact_test_does_not_back_borderline() -> None:
+    # five tasks favour a, none favour b: the bootstrap interval excludes 0 but the exact sign test
+    # cannot go below p = 2 * 0.5**5 = 0.0625
+    rows = [_row("claude-sonnet-4-6", 4096, f"t{t}", 0, True) for t in range(13)]
+    rows += [_row("claude-sonnet-4-6", 1024, f"t{t}", 0, t >= 5) for t in range(13)]
+    got = compare_rows(rows, {"budget_tokens": 4096}, {"budget_tokens": 1024})
+    assert got.accuracy.p_value == pytest.approx(0.0625)
+    assert got.excludes_zero and not got.significant
+    assert "borderline" in str(got)

@@ -57,10 +57,15 @@ class Comparison:
     """Per metric, (a, b): the mean over the shared tasks of each task's mean over repeats."""
 
     @property
-    def significant(self) -> bool:
+    def excludes_zero(self) -> bool:
         """The accuracy interval excludes 0 (at the comparison's confidence)."""
         d = self.accuracy.difference
         return not math.isnan(d.low) and (d.low > 0 or d.high < 0)
+
+    @property
+    def significant(self) -> bool:
+        """Both say so: the interval excludes 0 and the exact test rejects "no difference" at 1 - confidence."""
+        return self.excludes_zero and self.accuracy.p_value < 1 - self.accuracy.difference.confidence
 
     def frame(self) -> Any:
         """One row per metric: a, b, difference ``a - b`` with its interval, p-value (accuracy only)."""
@@ -78,8 +83,14 @@ class Comparison:
 
     def __str__(self) -> str:
         d = self.accuracy.difference
-        verdict = ("the interval excludes 0: a real difference at this confidence" if self.significant
-                   else "the interval includes 0: not distinguishable from noise with these tasks")
+        alpha = 1 - d.confidence
+        if self.significant:
+            verdict = f"the interval excludes 0 and p < {alpha:.2g}: a real difference at this confidence"
+        elif self.excludes_zero:
+            verdict = (f"borderline: the interval excludes 0 but the exact test does not reject at {alpha:.2g} "
+                       f"(too few tasks differ); run more tasks before calling it")
+        else:
+            verdict = "the interval includes 0: not distinguishable from noise with these tasks"
         return "\n".join([
             f"{self.experiment}: a = {self.a}; b = {self.b}; {self.tasks} tasks both finished",
             f"  accuracy a {_pct(self.accuracy_a)} over {self.trials_a} trials; b {_pct(self.accuracy_b)} over "

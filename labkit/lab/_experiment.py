@@ -243,6 +243,8 @@ def _on_line(info: ModelInfo, budget: Any, effort: Any, budgets: list[Any], effo
             notes.append("budget axis not applied: no thinking budgets on this model")
         if takes_effort or neither:
             notes.append(f"effort {', '.join(map(str, given_e))}")
+        elif info.effort_levels:
+            notes.append("effort axis not applied: an effort level needs adaptive thinking, which this model lacks")
         else:
             notes.append("effort axis not applied: no effort levels on this model")
         notes.append("budget and effort not crossed")

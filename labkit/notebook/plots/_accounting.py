@@ -54,7 +54,7 @@ def strategy_comparison(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     rows = nonempty(ok_rows(labelled), plot="strategy_comparison", what="finished trials")
     present = set(labelled["strategy_label"])
     order = [s for s in STRATEGY_ORDER if s in present] + sorted(present - set(STRATEGY_ORDER))
-    ax = new_axes(ax, figsize=(9.0, 4.8))
+    ax = new_axes(ax, figsize=(10.0, 4.8))
     width = 0.8 / len(STRATEGY_METRICS)
     for i, (column, name) in enumerate(STRATEGY_METRICS):
         xs = [k + (i - 1) * width for k in range(len(order))]
@@ -72,7 +72,7 @@ def strategy_comparison(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
                         ecolor="black", elinewidth=0.8, capsize=2)
             if ci.estimate == 0:  # a measured 0%: a line on the axis in the bar's colour
                 ax.plot([x - width / 2, x + width / 2], [0, 0], color=color, linewidth=3, solid_capstyle="butt")
-            ax.text(x, ci.high + 0.015, f"{ci.estimate:.0%}", ha="center", va="bottom", fontsize=7)
+            ax.text(x, ci.high + 0.015, f"{ci.estimate:.0%}", ha="center", va="bottom", fontsize=6)
     ax.set_xticks(range(len(order)), [_strategy_tick(labelled, s) for s in order], fontsize=8)
     ax.set_ylim(0, 1.12)
     ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])

@@ -149,18 +149,25 @@ def accuracy_vs_effort(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 def budget_utilisation(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Share of the thinking budget actually used (thinking tokens / budget), per model and budget.
 
-    The interval is clipped to what is possible: never below 0, never above the larger of 100% and
-    the largest utilisation observed (a tool loop's turns can add up past one budget)."""
+    The interval of the mean is clipped to 0-100% (a mean cannot use more than the whole budget); a
+    note counts the single trials above 100% and says why (thinking tokens estimated from output minus
+    visible text where the API reports none, or a tool loop whose turns add up).
+    """
     rows = _budget_rows(df, "budget_utilisation", "budget_utilisation")
     rows = rows[rows["budget_utilisation"].notna()]
-    ceiling = max(1.0, float(rows["budget_utilisation"].astype(float).max()))
     ax = new_axes(ax)
-    stats = mean_intervals(rows, "budget_utilisation", ["model", "budget_tokens"], floor=0.0, ceiling=ceiling)
+    stats = mean_intervals(rows, "budget_utilisation", ["model", "budget_tokens"], floor=0.0, ceiling=1.0)
     _lines_by_model(ax, stats, "budget_tokens")
     ax.axhline(1.0, linestyle="--", color="grey", label="whole budget used")
     budget_axis(ax, rows["budget_tokens"])
-    ax.set_ylim(0, max(1.08, ceiling + 0.05))
+    ax.set_ylim(0, max(1.1, float(stats["mean"].max()) + 0.05))
     percent_axis(ax)
+    over = rows[rows["budget_utilisation"].astype(float) > 1.0]
+    if len(over):
+        estimated = "tokens_source" in over.columns and bool((over["tokens_source"] == "estimated").all())
+        why = "thinking tokens estimated: the API reported none" if estimated else "estimated or multi-turn"
+        ax.text(0.99, 0.02, f"{len(over)} of {len(rows)} trials above 100% ({why})", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=7, color="#555")
     return finish(
         ax, title="Thinking budget utilisation",
         xlabel="thinking budget (tokens)", ylabel="budget used (thinking tokens / budget; mean, 95% CI)",
@@ -246,11 +253,10 @@ def cost_vs_accuracy(df: pd.DataFrame, *, ax: Axes | None = None, annotate: bool
     ax = new_axes(ax, figsize=(8.0, 5.0))
     for i, (model, part) in enumerate(stats.groupby("model", sort=True)):
         hollow = i > 0
-        bars = ax.errorbar(part["cost"], part["acc"], yerr=error_bars(part.rename(columns={"acc": "mean"})),
-                           fmt=MARKERS[i % len(MARKERS)], capsize=2, label=str(model), zorder=3 + i,
-                           markersize=7 + 3 * i, alpha=0.9, elinewidth=1,
-                           markerfacecolor="none" if hollow else None, markeredgewidth=1.6)
-        bars.lines[0].set_label(str(model))
+        ax.errorbar(part["cost"], part["acc"], yerr=error_bars(part.rename(columns={"acc": "mean"})),
+                    fmt=MARKERS[i % len(MARKERS)], capsize=2, label=str(model), zorder=3 + i,
+                    markersize=7 + 3 * i, alpha=0.9, elinewidth=1,
+                    markerfacecolor="none" if hollow else None, markeredgewidth=1.6)
     if annotate:
         _annotate_points(ax, stats)
     frontier = _frontier(stats)
@@ -275,9 +281,10 @@ def _annotate_points(ax: Axes, stats: pd.DataFrame) -> None:
     middle = (min(costs) + max(costs)) / 2
     for (cost, acc), names in spots.items():
         right = cost > middle
-        ax.annotate("\n".join(names), (cost, acc), fontsize=7, xytext=(-8 if right else 8, -4),
-                    textcoords="offset points", ha="right" if right else "left", va="top",
-                    annotation_clip=True)
+        ax.annotate("\n".join(names), (cost, acc), fontsize=7, xytext=(-9 if right else 9, -5),
+                    textcoords="offset points", ha="right" if right else "left", va="top", zorder=10,
+                    annotation_clip=True, bbox={"boxstyle": "round,pad=0.2", "facecolor": "white",
+                                                "edgecolor": "none", "alpha": 0.85})
 
 
 def _short(model: str) -> str:
