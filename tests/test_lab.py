@@ -307,3 +307,14 @@ def test_run_raises_a_trial_error_carrying_the_failed_trial(tmp_path: Path) -> N
     trial = caught.value.trial
     assert trial.status == "error" and trial.answer is None and trial.error_type == "APIConnectionError"
     assert [r["status"] for r in lab.store.rows("runs")] == ["error"]  # recorded, not lost
+
+
+def test_trial_answer_is_the_row_answer_and_reply_the_whole_text(tmp_path: Path) -> None:
+    lab, _ = lab_at(tmp_path)
+    [task] = load_tasks("arithmetic", limit=1)
+    trial = lab.run(task, HAIKU)
+    row = lab.store.rows("runs")[0]
+    assert trial.answer == row["answer"] == str(task.answer) and trial.correct
+    assert trial.reply and trial.answer in trial.reply and trial.reply != trial.answer
+    plain = lab.run("What is 12 + 30?", HAIKU)
+    assert plain.answer == plain.reply  # a plain prompt has nothing to extract: the answer is the reply

@@ -168,7 +168,9 @@ class Trial:
     stop_reason: str | None = None
     """Anthropic's raw stop reason of the last turn (``max_tokens`` marks a truncated trial)."""
     answer: str | None = None
-    """The extracted final answer when the task has one to score against, else the reply text."""
+    """The row's ``answer``: the final answer extracted from the reply when the task has one to score
+    against (``"391"``), else the reply text (a plain prompt has nothing to extract). The whole reply
+    is `reply`."""
     reasoning: str | None = None
     """Visible thinking and extracted inner thoughts of every turn, joined."""
     tool_calls: int = 0
@@ -206,6 +208,14 @@ class Trial:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def reply(self) -> str | None:
+        """The whole visible reply of the last turn (None when rebuilt from a row without its completion)."""
+        if self.completion is None or not self.completion.choices:
+            return None
+        content = self.completion.choices[0].message.content
+        return content if isinstance(content, str) else None
 
     @property
     def has_reasoning(self) -> bool:
