@@ -902,7 +902,7 @@ def test_multi_turn_tool_conversation_replays_without_a_400(
 ) -> None:
     from labkit.convert._response import to_chat_completion
     from labkit.emulator import Emulator
-    from labkit.tasks._suites import TOOL_SPECS, load_tasks, run_tool, score
+    from labkit.tasks import TOOL_SPECS, load_tasks, run_tool, score
 
     client = Emulator(seed=0, latency="none").client()
     task = load_tasks(category="tool")[0]
