@@ -1,6 +1,6 @@
 """A non-streamed Anthropic ``Message`` -> OpenAI-style `ChatCompletion` (`to_chat_completion`).
 
-Every content block is kept, in order (Letta kept only the last block of each type, defect 3):
+Every content block is kept, in order (a dropped block could not be replayed):
 
 - ``text`` blocks are joined into ``message.content`` (``None`` when there is no text);
 - ``thinking`` / ``redacted_thinking`` blocks go to ``message.thinking_blocks`` byte-exact, with

@@ -3,14 +3,14 @@
 Accepts the SDK's usage objects (GA or beta ``Usage``, ``MessageDeltaUsage``) or plain dicts.
 
 - ``prompt_tokens`` = ``input_tokens`` + ``cache_creation_input_tokens`` + ``cache_read_input_tokens``
-  (Anthropic's ``input_tokens`` excludes cached tokens; Letta defect 8 ignored the cache);
+  (Anthropic's ``input_tokens`` excludes cached tokens, so leaving the cache out under-reports);
 - ``completion_tokens`` = ``output_tokens`` (billed output, thinking included);
 - ``prompt_tokens_details.cached_tokens`` = cache read, ``.cache_creation_tokens`` = cache write;
 - ``completion_tokens_details.reasoning_tokens`` = ``output_tokens_details.thinking_tokens`` when reported.
 
 Streams: ``message_start`` carries the input and cache counts (and a small provisional
 ``output_tokens``); every ``message_delta`` carries *cumulative* totals. Each delta value that is
-present overwrites the running one, never adds to it (Letta defect 6 added 3 + 40 = 43), and a
+present overwrites the running one, never adds to it (adding would count 3 + 40 = 43), and a
 value the delta omits keeps its ``message_start`` value -- the same rule as the SDK's own
 accumulator, so streamed and non-streamed usage agree. Pure: no I/O.
 """
