@@ -9,7 +9,8 @@ shape here; whether a given model accepts them is checked against the catalog by
 One vocabulary (shared with `labkit.lab.grid`, sweep TOML files, trial rows, plots and widgets):
 strategies are ``"none"``, ``"native"``, ``"kwargs"``, ``"xml"``, ``"xml+prefill"``. What is
 unambiguous is inferred: ``ThinkingConfig(budget_tokens=4096)`` is a budget, ``effort="high"``
-is adaptive. `ThinkingConfig.parse` and `InnerThoughts.parse` take short forms: ``4096`` (a
+is adaptive. `ThinkingConfig.coerce` and `InnerThoughts.coerce` (what ``Config``, ``prepare_request``
+and the converters call on a user's ``thinking=`` / ``inner_thoughts=``) take short forms: ``4096`` (a
 budget), ``"adaptive"``, ``"off"``, ``"budget:4096"``, an effort level (``"high"``: adaptive at
 that effort); ``"kwargs"``, ``"xml"``, ``"xml+prefill"``, ``"none"``. Only what cannot be read
 one way is refused (``mode="adaptive"`` with a budget, ``"budget"`` without a number, ``"native"``
@@ -93,9 +94,9 @@ class ThinkingConfig(ConfigModel):
         return data
 
     @classmethod
-    def parse(cls, value: Any) -> Any:
-        """An instance, a dict of fields, None, or a short form: ``4096``, ``"adaptive"``, ``"off"``,
-        ``"budget:4096"``, an effort level (``"high"``: adaptive at that effort)."""
+    def coerce(cls, value: Any) -> Any:
+        """What `parse` takes, or a short form: ``4096``, ``"adaptive"``, ``"off"``, ``"budget:4096"``,
+        an effort level (``"high"``: adaptive at that effort). Used wherever a user passes ``thinking=``."""
         if isinstance(value, bool):
             raise ConfigError(f"thinking: expected a ThinkingConfig, a budget or a mode name, got {value!r}")
         if isinstance(value, int):
@@ -147,9 +148,9 @@ class InnerThoughts(ConfigModel):
         return data
 
     @classmethod
-    def parse(cls, value: Any) -> Any:
-        """An instance, a dict of fields, None, or a strategy name: ``"kwargs"``, ``"xml"``, ``"xml+prefill"``,
-        ``"none"``."""
+    def coerce(cls, value: Any) -> Any:
+        """What `parse` takes, or a strategy name: ``"kwargs"``, ``"xml"``, ``"xml+prefill"``, ``"none"``.
+        Used wherever a user passes ``inner_thoughts=``."""
         if isinstance(value, str):
             fields: dict[str, Any] = {"strategy": value}  # "xml+prefill" is split by the before-validator
             return cls(**fields)

@@ -62,14 +62,14 @@ class Config(ConfigModel):
     @field_validator("thinking", mode="before")
     @classmethod
     def _thinking_short_form(cls, value: Any) -> Any:
-        """``thinking=4096`` / ``"adaptive"`` / ``"off"`` / ``"high"`` / a dict (see `ThinkingConfig.parse`)."""
-        return ThinkingConfig.parse(value)
+        """``thinking=4096`` / ``"adaptive"`` / ``"off"`` / ``"high"`` / a dict (see `ThinkingConfig.coerce`)."""
+        return ThinkingConfig.coerce(value)
 
     @field_validator("inner_thoughts", mode="before")
     @classmethod
     def _inner_short_form(cls, value: Any) -> Any:
-        """``inner_thoughts="kwargs"`` / ``"xml"`` / ``"xml+prefill"`` / a dict (see `InnerThoughts.parse`)."""
-        return InnerThoughts.parse(value)
+        """``inner_thoughts="kwargs"`` / ``"xml"`` / ``"xml+prefill"`` / a dict (see `InnerThoughts.coerce`)."""
+        return InnerThoughts.coerce(value)
 
     def __init__(self, **data: Any) -> None:
         model = data.get("model")

@@ -126,7 +126,7 @@ def config_from(controls: dict[str, Any]) -> Any:
     else:
         thinking = ThinkingConfig(mode="off")
     strategy = controls["strategy"].value
-    inner = None if strategy == "none" else InnerThoughts.parse(strategy)
+    inner = None if strategy == "none" else InnerThoughts.coerce(strategy)
     budget = thinking.budget_tokens or 0
     max_tokens = min(info.max_output, max(8192, budget + 4096))
     tools = demo_tools() if strategy == "kwargs" else None
