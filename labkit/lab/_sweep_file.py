@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.core import LabkitError
+from labkit.tokens import format_usd
 
 FORMAT = "sweep file format (TOML):\n\n" + textwrap.dedent(
     (__doc__ or "").split("::", 1)[1].split("The backend follows")[0]).strip("\n") + "\n"
@@ -93,5 +94,5 @@ def main(argv: list[str] | None = None) -> int:
     print(configs.report())
     errors = int((frame["status"] == "error").sum())
     print(f"{spec['name']}: {len(frame)} trials on {lab.backend_name}, {int(frame['cached'].sum())} cached, "
-          f"{errors} errors, cost ${float(frame['cost_usd'].fillna(0).sum()):.4f}; store {lab.store.path}")
+          f"{errors} errors, cost {format_usd(float(frame['cost_usd'].fillna(0).sum()))}; store {lab.store.path}")
     return 1 if errors else 0
