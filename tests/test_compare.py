@@ -72,13 +72,14 @@ def test_compare_selects_by_config_label_or_columns_and_refuses_ambiguity() -> N
 
 
 def test_compare_covers_the_true_difference_at_the_stated_rate() -> None:
-    """Property over many seeds: rows of a synthetic pair whose true accuracy gap is 0.15."""
-    seeds, covered = 200, 0
+    """Property over many seeds: rows of a synthetic pair whose true accuracy gap is 0.15 (400 seeds: a
+    binomial SD of 1.1 points around 95%, so 92% .. 98% allows three SDs either way)."""
+    seeds, covered = 400, 0
     for seed in range(seeds):
         got = compare_rows(_pair(40, 0.7, 0.55, seed, repeats=2), {"budget_tokens": 4096}, {"budget_tokens": 1024},
                            seed=seed, resamples=1000)
         covered += got.accuracy.difference.covers(0.15)
-    assert 0.90 <= covered / seeds <= 0.99, covered / seeds
+    assert 0.92 <= covered / seeds <= 0.98, covered / seeds
 
 
 def test_compare_calls_an_interval_the_exact_test_does_not_back_borderline() -> None:
