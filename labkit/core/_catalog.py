@@ -33,7 +33,8 @@ THINKING_TYPES = ("adaptive", "enabled", "disabled", "between_tools")
 Platform = Literal["anthropic", "bedrock", "vertex"]
 BEDROCK_GEOGRAPHIES = ("us", "us-gov", "eu", "apac", "jp", "au", "ca", "global")
 """Prefixes of Bedrock cross-region inference profile ids (``us.anthropic.claude-...``)."""
-_PROFILE = re.compile(r"(?:%s)\.(anthropic\..+)" % "|".join(re.escape(g) for g in BEDROCK_GEOGRAPHIES))
+_GEOGRAPHY = "|".join(re.escape(g) for g in BEDROCK_GEOGRAPHIES)
+_PROFILE = re.compile(rf"(?:{_GEOGRAPHY})\.(anthropic\..+)")
 _ARN = re.compile(r"arn:aws[\w-]*:bedrock:[\w-]*:\d*:(?:foundation-model|inference-profile)/(.+)")
 _LIVE: ContextVar[Mapping[str, ModelInfo] | None] = ContextVar("labkit_live_capabilities", default=None)
 
@@ -260,7 +261,8 @@ def get_model(model_id: str, *, platform: Platform | None = None) -> ModelInfo:
     """
     catalog = _catalog()
     info = catalog.get(model_id) if isinstance(model_id, str) else None
-    if info is not None and platform in ("bedrock", "vertex") and not (platform == "vertex" and model_id in info.vertex_ids):
+    own_vertex_id = info is not None and platform == "vertex" and model_id in info.vertex_ids
+    if info is not None and platform in ("bedrock", "vertex") and not own_vertex_id:
         info = None
     if info is None and platform != "anthropic" and isinstance(model_id, str):
         found = _platform_entry(model_id)

@@ -182,8 +182,8 @@ class App:
             response = self._error(surface, bad_request(str(exc)), request_id)
         except Exception as exc:  # a defect: answer like the API would, and keep it for tests
             self.failures.append(exc)
-            problem = ApiProblem(500, f"Internal server error ({type(exc).__name__})")
-            response = self._error(surface, problem, request_id)
+            failed = ApiProblem(500, f"Internal server error ({type(exc).__name__})")
+            response = self._error(surface, failed, request_id)
         now = time.time()
         if surface == "anthropic":
             response.headers.update(ratelimit_headers(self._requests_this_minute(now), now))

@@ -26,7 +26,6 @@ model, the rules and the signatures are exactly the Anthropic route's.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Callable, Mapping
