@@ -38,7 +38,7 @@ import httpx2
 from labkit.emulator import Emulator
 from labkit.emulator.serving._server import serve_in_thread
 from labkit.emulator.serving._transport import EmulatorTransport
-from labkit.tasks._suites import load_tasks
+from labkit.tasks import load_tasks
 from labkit.tokens._tokenizer import clear_memo
 
 HEADERS = {"x-api-key": "benchmark-fake-key", "anthropic-version": "2026-10-21", "content-type": "application/json"}

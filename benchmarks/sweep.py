@@ -44,7 +44,7 @@ from labkit.lab._client import Backend, base_url_backend, emulator_backend
 from labkit.lab._experiment import Config
 from labkit.lab._lab import Lab
 from labkit.lab._sweep_specs import build_specs, normalise_tasks
-from labkit.tasks._suites import load_tasks
+from labkit.tasks import load_tasks
 
 CONFIG = Config(model="claude-haiku-4-5", max_tokens=256)
 SERVER = """

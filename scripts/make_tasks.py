@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.emulator.model._workouts import calculator_expression, work_for
-from labkit.tasks._suites import calculate
+from labkit.tasks import calculate
 
 SEED = 20261123
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "labkit" / "_data" / "tasks"

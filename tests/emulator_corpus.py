@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from labkit.emulator import Emulator
-from labkit.tasks._suites import TOOL_SPECS, load_tasks
+from labkit.tasks import TOOL_SPECS, load_tasks
 
 HEADERS = {"x-api-key": "corpus-fake-key", "anthropic-version": "2023-06-01", "content-type": "application/json"}
 TOOLS = [

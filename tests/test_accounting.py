@@ -6,7 +6,7 @@ import pandas as pd
 
 from labkit import Lab, grid
 from labkit.notebook import accounting
-from labkit.tasks._suites import load_tasks
+from labkit.tasks import load_tasks
 
 CALCULATOR = {"type": "function", "function": {
     "name": "calculator", "description": "Evaluate an arithmetic expression.",

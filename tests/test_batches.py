@@ -20,7 +20,7 @@ from labkit.lab._client import emulator_backend
 from labkit.lab._experiment import Config
 from labkit.lab._lab import Lab
 from labkit.lab._sweep_specs import build_specs, finish_trial, normalise_tasks
-from labkit.tasks._suites import load_tasks
+from labkit.tasks import load_tasks
 
 HAIKU = Config(model="claude-haiku-4-5", max_tokens=2048, thinking={"mode": "budget", "budget_tokens": 1024})
 

@@ -102,3 +102,37 @@ def test_maker_text_chunks() -> None:
     assert maker.content("c") == text_chunk("msg_1", "m", "content", "c")
     assert maker.reasoning("r") == text_chunk("msg_1", "m", "reasoning_content", "r")
     assert maker.reasoning("r", 4) == text_chunk("msg_1", "m", "reasoning_content", "r", 4)
+
+
+# ----------------------------------------------------------------------------- the pinned pydantic internals
+
+
+def test_pydantic_is_inside_the_pinned_range() -> None:
+    """`_chunks` writes pydantic's instance slots directly; pyproject pins the range that was checked.
+    A pydantic outside it fails here, loudly, before any chunk could be built wrong."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    import pydantic
+    from packaging.specifiers import SpecifierSet
+
+    deps = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    pin = next(d for d in deps["dependencies"] if re.match(r"pydantic\b", d))
+    spec = SpecifierSet(pin.removeprefix("pydantic").split(";")[0].strip())
+    assert spec.contains(pydantic.VERSION), f"pydantic {pydantic.VERSION} is outside the pinned {spec}"
+    assert "<" in str(spec), "the pydantic pin needs an upper bound: _chunks relies on its internals"
+
+
+def test_the_slots_chunks_write_are_pydantics_instance_state() -> None:
+    """The four slots `_fill` sets are exactly the per-instance state of a pydantic model, and a built
+    object's state equals ``model_construct``'s for the same values, slot by slot."""
+    from pydantic import BaseModel
+
+    written = {"__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"}
+    assert written <= set(BaseModel.__slots__) | {"__dict__"}
+    assert set(BaseModel.__slots__) - {"__dict__", "__weakref__"} == written - {"__dict__"}
+    values = {"content": "hi", "thinking_block": 1}
+    built, constructed = build(Delta, blank(Delta), values), Delta.model_construct(**values)
+    for slot in sorted(written):
+        assert getattr(built, slot) == getattr(constructed, slot), slot

@@ -14,7 +14,7 @@ from labkit.core._catalog import get_model
 from labkit.lab._derive import derive_trial, merged_usage, rederive_rows, tool_call_stats
 from labkit.lab._store import Store
 from labkit.lab._trial import Knobs
-from labkit.tasks._suites import Task
+from labkit.tasks import Task
 from labkit.tokens._cost import TokenRecord, price
 from labkit.tokens._tokenizer import count_tokens
 

@@ -26,7 +26,7 @@ from labkit.emulator.model import _situation as situation
 from labkit.emulator.model._solvers import Work
 from labkit.emulator.model._workouts import work_for
 from labkit.emulator.serving._sse import encode_raw, encode_stream, parse_events
-from labkit.tasks._suites import load_tasks
+from labkit.tasks import load_tasks
 from labkit.tokens._tokenizer import count_tokens, tokenize
 
 GOLDEN_DIGEST = "c6e8349927656469eb8dce1529cad505876d491aec37bd13d9857be4bda9cbeb"

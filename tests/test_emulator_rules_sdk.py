@@ -10,7 +10,7 @@ import anthropic
 import pytest
 
 from labkit.emulator import Emulator
-from labkit.tasks._suites import TOOL_SPECS, load_tasks, run_tool
+from labkit.tasks import TOOL_SPECS, load_tasks, run_tool
 
 CALC = {"name": "calc", "description": "Evaluate arithmetic.", "input_schema": {"type": "object"}}
 HI = [{"role": "user", "content": "Hi"}]

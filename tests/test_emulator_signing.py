@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labkit.core._errors import EmulatorError
-from labkit.emulator.rules._signing import Signer, canonical_json, prefix_for, redacted_payload, reply_prefix
+from labkit.emulator.rules._signing import Signer, canonical_bytes, prefix_for, redacted_payload, reply_prefix
 
 KEY = b"emulator-test-key-not-a-secret!!"
 BOUND = "claude-opus-5-5"
@@ -60,7 +60,7 @@ def test_any_mutation_of_text_or_prefix_fails_on_bound_model(
     assert signer.verify(sig, text, model=BOUND, prefix=prefix)
     if other_text != text:
         assert signer.check(sig, other_text, model=BOUND, prefix=prefix) == "invalid"
-    if canonical_json(_strip(other_prefix)) != canonical_json(_strip(prefix)):
+    if canonical_bytes(_strip(other_prefix)) != canonical_bytes(_strip(prefix)):
         assert signer.check(sig, text, model=BOUND, prefix=other_prefix) == "prefix_mismatch"
     assert not signer.verify(sig, text, model="claude-fable-5-2", prefix=prefix)
 

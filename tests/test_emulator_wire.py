@@ -374,7 +374,7 @@ def test_render_limits_and_stream_agree(thinking: str, hidden: int, text: str, m
 
 
 def test_tool_task_streams_tool_use_and_finishes_after_results() -> None:
-    from labkit.tasks._suites import TOOL_SPECS, load_tasks, run_tool
+    from labkit.tasks import TOOL_SPECS, load_tasks, run_tool
 
     tools = [{"name": t["function"]["name"], "description": t["function"]["description"],
               "input_schema": t["function"]["parameters"]} for t in TOOL_SPECS]
@@ -415,7 +415,7 @@ def test_repeated_request_is_a_new_sample_with_new_ids_and_max_tokens_zero() -> 
 
 
 def test_repeats_of_a_task_near_its_budget_vary_like_samples() -> None:
-    from labkit.tasks._suites import load_tasks, score
+    from labkit.tasks import load_tasks, score
 
     client = Emulator(seed=3).client()
     mixed = 0

@@ -18,11 +18,11 @@ from labkit.tokens._estimate import (
     BLOCK_OVERHEAD,
     CHARS_PER_TOKEN,
     MESSAGE_OVERHEAD,
-    TOOL_SYSTEM_TOKENS,
     estimate_request,
     estimate_text_tokens,
 )
 from labkit.tokens._tokenizer import count_request_tokens
+from labkit.tokens._walk import TOOL_USE_SYSTEM_TOKENS
 
 CALCULATOR = {
     "name": "calculator",
@@ -64,8 +64,8 @@ def test_breakdown_of_a_plain_request() -> None:
 def test_tools_add_the_tool_system_prompt_by_tool_choice() -> None:
     auto = estimate_request(_params(tools=[CALCULATOR]))
     forced = estimate_request(_params(tools=[CALCULATOR], tool_choice={"type": "tool", "name": "calculator"}))
-    assert auto.tools - forced.tools == TOOL_SYSTEM_TOKENS["auto"] - TOOL_SYSTEM_TOKENS["tool"]
-    assert auto.tools > TOOL_SYSTEM_TOKENS["auto"]
+    assert auto.tools - forced.tools == TOOL_USE_SYSTEM_TOKENS["auto"] - TOOL_USE_SYSTEM_TOKENS["tool"]
+    assert auto.tools > TOOL_USE_SYSTEM_TOKENS["auto"]
 
 
 def test_kwargs_overhead_is_the_inner_thoughts_property() -> None:
@@ -113,7 +113,7 @@ def test_estimate_module_does_not_use_the_emulator_tokenizer() -> None:
     [
         ("not a dict", "params must be a dict"),
         ({"messages": "hi"}, "messages"),
-        ({"messages": ["hi"]}, r"params\['messages'\]\[0\]"),
+        ({"messages": ["hi"]}, r"messages\.0: a message must be an object"),
         ({"messages": [{"role": "user", "content": 5}]}, "content"),
         ({"messages": [], "tools": ["calculator"]}, "tool"),
         ({"messages": [{"role": "user", "content": [5]}]}, "content block"),

@@ -13,7 +13,7 @@ from labkit.lab._client import emulator_backend
 from labkit.lab._experiment import Config
 from labkit.lab._lab import Lab
 from labkit.lab._runner import Runner
-from labkit.tasks._suites import load_tasks
+from labkit.tasks import load_tasks
 
 CONFIG = Config(model="claude-haiku-4-5", max_tokens=64)
 

@@ -239,7 +239,7 @@ def test_split_tagged_stray_tags_are_removed() -> None:
     assert split_tagged("a</thinking>b<thinking>c<thinking>d</thinking>e", "thinking") == ("cd", "abe")
 
 
-def test_letta_vector_closing_tag_split_across_chunks() -> None:
+def test_closing_tag_split_across_chunks_leaks_nothing() -> None:
     reasoning, content, _ = run_splitter(["x < y so </thin", "king> done"], "thinking")
     assert (reasoning, content) == ("", "x < y so  done")
     reasoning, content, _ = run_splitter(["x < y so </thin", "king> done"], "thinking", start_inside=True)

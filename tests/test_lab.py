@@ -17,7 +17,7 @@ from labkit.lab._experiment import Config, grid
 from labkit.lab._frames import results_frame
 from labkit.lab._lab import Lab
 from labkit.lab._trial import ROW_COLUMNS
-from labkit.tasks._suites import load_tasks
+from labkit.tasks import load_tasks
 
 FAKE_KEY = "labkit-test-key-DO-NOT-LEAK-7f3a"
 HAIKU = Config(model="claude-haiku-4-5", max_tokens=2048, thinking={"mode": "budget", "budget_tokens": 1024})

@@ -36,7 +36,8 @@ LAYERS: dict[str, int] = {
     "labkit.__main__": 9,
     "labkit": 10,
 }
-PURE = ("labkit.core", "labkit.convert", "labkit.tokens", "labkit.emulator.model", "labkit.emulator.rules")
+PURE = ("labkit.core", "labkit.convert", "labkit.tokens", "labkit.tasks._scoring", "labkit.emulator.model",
+        "labkit.emulator.rules")  # fmt: skip
 IO_LIBRARIES = {"httpx", "httpx2", "sqlite3", "pandas", "matplotlib", "ipywidgets", "tqdm", "asyncio", "socket",
                 "anthropic", "IPython", "threading", "subprocess", "urllib.request"}  # fmt: skip
 

@@ -23,7 +23,6 @@ PURE = [
     "labkit.convert._finish",
     "labkit.convert._arguments",
     "labkit.convert._chunks",
-    "labkit.convert._stream_block",
     "labkit.convert._chunk_stream",
 ]
 FORBIDDEN_MODULES = ["httpx", "httpx2", "pandas", "matplotlib", "ipywidgets", "sqlite3"]

@@ -112,7 +112,7 @@ def test_system_with_cache_control_kept_as_blocks() -> None:
 
 
 def test_system_only_prompt_gets_the_dummy_user_message() -> None:
-    # Letta defect 26: a system-only prompt crashed with IndexError
+    # regression: a system-only prompt crashed with IndexError
     out = prepare_request(req([{"role": "system", "content": "S"}]))
     assert out["messages"] == [{"role": "user", "content": [text(DUMMY_USER_MESSAGE)]}]
     assert any(DUMMY_USER_MESSAGE in n for n in out.notes)
@@ -145,7 +145,7 @@ def test_consecutive_same_role_messages_merge() -> None:
 
 
 def test_empty_user_message_is_config_error_naming_the_index() -> None:
-    # Letta defect 26: empty user content failed an assertion
+    # regression: empty user content failed an assertion
     with pytest.raises(ConfigError, match=r"messages\[1\]: user message has empty content"):
         prepare_request(req([user(), {"role": "user", "content": ""}]))
 
@@ -184,7 +184,7 @@ def test_tool_calls_and_results() -> None:
         ],
     }
     # consecutive tool messages merge into one user turn, results first, user text after them;
-    # empty tool output becomes "" (Letta defect 26: None)
+    # empty tool output becomes "" (not None)
     assert out["messages"][2] == {
         "role": "user",
         "content": [
@@ -197,7 +197,7 @@ def test_tool_calls_and_results() -> None:
 
 
 def test_user_text_before_tool_results_is_moved_after_them() -> None:
-    # Letta defect 38: [text, tool_result] is a 400
+    # regression: [text, tool_result] is a 400
     messages = [
         user("go"),
         {"role": "assistant", "tool_calls": [call("c1")]},
@@ -228,7 +228,7 @@ def test_tool_message_without_id_refused() -> None:
 
 
 def test_invalid_tool_arguments_name_the_message_index() -> None:
-    # Letta defect 26: non-JSON stored arguments gave a demjson error
+    # regression: non-JSON stored arguments gave a demjson error
     messages = [
         user(),
         {"role": "assistant", "tool_calls": [call("c1", "{not json")]},
@@ -271,7 +271,7 @@ def test_stray_tool_result_refused_naming_the_message() -> None:
 
 
 def test_mixed_assistant_content_keeps_everything_in_order() -> None:
-    # Letta defect 25: text + reasoning dropped the text; a lone reasoning block dropped the thinking
+    # regression: text + reasoning dropped the text; a lone reasoning block dropped the thinking
     history = thinking_history()
     history[1]["content"] = "Let me check."
     out = prepare_request(req(history, model=FABLE, tools=[CALC]))
@@ -365,7 +365,7 @@ def test_max_tokens_mapping() -> None:
 
 
 def test_budget_raises_max_tokens_only_when_the_caller_did_not_set_it() -> None:
-    # Letta defect 18: max_tokens None gave a TypeError next to a budget
+    # regression: max_tokens None gave a TypeError next to a budget
     budget = ThinkingConfig(mode="budget", budget_tokens=10000)
     out = prepare_request(req([user()], model=OLD), thinking=budget)
     assert out["max_tokens"] == 10000 + DEFAULT_MAX_TOKENS
@@ -373,7 +373,7 @@ def test_budget_raises_max_tokens_only_when_the_caller_did_not_set_it() -> None:
     assert any("max_tokens not given" in n for n in out.notes)
     capped = prepare_request(req([user()], model=OLD), thinking={"mode": "budget", "budget_tokens": 63000})
     assert capped["max_tokens"] == 64000
-    # Letta defect 32: large max_tokens hit the SDK's non-streaming guard with no warning
+    # regression: large max_tokens hit the SDK's non-streaming guard with no warning
     assert any("stream it" in n for n in capped.notes)
     with pytest.raises(ConfigError, match="budget_tokens=10000 must be below max_tokens=8000"):
         prepare_request(req([user()], model=OLD, max_tokens=8000), thinking=budget)
@@ -453,7 +453,7 @@ def test_bad_content_parts(part: dict[str, Any], match: str) -> None:
 
 
 def test_openai_only_and_sampling_fields_are_dropped_and_reported() -> None:
-    # Letta defect 19: these leaked through (400) or were lost silently
+    # regression: these leaked through (400) or were lost silently
     fields = {
         "temperature": 0.7,
         "top_p": 0.9,
@@ -507,14 +507,14 @@ def test_tools_and_tool_choice_mapping() -> None:
 
 
 def test_tool_choice_without_tools_is_dropped_and_reported() -> None:
-    # Letta defect 20: sent anyway (400); empty tools [] sent as is
+    # regression: sent anyway (400); empty tools [] sent as is
     out = prepare_request(req([user()], tools=[], tool_choice="auto", parallel_tool_calls=False))
     assert "tools" not in out and "tool_choice" not in out
     assert set(out.dropped) == {"tools", "tool_choice", "parallel_tool_calls"}
 
 
 def test_forced_tool_choice_with_thinking_refused_or_downgraded() -> None:
-    # Letta defect 18: a forced tool_choice with thinking was passed through
+    # regression: a forced tool_choice with thinking was passed through
     request = req([user()], model=OLD, tools=[CALC], tool_choice={"type": "function", "function": {"name": "calc"}})
     budget = ThinkingConfig(mode="budget", budget_tokens=2000)
     with pytest.raises(ConfigError, match=rf"tool_choice: {OLD} rejects forced tool use"):
@@ -547,7 +547,7 @@ def test_kwargs_strategy_injects_into_every_tool() -> None:
 
 
 def test_kwargs_history_puts_thoughts_back_into_the_first_tool_call() -> None:
-    # Letta defect 23: the input became the dumped tool-call object and thoughts were duplicated as text
+    # regression: the input became the dumped tool-call object and thoughts were duplicated as text
     messages = [
         user(),
         {
@@ -600,7 +600,7 @@ def test_xml_strategy_adds_instructions_to_the_system_prompt() -> None:
 
 
 def test_xml_history_wrapped_well_formed_before_content() -> None:
-    # Letta defect 24: add_xml_tag wrote "</tag" with no ">"
+    # regression: add_xml_tag wrote "</tag" with no ">"
     messages = [user(), {"role": "assistant", "content": "4", "reasoning_content": "2+2=4"}, user("next")]
     out = prepare_request(req(messages), inner_thoughts={"strategy": "xml"})
     assert out["messages"][1]["content"] == [text("<thinking>2+2=4</thinking>"), text("4")]
@@ -628,14 +628,14 @@ def test_xml_prefill_appends_the_opening_tag_on_prefill_models() -> None:
 
 
 def test_xml_prefill_refused_where_the_model_rejects_prefill() -> None:
-    # Letta defect 21: the "opus" substring check; here the catalog decides, naming the model
+    # regression: the "opus" substring check; here the catalog decides, naming the model
     with pytest.raises(ConfigError, match=rf"inner_thoughts\.prefill=True: {OPUS_47} rejects assistant prefill"):
         prepare_request(req([user()]), inner_thoughts={"strategy": "xml", "prefill": True})
 
 
 @pytest.mark.parametrize("tag", [None, "", "a b", "<t>"])
 def test_bad_tags_refused_before_anything_is_built(tag: object) -> None:
-    # Letta defect 21: a None tag produced the literal "<None>"
+    # regression: a None tag produced the literal "<None>"
     with pytest.raises(ConfigError, match=r"inner_thoughts|tag"):
         prepare_request(req([user()], model=OLD), inner_thoughts={"strategy": "xml", "tag": tag, "prefill": True})
 
@@ -653,7 +653,7 @@ def test_xml_prefill_refused_with_native_thinking() -> None:
 
 
 def test_xml_prefill_after_a_final_assistant_message_refused() -> None:
-    # Letta defect 21: the prefill could sit after an existing final assistant message
+    # regression: the prefill could sit after an existing final assistant message
     with pytest.raises(ConfigError, match="already ends with an assistant turn"):
         prepare_request(
             req([user(), {"role": "assistant", "content": "So"}], model=OLD),
@@ -870,7 +870,7 @@ def test_kwargs_are_accepted_by_the_sdk_unchanged() -> None:
     assert {"service_tier", "cache_control", "output_config", "thinking", "metadata"} <= seen[0].keys()
 
 
-# ----------------------------------------------------------------------------- code standards (Letta defect 13)
+# ------------------------------------------------------------- code standards (no asserts, no I/O in pure modules)
 
 OWN_MODULES = ["_request.py", "_history.py", "_thinking.py", "_tools.py", "_inner_thoughts.py", "_arguments.py"]
 FORBIDDEN = {"httpx", "httpx2", "pandas", "matplotlib", "ipywidgets", "sqlite3", "tqdm", "time", "random", "asyncio"}
@@ -902,7 +902,7 @@ def test_multi_turn_tool_conversation_replays_without_a_400(
 ) -> None:
     from labkit.convert._response import to_chat_completion
     from labkit.emulator import Emulator
-    from labkit.tasks._suites import TOOL_SPECS, load_tasks, run_tool, score
+    from labkit.tasks import TOOL_SPECS, load_tasks, run_tool, score
 
     client = Emulator(seed=0, latency="none").client()
     task = load_tasks(category="tool")[0]

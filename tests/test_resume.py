@@ -15,7 +15,7 @@ from labkit.emulator import Emulator
 from labkit.lab._client import emulator_backend
 from labkit.lab._experiment import Config
 from labkit.lab._lab import Lab
-from labkit.tasks._suites import load_tasks
+from labkit.tasks import load_tasks
 
 TRIALS = 60
 SCRIPT = textwrap.dedent(
@@ -25,7 +25,7 @@ SCRIPT = textwrap.dedent(
     from labkit.emulator import Emulator, LatencyProfile
     from labkit.lab._experiment import Config
     from labkit.lab._lab import Lab
-    from labkit.tasks._suites import load_tasks
+    from labkit.tasks import load_tasks
 
     lab = Lab(backend=emulator_backend(Emulator(latency=LatencyProfile(ttft_s=0.05))), store=sys.argv[1])
     config = Config(model="claude-haiku-4-5", max_tokens=128)

@@ -16,7 +16,7 @@ from labkit.lab._client import Backend
 from labkit.lab._experiment import Config
 from labkit.lab._lab import Lab
 from labkit.lab._runner import RateGate, exhausted_until, make_progress, retry_after
-from labkit.tasks._suites import load_tasks
+from labkit.tasks import load_tasks
 
 PLAIN = Config(model="claude-haiku-4-5", max_tokens=256)
 

@@ -228,7 +228,7 @@ def test_async_iterables_of_dicts() -> None:
 
 
 def test_xml_tag_split_across_chunks_is_removed_exactly() -> None:
-    # Letta defect 4 vector: it gave "x  y so /thinking done".
+    # regression: it gave "x  y so /thinking done".
     chunks = list(convert_stream(text_stream("x < y so </thin", "king> done"), inner_thoughts={"strategy": "xml"}))
     assert accumulate(chunks).choices[0].message.content == "x < y so  done"
     chunks = list(
@@ -275,7 +275,7 @@ def test_kwargs_zero_argument_and_non_string_thoughts_and_several_calls() -> Non
 
 
 def test_usage_output_is_assigned_from_the_last_delta() -> None:
-    # Letta defect 6 vector: message_start output 3 + delta output 40 gave 43.
+    # regression: message_start output 3 + delta output 40 gave 43.
     events = [start(output_tokens=3, cache_read_input_tokens=100, cache_creation_input_tokens=5)]
     events += [block_start(0, {"type": "text", "text": ""}), delta(0, "text_delta", "hi"), stop(0)]
     events.append({"type": "message_delta", "delta": {"stop_reason": None}, "usage": {"output_tokens": 12}})

@@ -14,7 +14,7 @@ from labkit.emulator.model._compose import IMPLICIT_BUDGETS, NO_THINKING_CAPACIT
 from labkit.emulator.model._plan import PlannedText, PlannedThinking, PlannedToolUse, ReplyPlan
 from labkit.emulator.model._synth import SAMPLE_SPREAD, parse_arithmetic, plan_reply, sample_scale
 from labkit.emulator.model._workouts import work_for
-from labkit.tasks._suites import TOOL_SPECS, Task, load_tasks, run_tool, score
+from labkit.tasks import TOOL_SPECS, Task, load_tasks, run_tool, score
 from labkit.tokens._tokenizer import count_tokens
 
 SAMPLE = [t for t in load_tasks() if t.category != "tool"][::2]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from labkit.core._errors import ConfigError
 from labkit.emulator.model._workouts import calculator_expression, work_for
-from labkit.tasks._suites import (
+from labkit.tasks import (
     SUITES,
     TOOL_SPECS,
     Task,

@@ -61,7 +61,7 @@ def test_budget_must_be_below_max_tokens(max_tokens: int) -> None:
 
 
 def test_budget_below_1024_refused_by_the_config() -> None:
-    # Letta defect 18: no >= 1024 check
+    # regression: no >= 1024 check
     with pytest.raises(ConfigError, match="budget_tokens must be >= 1024"):
         params({"mode": "budget", "budget_tokens": 500}, BUDGET_MODEL)
 

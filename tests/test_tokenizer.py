@@ -8,17 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from labkit.core import canonical_json
 from labkit.core._errors import ConfigError
 from labkit.tokens._tokenizer import (
     IMAGE_TOKENS,
     MESSAGE_OVERHEAD_TOKENS,
     REQUEST_OVERHEAD_TOKENS,
-    TOOL_USE_SYSTEM_TOKENS,
-    canonical_json,
     count_request_tokens,
     count_tokens,
     tokenize,
 )
+from labkit.tokens._walk import TOOL_USE_SYSTEM_TOKENS
 
 
 @given(st.text())

@@ -40,7 +40,7 @@ def test_convert_tool_accepts_wire_model_and_never_mutates() -> None:
 
 
 def test_no_parameters_and_no_description() -> None:
-    # Letta defect 26: parameters=None crashed, description None was sent as null
+    # regression: parameters=None crashed, description None was sent as null
     out = convert_tool({"type": "function", "function": {"name": "ping", "parameters": None}})
     assert out == {"name": "ping", "description": "", "input_schema": {"type": "object", "properties": {}}}
     assert "strict" not in out

@@ -33,7 +33,7 @@ def test_prompt_tokens_include_both_cache_counts() -> None:
 
 
 def test_cumulative_delta_output_is_assigned_not_added() -> None:
-    # Letta's defect 6: message_start output 3 + delta output 40 gave 43.
+    # regression: message_start output 3 + delta output 40 gave 43.
     usage = to_usage(START, {"output_tokens": 40})
     assert usage.completion_tokens == 40
     assert usage.prompt_tokens == 1370

@@ -6,8 +6,8 @@ reason and usage. How each part is rebuilt:
 
 - ``content``: the ``content`` deltas concatenated (``None`` when there were none);
 - ``thinking_blocks``: one block per ``Delta.thinking_block`` ordinal, in ordinal order; thinking
-  text and redacted data are appended, a signature *replaces* the previous one (Letta
-  concatenated signatures across blocks, defect 16); a block without a signature is marked
+  text and redacted data are appended, a signature *replaces* the previous one (a
+  signature joined across blocks would fail on replay); a block without a signature is marked
   ``replayable=False``;
 - ``reasoning_content``: `labkit.convert.compose_reasoning` of the blocks' visible text and of
   the inner-thought deltas (``reasoning_content`` with ``thinking_block=None``), exactly as the

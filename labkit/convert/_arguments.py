@@ -3,8 +3,8 @@
 Anthropic returns tool input as a JSON object (a dict in a non-streamed `Message`, a series of
 partial JSON strings in a stream); OpenAI-style tool calls carry it as a JSON *string*. Both the
 non-streamed converter and the stream accumulator encode through `canonical_arguments`, so the
-same input always yields byte-identical ``function.arguments`` (Letta defect 33: indent=2 and
-ASCII-escaping on one path, raw partial JSON on the other). `parse_arguments` is the inverse,
+same input always yields byte-identical ``function.arguments`` whichever path produced it (keys
+and caches compare bytes). `parse_arguments` is the inverse,
 used on the request side (assistant history) and at the end of a streamed tool_use block.
 Pure: no I/O.
 """

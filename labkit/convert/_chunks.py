@@ -1,31 +1,115 @@
-"""Fast construction of the stream's wire objects (`ChatCompletionChunk` and its parts).
+"""The stream converter's building blocks: per-block state (`Block`) and fast chunk construction.
 
-The stream converter makes one chunk per content delta, tens of thousands per long stream.
+**Blocks.** A `Block` is one content block while it streams. Besides its kind and ordinal it
+carries the one delta type that makes up its body (``text_delta``, ``thinking_delta`` or
+``input_json_delta``), the field holding that delta's text, and ``on_value``: the converter's
+function turning such a piece of text into chunks. `labkit.convert.StreamConverter.feed` checks an
+incoming delta against the block's own type and hands the text straight to ``on_value``; every
+other case (signatures, unknown deltas, empty text, errors) goes through the converter's full path,
+so the short path never decides anything the full path would decide differently (the stream
+property tests compare the converted stream with the non-streamed conversion for SDK objects and
+dicts alike).
+
+**Chunks.** The converter makes one chunk per content delta, tens of thousands per long stream.
 Validating each with pydantic costs about as much as the SDK's whole parse of the event, and
 ``model_construct`` is slower still (it walks every field and alias). The values here come from
 labkit itself, already checked by the converter, so the builders set the instance state directly,
 exactly as ``model_construct`` would leave it: ``__dict__`` holding every field (defaults for the
 ones not given), ``__pydantic_fields_set__`` naming the given ones, an empty ``__pydantic_extra__``
-and no private state. The result compares equal to, and dumps the same as, the validated model (a
-test checks both, and that the defaults track `labkit.core`).
-
-The hot path (one chunk per text, thinking or tool-argument delta) uses `BodyChunks`: a chunk is
-three to five objects, each filled by `_fill` from a copied blank (no dict merges, no validation).
+and no private state. This is the one place labkit writes pydantic's internal slots; the pydantic
+range is pinned in pyproject.toml and ``tests/test_chunks.py`` fails loudly if those slots change
+(their names, or a built chunk no longer equal to and dumping like the validated model). The hot
+path (one chunk per text, thinking or tool-argument delta) uses `BodyChunks`: a chunk is three to
+five objects, each filled by `_fill` from a copied blank (no dict merges, no validation).
 Pure: no I/O.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from labkit.core import ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCallDelta
+from labkit.convert._inner_thoughts import PartialThoughts
+from labkit.core import ChatCompletionChunk, ChunkChoice, ConversionError, Delta, FunctionCallDelta, ToolCallDelta
 
-__all__ = ["BodyChunks", "ChunkMaker", "blank", "build", "make_chunk", "make_tool_call", "text_chunk"]
+__all__ = ["BODY_DELTAS", "DELTA_BLOCK", "Block", "BodyChunks", "ChunkMaker", "at_event", "blank", "build",
+           "make_chunk", "make_tool_call", "record_only", "string_at", "text_chunk"]  # fmt: skip
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+OnValue = Callable[[str], list[ChatCompletionChunk]]
+
+BODY_DELTAS: Final = {
+    "text": ("text_delta", "text"),
+    "thinking": ("thinking_delta", "thinking"),
+    "tool_use": ("input_json_delta", "partial_json"),
+}
+"""Per block kind: the delta type making up the block's body, and the field holding its text."""
+
+DELTA_BLOCK: Final = {
+    "text_delta": ("text", "text"),
+    "thinking_delta": ("thinking", "thinking"),
+    "signature_delta": ("thinking", "signature"),
+    "input_json_delta": ("tool_use", "partial_json"),
+}
+"""Delta types labkit converts: the block kind each may target, and the field holding its text.
+Other delta types (``citations_delta``, future ones) pass through."""
+
+_NO_BODY: Final = object()
+"""The body delta type of blocks without one (redacted thinking, unknown blocks): no delta type equals it."""
+
+
+def _no_value(value: str) -> list[ChatCompletionChunk]:
+    return []
+
+
+@dataclass(slots=True, eq=False)
+class Block:
+    """One content block while it streams (``ordinal``: among thinking blocks, or among tool calls)."""
+
+    kind: str
+    ordinal: int = -1
+    delta_type: object = _NO_BODY
+    """The body delta type (see `BODY_DELTAS`); blocks without one keep a sentinel no type equals."""
+    text_field: str = ""
+    on_value: OnValue = _no_value
+    shell_input: dict[str, Any] = field(default_factory=dict)
+    thoughts: PartialThoughts | None = None
+    thoughts_started: bool = False
+
+
+def record_only(parts: list[str]) -> OnValue:
+    """An ``on_value`` that only records each piece in ``parts`` and gives no chunk."""
+    append = parts.append
+
+    def record(value: str) -> list[ChatCompletionChunk]:
+        append(value)
+        return []
+
+    return record
+
+
+def at_event(index: int, function: Callable[..., T], *args: Any) -> T:
+    """Call ``function``; a `ConversionError` it raises is re-raised naming the event index."""
+    try:
+        return function(*args)
+    except ConversionError as exc:
+        raise ConversionError(str(exc), event_index=index) from None
+
+
+def string_at(value: Any, what: str, index: int) -> str:
+    """``value`` if it is a string; `ConversionError` naming ``what`` and the event index if not."""
+    if type(value) is not str:
+        raise ConversionError(f"{what} must be a string, got {type(value).__name__}", event_index=index)
+    return value
+
+
+# ----------------------------------------------------------------------------- chunk construction
+
 
 _SLOTS = BaseModel.__dict__
 _new = object.__new__

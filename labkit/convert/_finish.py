@@ -1,8 +1,8 @@
 """Anthropic ``stop_reason`` -> OpenAI ``finish_reason``: one table, and a lookup that never raises.
 
-Letta raised on every stop reason it did not know (defect 9: refusal, pause_turn,
-model_context_window_exceeded, compaction), losing a whole streamed answer at its last event.
-Here every value maps: the documented ones by the table below, anything else (a stop reason
+A converter that raised on a stop reason it did not know (refusal, pause_turn,
+model_context_window_exceeded, compaction, whatever comes next) would lose a whole streamed answer
+at its last event. Here every value maps: the documented ones by the table below, anything else (a stop reason
 added after this table was written) to ``"stop"``. Converters always keep the raw value beside
 the mapped one (``Choice.stop_reason``), so nothing is lost by the mapping.
 

@@ -3,7 +3,7 @@
 Owns `MessageRenderer`, used by `labkit.convert.prepare_request`:
 - system / developer messages (anywhere) are lifted into the top-level system prompt;
 - ``tool`` messages become ``tool_result`` blocks (empty output -> ``""``, ``is_error`` kept) placed
-  first in one user turn, before any user text of that turn (Letta defect 38);
+  first in one user turn, before any user text of that turn (``[text, tool_result]`` is a 400);
 - user text and ``image_url`` parts become text and image blocks (data URLs -> base64, http(s) ->
   url); Anthropic-native blocks pass through unchanged;
 - an assistant turn is [its replayable thinking blocks, byte-exact] + [inner thoughts, per

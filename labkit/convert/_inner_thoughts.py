@@ -7,7 +7,7 @@ Owns
   streaming, using jiter's partial JSON parser (escapes split across chunks included);
 - xml: `xml_instructions` (the system-prompt instruction), `split_tagged` (a whole string) and
   `TagSplitter` (a stream), which remove exactly ``<tag>`` and ``</tag>`` wherever chunk boundaries
-  fall and never touch any other ``<`` or ``>`` (Letta defect 4).
+  fall and never touch any other ``<`` or ``>`` (``x < y`` stays as written).
 
 Tag semantics: text inside ``<tag>...</tag>`` is reasoning, the rest is content. Both exact tags
 are always removed; an opening tag while inside (or a closing tag while outside) is removed and

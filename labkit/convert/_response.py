@@ -1,6 +1,6 @@
 """A non-streamed Anthropic ``Message`` -> OpenAI-style `ChatCompletion` (`to_chat_completion`).
 
-Every content block is kept, in order (Letta kept only the last block of each type, defect 3):
+Every content block is kept, in order (a dropped block could not be replayed):
 
 - ``text`` blocks are joined into ``message.content`` (``None`` when there is no text);
 - ``thinking`` / ``redacted_thinking`` blocks go to ``message.thinking_blocks`` byte-exact, with
@@ -27,9 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel
-
 from labkit.convert._arguments import canonical_arguments
+from labkit.convert._fields import fields_of, plain
 from labkit.convert._finish import finish_reason
 from labkit.convert._inner_thoughts import pop_inner_thoughts, split_tagged
 from labkit.convert._usage import to_usage
@@ -44,30 +43,10 @@ from labkit.core import (
     ToolCall,
 )
 
-__all__ = ["REASONING_SEPARATOR", "compose_reasoning", "fields_of", "plain", "to_chat_completion"]
+__all__ = ["REASONING_SEPARATOR", "compose_reasoning", "to_chat_completion"]
 
 REASONING_SEPARATOR = "\n\n"
 """Joins the parts of ``reasoning_content`` (thinking blocks, then inner thoughts)."""
-
-KNOWN_BLOCKS = frozenset({"text", "thinking", "redacted_thinking", "tool_use"})
-
-
-def fields_of(obj: Any, what: str) -> dict[str, Any]:
-    """The fields of a plain dict or an SDK (pydantic) object, as a dict (not copied)."""
-    if isinstance(obj, dict):
-        return obj
-    if isinstance(obj, BaseModel):
-        return obj.__dict__
-    raise ConversionError(f"{what} must be a dict or an SDK object, got {type(obj).__name__}")
-
-
-def plain(obj: Any) -> dict[str, Any]:
-    """A JSON-ready dict copy of a dict or SDK object, for ``passthrough`` (unset SDK fields left out)."""
-    if isinstance(obj, BaseModel):
-        return obj.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    if isinstance(obj, dict):
-        return dict(obj)
-    raise ConversionError(f"expected a dict or an SDK object, got {type(obj).__name__}")
 
 
 def compose_reasoning(thinking_texts: Iterable[str | None], inner: str | None) -> str | None:

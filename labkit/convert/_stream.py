@@ -8,7 +8,7 @@
   JSON as reasoning while the call streams; the arguments (without them) come in canonical form
   at block stop. Otherwise arguments stream as they arrive and are checked at block stop; a call
   whose input never streamed gets its canonical arguments at block stop.
-- ``xml``: one `labkit.convert.TagSplitter` runs over all the text of the message (flushed
+- ``xml``: one `TagSplitter` runs over all the text of the message (flushed
   at ``message_stop``), so a tag split across any chunk boundary is removed exactly.
 - No empty-string deltas. The last chunk carries ``finish_reason``, the raw ``stop_reason`` and the
   usage: input and cache counts from ``message_start``, output from the last cumulative
@@ -18,10 +18,9 @@
   with the completion so far. Events out of order, a delta for a block that never started, or
   invalid tool JSON at block stop raise `ConversionError` naming the event index.
 
-Chunks are built by `labkit.convert` without validation. A body delta of an open block takes a short
-path in `feed` to the block's ``on_value`` (`labkit.convert`); all else takes the checking path.
-The converter records the message as it goes (`completion`, `partial`); ``body_chunks=False`` only
-records body deltas: how `convert_stream`'s `labkit.convert.ChunkStream` skips chunks. No I/O.
+Chunks are built without validation (`_chunks`); a body delta of an open block takes a short path
+in `feed` to the block's ``on_value``. The converter records the message as it goes (`completion`,
+`partial`); ``body_chunks=False`` records without building body chunks (`ChunkStream` uses it).
 """
 
 from __future__ import annotations
@@ -35,11 +34,21 @@ from pydantic import BaseModel
 from labkit.convert._accumulate import Accumulator
 from labkit.convert._arguments import canonical_arguments, parse_arguments
 from labkit.convert._chunk_stream import AsyncChunkStream, ChunkStream
-from labkit.convert._chunks import ChunkMaker, make_chunk, make_tool_call
+from labkit.convert._chunks import (
+    BODY_DELTAS,
+    DELTA_BLOCK,
+    Block,
+    ChunkMaker,
+    at_event,
+    make_chunk,
+    make_tool_call,
+    record_only,
+    string_at,
+)
+from labkit.convert._fields import fields_of, plain
 from labkit.convert._finish import finish_reason
 from labkit.convert._inner_thoughts import PartialThoughts, TagSplitter, pop_inner_thoughts
-from labkit.convert._response import REASONING_SEPARATOR, plain
-from labkit.convert._stream_block import BODY_DELTAS, Block, at_event, read_fields, record_only, string_at
+from labkit.convert._response import REASONING_SEPARATOR
 from labkit.convert._usage import apply_delta_usage, read_usage_counts, usage_from_counts
 from labkit.core import ChatCompletion, ChatCompletionChunk, ConversionError, IncompleteStreamError, InnerThoughts
 
@@ -50,14 +59,6 @@ Chunk = ChatCompletionChunk
 
 _HANDLED: Final = "message_start content_block_start content_block_delta content_block_stop message_delta message_stop"
 """The event types with a handler (``_<type>``); ``ping`` is ignored, ``error`` raises, others pass."""
-_DELTA_BLOCK: Final = {
-    "text_delta": ("text", "text"),
-    "thinking_delta": ("thinking", "thinking"),
-    "signature_delta": ("thinking", "signature"),
-    "input_json_delta": ("tool_use", "partial_json"),
-}
-"""Delta types labkit converts: the block kind each may target, and the field holding its text.
-Other delta types (``citations_delta``, future ones) pass through."""
 
 
 class StreamConverter:
@@ -100,7 +101,7 @@ class StreamConverter:
         except AttributeError:
             fields = None
         if type(fields) is not dict:
-            fields = read_fields(event, "a stream event", index)
+            fields = fields_of(event, "a stream event", event_index=index)
         kind = fields.get("type")
         if kind == "content_block_delta" and self._live:
             try:  # the hot path: a body delta of an open block, with text (anything else: the full path)
@@ -186,7 +187,7 @@ class StreamConverter:
     def _message_start(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         if self._started:
             raise ConversionError("second message_start", event_index=index)
-        message = read_fields(fields.get("message"), "message_start.message", index)
+        message = fields_of(fields.get("message"), "message_start.message", event_index=index)
         self._id = self._so_far.id = string_at(message.get("id"), "message_start.message.id", index)
         self._model = self._so_far.model = string_at(message.get("model"), "message_start.message.model", index)
         self._counts = at_event(index, read_usage_counts, message.get("usage"))
@@ -205,7 +206,7 @@ class StreamConverter:
         if position != self._blocks or type(position) is not int:
             message = f"content_block_start index {position!r}, expected {self._blocks} (block index mismatch)"
             raise ConversionError(message, event_index=index)
-        shell = read_fields(fields.get("content_block"), "content_block_start.content_block", index)
+        shell = fields_of(fields.get("content_block"), "content_block_start.content_block", event_index=index)
         kind = shell.get("type")
         self._blocks += 1
         if kind == "text":
@@ -278,9 +279,9 @@ class StreamConverter:
         block = self._open.get(position) if type(position) is int else None
         if block is None:
             self._no_block(position, "content_block_delta", index)
-        delta = read_fields(fields.get("delta"), "content_block_delta.delta", index)
+        delta = fields_of(fields.get("delta"), "content_block_delta.delta", event_index=index)
         kind = delta.get("type")
-        expected = _DELTA_BLOCK.get(kind) if type(kind) is str else None
+        expected = DELTA_BLOCK.get(kind) if type(kind) is str else None
         if expected is None or block.kind == "unknown":
             return [self._passthrough(event)]
         if block.kind != expected[0]:
@@ -305,7 +306,7 @@ class StreamConverter:
 
     def _message_delta(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
         self._check_closed("message_delta", index)
-        delta = read_fields(fields.get("delta") or {}, "message_delta.delta", index)
+        delta = fields_of(fields.get("delta") or {}, "message_delta.delta", event_index=index)
         stop_reason, stop_sequence = delta.get("stop_reason"), delta.get("stop_sequence")
         self._stop_reason = None if stop_reason is None else string_at(stop_reason, "stop_reason", index)
         self._stop_sequence = None if stop_sequence is None else string_at(stop_sequence, "stop_sequence", index)

@@ -3,14 +3,14 @@
 Accepts the SDK's usage objects (GA or beta ``Usage``, ``MessageDeltaUsage``) or plain dicts.
 
 - ``prompt_tokens`` = ``input_tokens`` + ``cache_creation_input_tokens`` + ``cache_read_input_tokens``
-  (Anthropic's ``input_tokens`` excludes cached tokens; Letta defect 8 ignored the cache);
+  (Anthropic's ``input_tokens`` excludes cached tokens, so leaving the cache out under-reports);
 - ``completion_tokens`` = ``output_tokens`` (billed output, thinking included);
 - ``prompt_tokens_details.cached_tokens`` = cache read, ``.cache_creation_tokens`` = cache write;
 - ``completion_tokens_details.reasoning_tokens`` = ``output_tokens_details.thinking_tokens`` when reported.
 
 Streams: ``message_start`` carries the input and cache counts (and a small provisional
 ``output_tokens``); every ``message_delta`` carries *cumulative* totals. Each delta value that is
-present overwrites the running one, never adds to it (Letta defect 6 added 3 + 40 = 43), and a
+present overwrites the running one, never adds to it (adding would count 3 + 40 = 43), and a
 value the delta omits keeps its ``message_start`` value -- the same rule as the SDK's own
 accumulator, so streamed and non-streamed usage agree. Pure: no I/O.
 """
@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
+from labkit.convert._fields import fields_of
 from labkit.core import CompletionTokensDetails, ConversionError, PromptTokensDetails, Usage
 
 __all__ = ["COUNT_FIELDS", "apply_delta_usage", "read_usage_counts", "to_usage", "usage_from_counts"]
@@ -37,17 +36,6 @@ COUNT_FIELDS = (
 Counts = dict[str, int | None]
 
 
-def _fields(obj: Any, what: str) -> dict[str, Any]:
-    """The fields of a dict or an SDK (pydantic) object, as a dict; None gives {}."""
-    if obj is None:
-        return {}
-    if isinstance(obj, dict):
-        return obj
-    if isinstance(obj, BaseModel):
-        return obj.__dict__
-    raise ConversionError(f"{what} must be a dict or an SDK object, got {type(obj).__name__}")
-
-
 def _count(value: Any, name: str) -> int | None:
     if value is None:
         return None
@@ -58,9 +46,10 @@ def _count(value: Any, name: str) -> int | None:
 
 def read_usage_counts(usage: Any) -> Counts:
     """The counts in one usage object (``None`` where a field is absent or null)."""
-    fields = _fields(usage, "usage")
+    fields = {} if usage is None else fields_of(usage, "usage")
     counts: Counts = {name: _count(fields.get(name), name) for name in COUNT_FIELDS[:4]}
-    details = _fields(fields.get("output_tokens_details"), "usage.output_tokens_details")
+    found = fields.get("output_tokens_details")
+    details = {} if found is None else fields_of(found, "usage.output_tokens_details")
     counts["thinking_tokens"] = _count(details.get("thinking_tokens"), "output_tokens_details.thinking_tokens")
     return counts
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from labkit._lazy import lazy_exports
 
 _EXPORTS = {
+    "canonical_json": "labkit.core._canonical",
     "WidgetsUnavailableError": "labkit.core._errors",
     "PlotDataError": "labkit.core._errors",
     "TableError": "labkit.core._errors",
@@ -60,6 +61,7 @@ __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from labkit.core._canonical import canonical_json as canonical_json
     from labkit.core._catalog import THINKING_TYPES as THINKING_TYPES
     from labkit.core._catalog import ModelInfo as ModelInfo
     from labkit.core._catalog import Platform as Platform

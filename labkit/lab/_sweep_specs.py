@@ -25,7 +25,7 @@ from labkit.core import ConfigError, LabkitError, get_model
 from labkit.lab._client import RecordedStream
 from labkit.lab._experiment import Config
 from labkit.lab._runner import TrialSpec
-from labkit.lab._trial import Knobs, Trial, canonical_json, canonical_params, scrub, trial_key
+from labkit.lab._trial import Knobs, Trial, canonical_params, key_json, scrub, trial_key
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,8 @@ def trial_keys(backend: str, model: str, params: dict[str, Any], knobs: dict[str
     from ``trial_key`` from then on.
     """
     payload = {"backend": backend, "model": model, "params": canonical_params(params),
-               "knobs": json.loads(_knobs_json(canonical_json(knobs))), "repeat": 0}
-    text = canonical_json(payload)
+               "knobs": json.loads(_knobs_json(key_json(knobs))), "repeat": 0}
+    text = key_json(payload)
     tail = '"repeat":0}'
     prefix = hashlib.sha256(text.removesuffix(tail).encode("utf-8"))
     if _FAST_KEYS["checked"] is False:

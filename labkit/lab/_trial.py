@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from labkit.core import ChatCompletion
+from labkit.core import ChatCompletion, canonical_json
 from labkit.tokens import CostSplit, TokenRecord, TokenSource
 
 Status = Literal["ok", "error", "skipped"]
@@ -125,12 +125,12 @@ def scrub(value: Any) -> Any:
 
 def canonical_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """Request params as they enter the key: secrets and transport-only kwargs removed."""
-    return {k: v for k, v in scrub(json.loads(canonical_json(dict(params)))).items() if k not in TRANSPORT_KWARGS}
+    return {k: v for k, v in scrub(json.loads(key_json(dict(params)))).items() if k not in TRANSPORT_KWARGS}
 
 
-def canonical_json(value: Any) -> str:
-    """The one JSON encoding used for keys: sorted keys, compact, pydantic/dataclass values as dicts."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
+def key_json(value: Any) -> str:
+    """The JSON text keys hash: `canonical_json`, with pydantic and dataclass values as dicts."""
+    return canonical_json(value, default=_plain)
 
 
 def trial_key(backend: str, model: str, params: Mapping[str, Any], knobs: Mapping[str, Any], repeat: int) -> str:
@@ -139,10 +139,10 @@ def trial_key(backend: str, model: str, params: Mapping[str, Any], knobs: Mappin
         "backend": backend,
         "model": model,
         "params": canonical_params(params),
-        "knobs": scrub(json.loads(canonical_json(dict(knobs)))),
+        "knobs": scrub(json.loads(key_json(dict(knobs)))),
         "repeat": repeat,
     }
-    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+    return hashlib.sha256(key_json(payload).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

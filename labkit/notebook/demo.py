@@ -147,12 +147,6 @@ async def _execute(path: Path, out: Path, env: Mapping[str, str] | None, timeout
     return report
 
 
-def execute_notebook(path: Path, out: Path, *, env: Mapping[str, str] | None = None,
-                     timeout: int = CELL_TIMEOUT_S) -> NotebookReport:
-    """Execute one notebook in a fresh kernel (cwd = its folder); save the executed copy under ``out/notebooks``."""
-    return asyncio.run(_execute(path, out, env, timeout))
-
-
 def execute_notebooks(paths: Sequence[Path], out: Path, *, jobs: int = 2,
                       timeout: int = CELL_TIMEOUT_S) -> list[NotebookReport]:
     """Execute notebooks, ``jobs`` kernels at a time (they mostly wait on the emulator's latency), in order."""

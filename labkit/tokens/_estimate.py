@@ -22,18 +22,18 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from labkit.core import ConfigError
+from labkit.tokens._walk import content_parts, request_parts
 
 CHARS_PER_TOKEN = 3.6
 MESSAGE_OVERHEAD = 4
 BLOCK_OVERHEAD = 2
 TOOL_OVERHEAD = 8
 IMAGE_TOKENS = 1600
-TOOL_SYSTEM_TOKENS = {"auto": 346, "none": 346, "any": 313, "tool": 313}
 INNER_THOUGHTS_KEY = "inner_thoughts"
 
 
@@ -71,11 +71,11 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _block_tokens(block: Any) -> int:
+def _block_tokens(block: Any, where: str) -> int:
     if isinstance(block, str):
         return estimate_text_tokens(block)
     if not isinstance(block, Mapping):
-        raise ConfigError(f"a content block must be a dict or a string, got {type(block).__name__}")
+        raise ConfigError(f"{where}: a content block must be a dict or a string, got {type(block).__name__}")
     kind = block.get("type")
     if kind == "text":
         body = estimate_text_tokens(str(block.get("text", "")))
@@ -84,7 +84,7 @@ def _block_tokens(block: Any) -> int:
     elif kind == "tool_use":
         body = estimate_text_tokens(str(block.get("name", "")) + _json(block.get("input", {})))
     elif kind == "tool_result":
-        body = _content_tokens(block.get("content", ""))
+        body = _content_tokens(block.get("content", ""), f"{where}.content")
     elif kind in ("image", "document"):
         body = IMAGE_TOKENS
     else:  # redacted thinking and anything unknown: its JSON, as a rough upper bound
@@ -92,14 +92,11 @@ def _block_tokens(block: Any) -> int:
     return body + BLOCK_OVERHEAD
 
 
-def _content_tokens(content: Any) -> int:
-    if content is None:
-        return 0
-    if isinstance(content, str):
-        return estimate_text_tokens(content)
-    if isinstance(content, Sequence):
-        return sum(_block_tokens(block) for block in content)
-    raise ConfigError(f"message content must be a string or a list of blocks, got {type(content).__name__}")
+def _content_tokens(content: Any, where: str) -> int:
+    parts = content_parts(content, where)
+    if isinstance(parts, str):
+        return estimate_text_tokens(parts)
+    return sum(_block_tokens(block, path) for path, block in parts)
 
 
 def _tool_tokens(tool: Mapping[str, Any]) -> int:
@@ -122,26 +119,6 @@ def _has_inner_thoughts(tool: Mapping[str, Any]) -> bool:
     return isinstance(schema, Mapping) and INNER_THOUGHTS_KEY in (schema.get("properties") or {})
 
 
-def _tools(params: Mapping[str, Any]) -> tuple[int, int]:
-    tools = params.get("tools") or []
-    if not isinstance(tools, Sequence) or isinstance(tools, str | bytes):
-        raise ConfigError("params['tools'] must be a list of tool dicts")
-    if not tools:
-        return 0, 0
-    choice = params.get("tool_choice") or {}
-    choice_type = str(choice.get("type", "auto")) if isinstance(choice, Mapping) else "auto"
-    total = TOOL_SYSTEM_TOKENS.get(choice_type, TOOL_SYSTEM_TOKENS["auto"])
-    overhead = 0
-    for tool in tools:
-        if not isinstance(tool, Mapping):
-            raise ConfigError(f"each tool must be a dict, got {type(tool).__name__}")
-        cost = _tool_tokens(tool)
-        total += cost
-        if _has_inner_thoughts(tool):
-            overhead += cost - _tool_tokens(_without_inner_thoughts(tool))
-    return total, overhead
-
-
 def estimate_request(params: Mapping[str, Any]) -> TokenEstimate:
     """Estimate the input tokens of ``params`` (kwargs for ``client.messages.create``).
 
@@ -149,20 +126,19 @@ def estimate_request(params: Mapping[str, Any]) -> TokenEstimate:
         ConfigError: ``params`` is not shaped like Messages API params (no message list, a message
             that is not a dict, content that is neither a string nor a list of blocks).
     """
-    if not isinstance(params, Mapping):
-        raise ConfigError(f"params must be a dict of Messages API kwargs, got {type(params).__name__}")
-    messages = params.get("messages")
-    if not isinstance(messages, Sequence) or isinstance(messages, str | bytes):
-        raise ConfigError("params['messages'] must be a list of messages")
-    message_tokens = 0
-    for i, message in enumerate(messages):
-        if not isinstance(message, Mapping):
-            raise ConfigError(f"params['messages'][{i}] must be a dict, got {type(message).__name__}")
-        message_tokens += MESSAGE_OVERHEAD + _content_tokens(message.get("content"))
-    tools, overhead = _tools(params)
+    parts = request_parts(params)
+    if "messages" not in params:
+        raise ConfigError("messages: must be a list of messages")
+    message_tokens = sum(MESSAGE_OVERHEAD + _content_tokens(content, where) for where, content in parts.messages)
+    tools = overhead = 0
+    for _, tool in parts.tools:
+        cost = _tool_tokens(tool)
+        tools += cost
+        if _has_inner_thoughts(tool):
+            overhead += cost - _tool_tokens(_without_inner_thoughts(tool))
     return TokenEstimate(
-        system=_content_tokens(params.get("system")),
+        system=_content_tokens(parts.system, "system"),
         messages=message_tokens,
-        tools=tools,
+        tools=tools + parts.tool_system_tokens,
         kwargs_overhead=overhead,
     )

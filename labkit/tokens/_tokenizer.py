@@ -40,18 +40,18 @@ their canonical JSON.
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from labkit.core import ConfigError
+from labkit.core import ConfigError, canonical_json
+from labkit.tokens._walk import content_parts, request_parts
 
 MESSAGE_OVERHEAD_TOKENS = 4
 REQUEST_OVERHEAD_TOKENS = 3
 IMAGE_TOKENS = 1600
 PDF_DOCUMENT_TOKENS = 1600
-TOOL_USE_SYSTEM_TOKENS: dict[str, int] = {"auto": 346, "none": 346, "any": 313, "tool": 313}
 
 _PIECE = re.compile(
     r"""
@@ -122,20 +122,12 @@ def count_tokens(text: str) -> int:
     return len(parts) // 2 + sum(map(len, map(_line_pieces, filter(None, parts[::2]))))
 
 
-def canonical_json(value: Any) -> str:
-    """The JSON form counted for tool inputs and schemas: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def _text_of_content(content: Any, where: str) -> int:
     """Tokens of a ``content`` value that is a string or a list of blocks."""
-    if content is None:
-        return 0
-    if isinstance(content, str):
-        return count_tokens(content)
-    if isinstance(content, list):
-        return sum(_block_tokens(block, f"{where}.{i}") for i, block in enumerate(content))
-    raise ConfigError(f"{where}: content must be a string or a list of blocks, not {type(content).__name__}")
+    parts = content_parts(content, where)
+    if isinstance(parts, str):
+        return count_tokens(parts)
+    return sum(_block_tokens(block, path) for path, block in parts)
 
 
 def _document_tokens(block: dict[str, Any], where: str) -> int:
@@ -172,9 +164,7 @@ def _block_tokens(block: Any, where: str) -> int:
     return count_tokens(canonical_json(rest))
 
 
-def _tool_tokens(tool: Any, where: str) -> int:
-    if not isinstance(tool, dict):
-        raise ConfigError(f"{where}: a tool must be an object, not {type(tool).__name__}")
+def _tool_tokens(tool: Mapping[str, Any]) -> int:
     if tool.get("type") not in (None, "custom"):
         rest = {k: v for k, v in tool.items() if k != "cache_control"}
         return count_tokens(canonical_json(rest))
@@ -191,22 +181,7 @@ def count_request_tokens(params: dict[str, Any]) -> int:
     Raises:
         ConfigError: ``params`` is not shaped like a Messages request (the message names the field).
     """
-    if not isinstance(params, dict):
-        raise ConfigError(f"params must be a dict, not {type(params).__name__}")
-    total = REQUEST_OVERHEAD_TOKENS + _text_of_content(params.get("system"), "system")
-    messages = params.get("messages") or []
-    if not isinstance(messages, list):
-        raise ConfigError("messages: must be a list of messages")
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict):
-            raise ConfigError(f"messages.{i}: a message must be an object")
-        total += MESSAGE_OVERHEAD_TOKENS + _text_of_content(message.get("content"), f"messages.{i}.content")
-    tools = params.get("tools") or []
-    if not isinstance(tools, list):
-        raise ConfigError("tools: must be a list of tools")
-    if tools:
-        total += sum(_tool_tokens(tool, f"tools.{i}") for i, tool in enumerate(tools))
-        choice = params.get("tool_choice") or {}
-        kind = choice.get("type", "auto") if isinstance(choice, dict) else "auto"
-        total += TOOL_USE_SYSTEM_TOKENS.get(str(kind), TOOL_USE_SYSTEM_TOKENS["auto"])
-    return total
+    parts = request_parts(params)
+    total = REQUEST_OVERHEAD_TOKENS + _text_of_content(parts.system, "system")
+    total += sum(MESSAGE_OVERHEAD_TOKENS + _text_of_content(content, where) for where, content in parts.messages)
+    return total + sum(_tool_tokens(tool) for _, tool in parts.tools) + parts.tool_system_tokens

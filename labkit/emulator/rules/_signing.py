@@ -21,11 +21,10 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from labkit.core import EmulatorError, UnknownModelError, get_model
+from labkit.core import EmulatorError, UnknownModelError, canonical_json, get_model
 
 VERSION = b"\x01"
 BLOCK_TAG_BYTES = 16
@@ -36,10 +35,9 @@ Verdict = Literal["ok", "invalid", "prefix_mismatch"]
 BlockKind = Literal["thinking", "redacted_thinking"]
 
 
-def canonical_json(value: Any) -> bytes:
-    """The one byte encoding every tag is computed over."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8", "surrogatepass")
+def canonical_bytes(value: Any) -> bytes:
+    """The one byte encoding every tag is computed over: `canonical_json` as UTF-8."""
+    return canonical_json(value).encode("utf-8", "surrogatepass")
 
 
 def _clean(value: Any) -> Any:
@@ -116,9 +114,9 @@ class Signer:
     def _tags(self, kind: BlockKind, text: str, model: str, prefix: Any, payload: bytes) -> tuple[bytes, bytes]:
         model_id, bound = _binding(model)
         core = {"kind": kind, "model": model_id, "text": text, "payload": base64.b64encode(payload).decode()}
-        block = hmac.new(self._key, canonical_json(core), hashlib.sha256).digest()[:BLOCK_TAG_BYTES]
+        block = hmac.new(self._key, canonical_bytes(core), hashlib.sha256).digest()[:BLOCK_TAG_BYTES]
         full = {**core, "prefix": _clean(prefix) if bound else None}
-        bound_tag = hmac.new(self._key, canonical_json(full), hashlib.sha256).digest()[:BOUND_TAG_BYTES]
+        bound_tag = hmac.new(self._key, canonical_bytes(full), hashlib.sha256).digest()[:BOUND_TAG_BYTES]
         return block, bound_tag
 
     def _seal(self, kind: BlockKind, text: str, model: str, prefix: Any, payload: bytes) -> str:

@@ -79,10 +79,6 @@ class FaultPlan:
         """``FaultPlan.scripted("rate_limit", None, "drop")``: one entry a request, in order."""
         return cls(script=list(kinds), **options)  # type: ignore[arg-type]
 
-    @property
-    def remaining_script(self) -> int:
-        return len(self._queue)
-
     def applies_to(self, endpoint: str) -> bool:
         return endpoint in self.endpoints
 

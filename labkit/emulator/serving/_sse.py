@@ -49,11 +49,6 @@ def encode_stream(events: Iterable[tuple[str, str]]) -> list[bytes]:
     return [text.encode("utf-8") for text in texts]
 
 
-def encode_events(events: Iterable[tuple[str, dict[str, Any]]]) -> list[bytes]:
-    """Each ``(name, data)`` pair encoded as one chunk, in order."""
-    return [encode_event(name, data) for name, data in events]
-
-
 def error_event(error_type: str, message: str, request_id: str) -> bytes:
     """The mid-stream ``event: error`` the API sends when a stream fails after HTTP 200."""
     body = {"type": "error", "error": {"type": error_type, "message": message}, "request_id": request_id}

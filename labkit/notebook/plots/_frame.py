@@ -60,15 +60,6 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float] = DEFAULT_FIGSIZE) ->
     return fig.add_subplot()
 
 
-def series_key(df: pd.DataFrame, columns: Sequence[str]) -> list[str]:
-    """One readable label per row from the given columns, leaving out empty values."""
-    labels = []
-    for values in df[list(columns)].itertuples(index=False):
-        parts = [_fmt(v) for v in values if not missing(v)]
-        labels.append(" · ".join(parts) or "(all)")
-    return labels
-
-
 def config_label(df: pd.DataFrame) -> list[str]:
     """A label naming each row's model and the thinking/strategy knobs it turned."""
     labels = []

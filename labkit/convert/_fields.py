@@ -1,0 +1,37 @@
+"""Reading Anthropic shapes that arrive either as plain dicts or as the SDK's pydantic objects.
+
+`fields_of` is the one reader every converter uses (whole messages, usage, stream events): a dict as
+it is, an SDK object's declared fields (its ``__dict__``, read without copying: the stream path calls
+this once per event, and ``isinstance`` against pydantic's metaclass would cost more than the
+lookup). `plain` makes a JSON-ready copy for what is passed through untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from labkit.core import ConversionError
+
+
+def fields_of(obj: Any, what: str, *, event_index: int | None = None) -> dict[str, Any]:
+    """The fields of a dict or an SDK object, as a dict (not copied); `ConversionError` naming
+    ``what`` (and the stream event, when given) for anything else."""
+    if type(obj) is dict:
+        return obj
+    fields = getattr(obj, "__dict__", None)
+    if type(fields) is dict:
+        return fields
+    if isinstance(obj, dict):
+        return obj
+    raise ConversionError(f"{what} must be an object, got {type(obj).__name__}", event_index=event_index)
+
+
+def plain(obj: Any) -> dict[str, Any]:
+    """A JSON-ready dict copy of a dict or SDK object, for ``passthrough`` (unset SDK fields left out)."""
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(obj, dict):
+        return dict(obj)
+    raise ConversionError(f"expected a dict or an SDK object, got {type(obj).__name__}")
