@@ -33,7 +33,8 @@ TRANSPORT_KWARGS = frozenset({"extra_headers", "extra_query", "timeout", "stream
 
 ROW_COLUMNS: tuple[str, ...] = (
     "experiment", "trial_key", "backend", "endpoint", "model", "capabilities", "label", "thinking_mode",
-    "budget_tokens", "effort", "display", "strategy", "tag", "prefill", "fallback_from", "task_id", "category", "repeat", "status",
+    "budget_tokens", "effort", "display", "strategy", "tag", "prefill", "fallback_from", "task_id", "category",
+    "repeat", "status",
     "error_type", "error_message", "stop_reason", "input_tokens", "cache_write_tokens", "cache_read_tokens",
     "output_tokens", "thinking_tokens", "visible_tokens", "tokens_source", "budget_utilisation", "ttft_s",
     "thinking_s", "answer_s", "total_s", "cost_input_usd", "cost_cache_usd", "cost_thinking_usd",
@@ -226,7 +227,8 @@ class Trial:
         t, c, k, tm = self.tokens, self.cost, self.knobs, self.timings
         values: dict[str, Any] = {
             "experiment": self.experiment, "trial_key": self.trial_key, "backend": self.backend,
-            "endpoint": self.endpoint, "model": self.model, "capabilities": self.capabilities, **{name: getattr(k, name) for name in _KNOB_COLUMNS},
+            "endpoint": self.endpoint, "model": self.model, "capabilities": self.capabilities,
+            **{name: getattr(k, name) for name in _KNOB_COLUMNS},
             "task_id": self.task_id, "category": self.category, "repeat": self.repeat, "status": self.status,
             "error_type": self.error_type, "error_message": self.error_message, "stop_reason": self.stop_reason,
             "input_tokens": t and t.input, "cache_write_tokens": t and t.cache_write,
