@@ -60,10 +60,12 @@ def test_platform_sweep_in_process_gives_the_anthropic_rows(
     emulator = Emulator(seed=5)
     client = getattr(emulator, f"{platform}_client")(asynchronous=asynchronous)
     rows = _sweep(client, platform, tmp_path / "s.sqlite")
-    assert set(rows["backend"]) == {platform} and set(rows["status"]) == {"ok"}
+    assert set(rows["backend"]) == {"emulator"} and set(rows["status"]) == {"ok"}  # labelled synthetic
     assert rows["tool_calls"].sum() > 0 and rows["thinking_tokens"].sum() > 0  # thinking + tool-use turns
     assert _comparable(rows) == _comparable(anthropic_rows)
-    assert set(rows["endpoint"]) == {next(iter(set(rows["endpoint"])))} and "seed=5" in rows["endpoint"].iloc[0]
+    assert set(rows["endpoint"]) == {f"dialect={platform} " + (
+        "region=us-east-1" if platform == "bedrock" else "region=us-east5 project=labkit-emulator") +
+        " seed=5 assumptions=builtin-1"}  # fmt: skip
     assert emulator.counters["bedrock.invoke" if platform == "bedrock" else "vertex.raw_predict"] == 0
     streamed = "bedrock.invoke_stream" if platform == "bedrock" else "vertex.stream_raw_predict"
     assert emulator.counters[streamed] >= len(rows)  # every turn streamed through the platform route
@@ -78,7 +80,7 @@ def test_platform_sweep_over_loopback_http_gives_the_anthropic_rows(
     with serve_in_thread(emulator) as url:
         rows = _sweep(_platform_client(platform, url), platform, tmp_path / "s.sqlite")
         again = _sweep(_platform_client(platform, url), platform, tmp_path / "s.sqlite")
-    assert _comparable(rows) == _comparable(anthropic_rows)
+    assert _comparable(rows) == _comparable(anthropic_rows) and set(rows["backend"]) == {platform}
     assert set(rows["endpoint"]) == {f"base_url={url}" + ("/v1" if platform == "vertex" else "")
                                      + (" region=eu-west-1" if platform == "bedrock"
                                         else " region=europe-west1 project=labkit-tests")}  # fmt: skip

@@ -24,6 +24,7 @@ BUILTIN_ASSUMPTIONS_VERSION = "builtin-1"
 """The emulator's assumptions version for an `Emulator` that does not state one (before issue 11's
 ``Emulator.assumptions.version``); the merge with that work replaces this constant by that value."""
 ANTHROPIC_DEFAULT_URL = "https://api.anthropic.com"
+_ORDER = ("dialect", "base_url", "region", "project", "seed", "assumptions")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +32,8 @@ class BackendIdentity:
     """Kind, endpoint, and (emulator) seed and assumptions version; never a credential."""
 
     kind: Kind
+    dialect: str | None = None
+    """For an emulator reached through a platform client: "bedrock" or "vertex" (its wire format)."""
     base_url: str | None = None
     region: str | None = None
     project: str | None = None
@@ -47,7 +50,8 @@ class BackendIdentity:
     @property
     def endpoint(self) -> str:
         """One readable line for the row's ``endpoint`` column."""
-        parts = [f"{name}={value}" for name, value in self.as_dict().items() if name != "kind"]
+        values = self.as_dict()
+        parts = [f"{name}={values[name]}" for name in _ORDER if name in values]
         return " ".join(parts) or self.kind
 
     @property
@@ -61,9 +65,11 @@ def assumptions_version(emulator: Any) -> str:
     return str(version) if version else BUILTIN_ASSUMPTIONS_VERSION
 
 
-def emulator_identity(emulator: Any, kind: Kind = "emulator", **endpoint: Any) -> BackendIdentity:
-    """An in-process emulator (``kind`` names the wire dialect it is reached through)."""
-    return BackendIdentity(kind=kind, seed=int(emulator.seed), assumptions=assumptions_version(emulator), **endpoint)
+def emulator_identity(emulator: Any, dialect: str | None = None, **endpoint: Any) -> BackendIdentity:
+    """An in-process emulator; ``dialect`` names the platform wire format it is reached through. Its
+    kind stays "emulator" whatever the dialect, so its rows are always labelled synthetic."""
+    return BackendIdentity(kind="emulator", dialect=dialect, seed=int(emulator.seed),
+                           assumptions=assumptions_version(emulator), **endpoint)  # fmt: skip
 
 
 def emulator_behind(client: Any) -> Any:

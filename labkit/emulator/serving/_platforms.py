@@ -210,7 +210,7 @@ def check_platform_auth(surface: Surface, headers: Mapping[str, str], pinned: st
         token = auth[7:].strip()
         if token and (pinned is None or token == pinned):
             return
-        raise ApiProblem(403 if surface == "bedrock" else 401, "The security token included in the request is invalid."
+        raise ApiProblem(401, "The security token included in the request is invalid."
                          if surface == "bedrock" else "Request had invalid authentication credentials.")  # fmt: skip
     if surface == "bedrock" and auth.startswith("AWS4-HMAC-SHA256 ") and "Credential=" in auth and \
             "Signature=" in auth and headers.get("x-amz-date"):  # fmt: skip
