@@ -59,7 +59,8 @@ def test_the_rule_picks_a_platform_from_its_own_settings() -> None:
     assert platform_from_env({"AWS_BEARER_TOKEN_BEDROCK": PLACEHOLDER}) == "bedrock"
     assert platform_from_env({"ANTHROPIC_VERTEX_PROJECT_ID": "p"}) == "vertex"
     assert platform_from_env({"AWS_REGION": "us-east-1"}) is None  # AWS settings alone are not a choice of Bedrock
-    assert choose_backend({"ANTHROPIC_API_KEY": PLACEHOLDER, "AWS_BEARER_TOKEN_BEDROCK": PLACEHOLDER}).name == "anthropic"
+    both = {"ANTHROPIC_API_KEY": PLACEHOLDER, "AWS_BEARER_TOKEN_BEDROCK": PLACEHOLDER}
+    assert choose_backend(both).name == "anthropic"
     assert choose_backend({}).name == "emulator"
 
 

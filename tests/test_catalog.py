@@ -123,7 +123,7 @@ def test_every_catalog_model_has_a_bedrock_and_a_vertex_id() -> None:
 
 
 def test_unknown_platform_ids_name_the_nearest_known_ones() -> None:
-    with pytest.raises(UnknownModelError, match="Nearest known ids: anthropic.claude-opus-4-8-v1"):
+    with pytest.raises(UnknownModelError, match=r"Nearest known ids: anthropic\.claude-opus-4-8-v1"):
         get_model("us.anthropic.claude-opus-4-9-v1")
     with pytest.raises(UnknownModelError, match="claude-sonnet-4-5@20250929"):
         get_model("claude-sonnet-4-5@20250930", platform="vertex")

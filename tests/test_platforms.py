@@ -69,10 +69,10 @@ def test_bedrock_stream_is_event_stream_with_metrics_on_message_stop() -> None:
 def test_a_mid_stream_fault_is_an_event_stream_exception_the_sdk_raises() -> None:
     emulator = Emulator(faults=FaultPlan(script=["stream_error"]))
     client = emulator.bedrock_client(max_retries=0)
-    with pytest.raises(anthropic.APIStatusError) as failure:
-        with client.messages.stream(model="anthropic.claude-opus-4-7-v1", **BODY) as stream:  # type: ignore[arg-type]
-            for _ in stream:
-                pass
+    model = "anthropic.claude-opus-4-7-v1"
+    with pytest.raises(anthropic.APIStatusError) as failure, client.messages.stream(model=model, **BODY) as stream:  # type: ignore[arg-type]
+        for _ in stream:
+            pass
     assert failure.value.body == {"type": "error", "error": {"type": "serviceUnavailableException",
                                                              "message": "Overloaded (emulated fault)"}}
 
@@ -106,7 +106,8 @@ def test_vertex_version_field_and_errors() -> None:
 
 def test_vertex_own_failures_are_google_shaped() -> None:
     emulator = Emulator()
-    unknown = _post(emulator, VERTEX.replace("claude-opus-4-7", "claude-opus-9"), {**BODY, "anthropic_version": "2026-10-21"})
+    path = VERTEX.replace("claude-opus-4-7", "claude-opus-9")
+    unknown = _post(emulator, path, {**BODY, "anthropic_version": "2026-10-21"})
     assert unknown.status == 404 and unknown.json()["error"]["status"] == "NOT_FOUND"
     anonymous = _post(emulator, VERTEX, {**BODY, "anthropic_version": "2026-10-21"}, {})
     assert anonymous.status == 401 and anonymous.json()["error"]["status"] == "UNAUTHENTICATED"
@@ -144,10 +145,10 @@ def test_labkit_emulator_command_serves_both_platforms() -> None:
             assert process.stdout is not None
             url = process.stdout.readline().strip().rsplit(" ", 1)[-1]
             assert url.startswith("http://127.0.0.1:"), url
-            with anthropic.AnthropicBedrock(api_key="labkit-test-placeholder", aws_region="us-east-1", base_url=url,
-                                            max_retries=0) as bedrock:  # fmt: skip
-                with bedrock.messages.stream(model="eu.anthropic.claude-opus-4-7-v1", **BODY) as stream:  # type: ignore[arg-type]
-                    assert "42" in stream.get_final_text()
+            bedrock = anthropic.AnthropicBedrock(api_key="labkit-test-placeholder", aws_region="us-east-1",
+                                                 base_url=url, max_retries=0)  # fmt: skip
+            with bedrock, bedrock.messages.stream(model="eu.anthropic.claude-opus-4-7-v1", **BODY) as stream:  # type: ignore[arg-type]
+                assert "42" in stream.get_final_text()
             with anthropic.AnthropicVertex(access_token="labkit-test-placeholder", region="us-east5", project_id="p",
                                            base_url=url + "/v1", max_retries=0) as vertex:  # fmt: skip
                 with vertex.messages.stream(model="claude-opus-4-7", **BODY) as stream:  # type: ignore[arg-type]

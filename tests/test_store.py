@@ -265,7 +265,8 @@ def test_a_schema_1_store_opens_migrates_and_keeps_every_row(tmp_path: Path) -> 
     path.write_bytes((Path(__file__).parent / "fixtures" / "store_schema1.sqlite").read_bytes())
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
-        before = {(e, k): (r, ev) for e, k, r, ev in conn.execute("SELECT experiment, trial_key, row, events FROM trials")}
+        found = conn.execute("SELECT experiment, trial_key, row, events FROM trials")
+        before = {(e, k): (r, ev) for e, k, r, ev in found}
     assert len(before) == 7
     store = Store(path)
     assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
