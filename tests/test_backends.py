@@ -86,3 +86,22 @@ def test_a_platform_client_passed_in_gets_its_twin() -> None:
         model="claude-opus-4-7", messages=[{"role": "user", "content": "hi"}]).input_tokens > 0
     with pytest.raises(ConfigError, match="anthropic SDK client"):
         client_backend(object())
+
+
+def test_platform_backends_without_count_tokens_or_batches(tmp_path: Path) -> None:
+    from labkit.lab import Config
+    from labkit.tasks import load_tasks
+
+    tasks = [t for t in load_tasks() if t.category == "arithmetic"][:2]
+    bedrock = Lab(backend=Emulator().bedrock_client(), store=tmp_path / "b.sqlite")
+    model = "anthropic.claude-opus-4-7-v1"
+    bedrock.sweep(tasks, [Config(model=model)], name="x", progress=False)
+    assert set(bedrock.tokens("x")["source"]) == {"reported", "estimated"}  # the SDK has no Bedrock count_tokens
+    assert list(bedrock.estimate(tasks, [Config(model=model)])["input_source"]) == ["estimated", "estimated"]
+    with pytest.raises(ConfigError, match="via='batch'"):
+        bedrock.sweep(tasks, [Config(model=model, label="other")], name="y", via="batch", progress=False)
+    vertex = Lab(backend=Emulator().vertex_client(), store=tmp_path / "v.sqlite")
+    vertex.sweep(tasks, [Config(model="claude-opus-4-7")], name="x", progress=False)
+    assert "count_tokens" in set(vertex.tokens("x")["source"])  # Vertex counts through count-tokens:rawPredict
+    with pytest.raises(ConfigError, match="vertex client"):
+        vertex.sweep(tasks, [Config(model="claude-opus-4-7")], name="y", via="batch", progress=False)

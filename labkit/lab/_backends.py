@@ -61,6 +61,14 @@ class Backend:
     def endpoint(self) -> str:
         return self.identity.endpoint if self.identity is not None else self.name
 
+    @property
+    def platform(self) -> str | None:
+        """"bedrock" / "vertex" when requests go through that platform's client (real or emulated)."""
+        identity = self.identity
+        if identity is None:
+            return None
+        return identity.dialect or (identity.kind if identity.kind in ("bedrock", "vertex") else None)
+
     def async_client(self, **kwargs: Any) -> anthropic.AsyncAnthropic:
         client: anthropic.AsyncAnthropic = self.make_async(**kwargs)
         return client

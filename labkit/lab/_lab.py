@@ -120,6 +120,9 @@ class Lab:
             raise ConfigError(f"concurrency must be a positive integer, got {concurrency!r}")
         if via not in ("stream", "batch"):
             raise ConfigError(f"via must be 'stream' or 'batch', not {via!r}")
+        if via == "batch" and self.backend.platform is not None:
+            raise ConfigError(f"via='batch' needs the Message Batches API, which the SDK's {self.backend.platform} "
+                              "client does not offer: use via='stream'")  # fmt: skip
         with self._capabilities():
             specs = build_specs(name, self.backend.key, normalise_tasks(tasks), normalise_configs(configs), repeats)
         specs = list({s.key: s for s in specs}.values())  # the same trial listed twice runs once
@@ -214,7 +217,7 @@ class Lab:
                     client = client or self.backend.client(max_retries=self.max_retries)
                     try:
                         new[ask] = int(client.messages.count_tokens(**count_tokens_kwargs(requests[key])).input_tokens)
-                    except anthropic.APIError:
+                    except anthropic.AnthropicError:  # an API error, or no count_tokens on this platform (Bedrock)
                         continue  # no count_tokens row for this trial (not cached: asked again next time)
                 if (tokens := known.get(ask, new.get(ask))) is not None:
                     out[key]["count_tokens"] = tokens

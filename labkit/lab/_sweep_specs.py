@@ -217,7 +217,7 @@ def estimate_rows(client: Any, specs: list[TrialSpec], repeats: int) -> list[dic
         try:
             counted = client.messages.count_tokens(**count_tokens_kwargs(params))
             input_tokens, source = int(counted.input_tokens), "count_tokens"
-        except anthropic.APIError:
+        except anthropic.AnthropicError:  # an API error, or a platform without count_tokens (Bedrock)
             input_tokens, source = local, "estimated"
         prices = config.info.prices_for(input_tokens)
         cost_in = input_tokens * prices.input / 1e6 * repeats
