@@ -105,3 +105,14 @@ def test_platform_backends_without_count_tokens_or_batches(tmp_path: Path) -> No
     assert "count_tokens" in set(vertex.tokens("x")["source"])  # Vertex counts through count-tokens:rawPredict
     with pytest.raises(ConfigError, match="vertex client"):
         vertex.sweep(tasks, [Config(model="claude-opus-4-7")], name="y", via="batch", progress=False)
+
+
+def test_wire_params_send_bedrocks_legacy_version_only_where_needed() -> None:
+    bedrock = client_backend(Emulator().bedrock_client())
+    old = {"model": "anthropic.claude-sonnet-4-5-20250929-v1:0", "max_tokens": 5, "extra_body": {"x": 1}}
+    assert bedrock.wire_params(old)["extra_body"] == {"x": 1, "anthropic_version": "bedrock-2023-05-31"}
+    new = {"model": "us.anthropic.claude-opus-4-7-v1", "max_tokens": 5}
+    assert bedrock.wire_params(new) is new
+    assert bedrock.wire_params({"model": "not-a-model"}) == {"model": "not-a-model"}
+    plain = client_backend(Emulator().client())
+    assert plain.wire_params(old) is old and plain.platform is None and bedrock.platform == "bedrock"

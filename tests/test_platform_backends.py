@@ -158,3 +158,16 @@ def test_two_base_urls_and_emulator_vs_base_url_never_share_a_row(tmp_path: Path
     in_process = Emulator(seed=1)  # the same seed, but an emulator is not the base-URL server
     assert _keys_cached(Lab(backend=in_process, store=store), "one") == [False, False]
     assert in_process.counters["messages"] == 2
+
+
+def test_a_pre_4_7_model_on_bedrock_is_sent_the_legacy_version_and_gives_the_anthropic_rows(tmp_path: Path) -> None:
+    configs = [Config(model="claude-sonnet-4-5", thinking={"mode": "budget", "budget_tokens": 1024}, max_tokens=4000)]
+    bedrock_configs = [Config(model="us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                              thinking={"mode": "budget", "budget_tokens": 1024}, max_tokens=4000)]  # fmt: skip
+    reference = Lab(backend=Emulator(seed=9), store=tmp_path / "a.sqlite").sweep(_tasks(), configs, progress=False)
+    emulator = Emulator(seed=9)
+    rows = Lab(backend=emulator.bedrock_client(), store=tmp_path / "b.sqlite").sweep(_tasks(), bedrock_configs,
+                                                                                      progress=False)  # fmt: skip
+    assert set(rows["status"]) == {"ok"} and rows["thinking_tokens"].sum() > 0
+    assert _comparable(rows) == _comparable(reference)
+    assert emulator.counters["bedrock.invoke_stream"] >= len(rows)

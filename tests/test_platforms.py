@@ -131,8 +131,19 @@ def test_vertex_stream_and_count_tokens_through_the_sdk() -> None:
 def test_bedrock_sigv4_signed_requests_are_accepted() -> None:
     pytest.importorskip("boto3")
     client = Emulator().bedrock_client(aws_access_key="AKIDLABKITTEST", aws_secret_key="labkit-test-placeholder")
-    message = client.messages.create(model="anthropic.claude-haiku-4-5-20251001-v1:0", **BODY)  # type: ignore[arg-type]
+    message = client.messages.create(model="anthropic.claude-haiku-4-5-20251001-v1:0", **BODY,  # type: ignore[arg-type]
+                                     extra_body={"anthropic_version": "bedrock-2023-05-31"})  # fmt: skip
     assert message.model == "claude-haiku-4-5"
+
+
+def test_bedrock_takes_2026_10_21_only_for_claude_4_7_and_newer() -> None:
+    emulator = Emulator()
+    old = "/model/anthropic.claude-sonnet-4-6-v1/invoke"
+    refused = _post(emulator, old, {**BODY, "anthropic_version": "2026-10-21"})
+    assert refused.status == 400 and "use bedrock-2023-05-31" in refused.json()["message"]
+    assert _post(emulator, old, {**BODY, "anthropic_version": "bedrock-2023-05-31"}).status == 200
+    assert _post(emulator, BEDROCK, {**BODY, "anthropic_version": "2026-10-21"}).status == 200
+    assert _post(emulator, BEDROCK, {**BODY, "anthropic_version": "bedrock-2023-05-31"}).status == 200
 
 
 def test_labkit_emulator_command_serves_both_platforms() -> None:

@@ -23,6 +23,7 @@ _EXPORTS = {
     "list_models": "labkit.core._catalog",
     "model_ids": "labkit.core._catalog",
     "platform_of": "labkit.core._catalog",
+    "bedrock_version": "labkit.core._catalog",
     "platform_model_ids": "labkit.core._catalog",
     "live_capabilities": "labkit.core._catalog",
     "Platform": "labkit.core._catalog",
@@ -65,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core._catalog import THINKING_TYPES as THINKING_TYPES
     from labkit.core._catalog import ModelInfo as ModelInfo
     from labkit.core._catalog import Platform as Platform
+    from labkit.core._catalog import bedrock_version as bedrock_version
     from labkit.core._catalog import Prices as Prices
     from labkit.core._catalog import get_model as get_model
     from labkit.core._catalog import list_models as list_models

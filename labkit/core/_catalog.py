@@ -36,6 +36,10 @@ BEDROCK_GEOGRAPHIES = ("us", "us-gov", "eu", "apac", "jp", "au", "ca", "global")
 _GEOGRAPHY = "|".join(re.escape(g) for g in BEDROCK_GEOGRAPHIES)
 _PROFILE = re.compile(rf"(?:{_GEOGRAPHY})\.(anthropic\..+)")
 _ARN = re.compile(r"arn:aws[\w-]*:bedrock:[\w-]*:\d*:(?:foundation-model|inference-profile)/(.+)")
+BEDROCK_LEGACY_VERSION = "bedrock-2023-05-31"
+BEDROCK_CURRENT_FROM = "claude-opus-4-7"
+"""On Bedrock the body version 2026-10-21 works only for Claude 4.7+ models (this one and newer);
+older models take `BEDROCK_LEGACY_VERSION` (shared/reference/anthropic_api.md, section 0)."""
 _LIVE: ContextVar[Mapping[str, ModelInfo] | None] = ContextVar("labkit_live_capabilities", default=None)
 
 
@@ -240,6 +244,12 @@ def list_models(*, include_aliases: bool = False) -> list[ModelInfo] | list[str]
 def model_ids() -> list[str]:
     """Every id the catalog accepts, aliases included, sorted."""
     return sorted(_catalog())
+
+
+def bedrock_version(model_id: str) -> str:
+    """The ``anthropic_version`` body field Bedrock accepts for ``model_id``'s model."""
+    current = get_model(model_id).created_at >= get_model(BEDROCK_CURRENT_FROM).created_at
+    return "2026-10-21" if current else BEDROCK_LEGACY_VERSION
 
 
 def platform_model_ids(platform: Platform) -> list[str]:

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import anthropic
 
-from labkit.core import ConfigError
+from labkit.core import ConfigError, UnknownModelError, bedrock_version
 from labkit.lab._identity import BackendIdentity, emulator_behind, identity_of_client
 
 BackendName = Literal["anthropic", "bedrock", "vertex", "base_url", "emulator"]
@@ -68,6 +68,20 @@ class Backend:
         if identity is None:
             return None
         return identity.dialect or (identity.kind if identity.kind in ("bedrock", "vertex") else None)
+
+    def wire_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``messages.create`` kwargs as this backend needs them sent. Bedrock takes the body version
+        2026-10-21 (the SDK's default) only for Claude 4.7+ models: older ones get the legacy
+        ``bedrock-2023-05-31`` through ``extra_body``. Not part of the trial key (the backend is)."""
+        if self.platform != "bedrock" or not isinstance(params.get("model"), str):
+            return params
+        try:
+            version = bedrock_version(params["model"])
+        except UnknownModelError:
+            return params
+        if version == "2026-10-21":
+            return params
+        return {**params, "extra_body": {**(params.get("extra_body") or {}), "anthropic_version": version}}
 
     def async_client(self, **kwargs: Any) -> anthropic.AsyncAnthropic:
         client: anthropic.AsyncAnthropic = self.make_async(**kwargs)

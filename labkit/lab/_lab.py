@@ -84,7 +84,7 @@ class Lab:
         gate = RateGate()
         client = self.backend.async_client(max_retries=self.max_retries, middleware=[gate])
         return Runner(client=client, store=self.store, backend=self.backend_name, gate=gate,
-                      endpoint=self.backend.endpoint,
+                      endpoint=self.backend.endpoint, wire=self.backend.wire_params,
                       finish=lambda spec, turns, attempts: finish_trial(self.backend_name, spec, turns,
                                                                         endpoint=self.backend.endpoint),
                       next_turn=next_turn, concurrency=concurrency, max_attempts=self.max_attempts,

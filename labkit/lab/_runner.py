@@ -184,6 +184,8 @@ class Runner:
     on_chunk: Callable[[Any], None] | None = None
     endpoint: str | None = None
     """The backend identity's endpoint, recorded on trials that fail before a reply."""
+    wire: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    """The backend's last touch to each turn's kwargs (`Backend.wire_params`), e.g. Bedrock's body version."""
     stats: SweepStats = field(default_factory=SweepStats)
 
     async def run(self, specs: Sequence[TrialSpec], *, progress: bool | None = None, cached: int = 0) -> list[Trial]:
@@ -255,7 +257,8 @@ class Runner:
         messages, params = list(spec.messages), dict(spec.params)
         for _ in range(self.max_turns):
             self.stats.requests += 1
-            record = await stream_once(self.client, params, inner_thoughts=spec.config.inner_thoughts,
+            sent = self.wire(params) if self.wire is not None else params
+            record = await stream_once(self.client, sent, inner_thoughts=spec.config.inner_thoughts,
                                        on_chunk=self.on_chunk, stall_timeout=self.stall_timeout,
                                        convert=self.on_chunk is not None)
             turns.append(record)

@@ -6,7 +6,8 @@ What the SDK's `AnthropicBedrock` / `AnthropicVertex` send (read from ``anthropi
 - **Bedrock** ``POST /model/{model}/invoke`` (JSON) and ``.../invoke-with-response-stream`` (the AWS
   event-stream framing of `labkit.emulator.serving._eventstream`, each API event a base64 ``chunk``).
   The model is in the path (URL-quoted; inference profiles and ARNs too); the body carries
-  ``anthropic_version`` (``bedrock-2023-05-31`` or ``2026-10-21``) and optional ``anthropic_beta``
+  ``anthropic_version`` (``bedrock-2023-05-31``, or ``2026-10-21`` for Claude 4.7+ models only:
+  `labkit.core.bedrock_version`) and optional ``anthropic_beta``
   and must not carry ``model`` or ``stream``. Auth: ``Authorization: Bearer`` (Bedrock API key) or a
   SigV4 ``AWS4-HMAC-SHA256`` signature (its shape is checked; there is no secret to verify it
   against). Errors: ``{"message": ...}`` with ``x-amzn-ErrorType`` (``ValidationException`` 400,
@@ -32,7 +33,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from labkit.core import UnknownModelError, get_model
+from labkit.core import UnknownModelError, bedrock_version, get_model
 from labkit.emulator.rules import ApiProblem, bad_request
 from labkit.emulator.serving._eventstream import CONTENT_TYPE, chunk_message, exception_message
 from labkit.emulator.serving._messages import MessagesEndpoint
@@ -101,6 +102,9 @@ class PlatformRoutes:
             info = get_model(model_id, platform="bedrock")
         except UnknownModelError:
             raise bad_request("The provided model identifier is invalid.") from None
+        if version != bedrock_version(info.id) and version == "2026-10-21":
+            raise bad_request(f"anthropic_version 2026-10-21 is not supported for {model_id}; "
+                              f"use {bedrock_version(info.id)}")  # fmt: skip
         headers = _api_headers(call.headers, version, body.pop("anthropic_beta", None))
         params = {**body, "model": info.id, **({"stream": True} if stream else {})}
         response = self.messages.create(params, headers, call.request_id)
