@@ -66,8 +66,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core._catalog import THINKING_TYPES as THINKING_TYPES
     from labkit.core._catalog import ModelInfo as ModelInfo
     from labkit.core._catalog import Platform as Platform
-    from labkit.core._catalog import bedrock_version as bedrock_version
     from labkit.core._catalog import Prices as Prices
+    from labkit.core._catalog import bedrock_version as bedrock_version
     from labkit.core._catalog import get_model as get_model
     from labkit.core._catalog import list_models as list_models
     from labkit.core._catalog import live_capabilities as live_capabilities
