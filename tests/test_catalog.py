@@ -6,6 +6,8 @@ import typing
 
 import pytest
 from anthropic.types import ModelParam
+from hypothesis import given
+from hypothesis import strategies as st
 
 from labkit import ConfigError, UnknownModelError, get_model
 from labkit.core._catalog import list_models, model_ids
@@ -146,3 +148,15 @@ def test_live_capabilities_apply_only_inside_the_block() -> None:
         assert get_model("anthropic.claude-opus-4-7-v1").max_output == 1000
         assert get_model("claude-opus-4-7").source == "live"
     assert get_model("claude-opus-4-7").source == "catalog"
+
+
+@given(st.sampled_from([m.id for m in list_models()]),  # type: ignore[union-attr]
+       st.sampled_from(["", "us.", "eu.", "apac.", "jp.", "au.", "global.", "us-gov.", "ca."]),
+       st.sampled_from(["", "arn:aws:bedrock:us-west-2:111122223333:inference-profile/",
+                        "arn:aws:bedrock:us-west-2::foundation-model/"]))  # fmt: skip
+def test_every_bedrock_spelling_of_every_model_resolves(model_id: str, geography: str, arn: str) -> None:
+    info = get_model(model_id)
+    for bedrock_id in info.bedrock_ids:
+        assert get_model(f"{arn}{geography}{bedrock_id}", platform="bedrock") is info
+    for vertex_id in info.vertex_ids:
+        assert get_model(vertex_id, platform="vertex") is info
