@@ -61,3 +61,14 @@ def test_an_emulator_stating_its_assumptions_version_is_keyed_by_it() -> None:
     emulator = Emulator(seed=3)
     emulator.assumptions = Assumptions()  # type: ignore[attr-defined]
     assert identity_of_client(emulator.client()).assumptions == "a1-deadbeef"
+
+
+def test_a_credential_in_a_url_never_reaches_the_identity() -> None:
+    from labkit.lab._client import base_url_backend
+    from labkit.lab._identity import clean_url
+
+    assert clean_url(f"https://user:{SECRET}@proxy.example/v1/?key={SECRET}") == "https://proxy.example/v1"
+    backend = base_url_backend(f"http://me:{SECRET}@127.0.0.1:8/")
+    assert backend.identity == BackendIdentity(kind="base_url", base_url="http://127.0.0.1:8")
+    client = anthropic.Anthropic(api_key=SECRET, base_url=f"http://u:{SECRET}@127.0.0.1:8")
+    assert SECRET not in identity_of_client(client).key()

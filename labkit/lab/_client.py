@@ -43,7 +43,7 @@ from labkit.lab._backends import (
     platform_from_env,
     platform_reason,
 )
-from labkit.lab._identity import ANTHROPIC_DEFAULT_URL, BackendIdentity, emulator_identity
+from labkit.lab._identity import ANTHROPIC_DEFAULT_URL, BackendIdentity, clean_url, emulator_identity
 from labkit.lab._wire_errors import error_message_of, error_type_of
 
 __all__ = ["Backend", "RecordedStream", "anthropic_backend", "base_url_backend", "choose_backend",
@@ -54,7 +54,7 @@ PLACEHOLDER_KEY = "labkit-no-key"
 """Sent to a ``LABKIT_BASE_URL`` server when no key is set (the SDK insists on some credential)."""
 
 def anthropic_backend(reason: str = "explicitly chosen") -> Backend:
-    url = (os.environ.get("ANTHROPIC_BASE_URL") or ANTHROPIC_DEFAULT_URL).rstrip("/")
+    url = clean_url(os.environ.get("ANTHROPIC_BASE_URL") or ANTHROPIC_DEFAULT_URL)
     return Backend("anthropic", reason, anthropic.AsyncAnthropic, anthropic.Anthropic,
                    identity=BackendIdentity(kind="anthropic", base_url=url))
 
@@ -70,7 +70,7 @@ def base_url_backend(base_url: str, reason: str = "explicitly chosen") -> Backen
         reason,
         lambda **kw: anthropic.AsyncAnthropic(**credentials(kw)),
         lambda **kw: anthropic.Anthropic(**credentials(kw)),
-        identity=BackendIdentity(kind="base_url", base_url=base_url.rstrip("/")),
+        identity=BackendIdentity(kind="base_url", base_url=clean_url(base_url)),
     )
 
 

@@ -18,6 +18,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 Kind = Literal["anthropic", "bedrock", "vertex", "base_url", "emulator"]
 BUILTIN_ASSUMPTIONS_VERSION = "builtin-1"
@@ -80,8 +81,15 @@ def emulator_behind(client: Any) -> Any:
     return owner if type(owner).__name__ == "Emulator" else None
 
 
+def clean_url(url: str) -> str:
+    """``url`` without user info or query (either could carry a credential) or a trailing slash."""
+    parts = urlsplit(str(url))
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", "")).rstrip("/")
+
+
 def _url(client: Any) -> str:
-    return str(client.base_url).rstrip("/")
+    return clean_url(str(client.base_url))
 
 
 def identity_of_client(client: Any) -> BackendIdentity:
