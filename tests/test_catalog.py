@@ -6,6 +6,8 @@ import typing
 
 import pytest
 from anthropic.types import ModelParam
+from hypothesis import given
+from hypothesis import strategies as st
 
 from labkit import ConfigError, UnknownModelError, get_model
 from labkit.core._catalog import list_models, model_ids
@@ -88,3 +90,73 @@ def test_live_capabilities_override_the_catalog() -> None:
     assert info.max_output == 64000
     assert info.thinking_types == {"adaptive"}
     assert info.effort_levels == ("low", "high")
+
+
+@pytest.mark.parametrize(("platform_id", "entry", "platform"), [
+    ("anthropic.claude-opus-4-7-v1", "claude-opus-4-7", "bedrock"),
+    ("anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5", "bedrock"),
+    ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5", "bedrock"),
+    ("global.anthropic.claude-fable-5-2-v1", "claude-fable-5-2", "bedrock"),
+    ("us-gov.anthropic.claude-haiku-4-5-20251001-v1:0", "claude-haiku-4-5", "bedrock"),
+    ("arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-opus-4-8-v1",
+     "claude-opus-4-8", "bedrock"),
+    ("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-opus-4-6-v1", "claude-opus-4-6", "bedrock"),
+    ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5", "vertex"),
+    ("claude-opus-4-5@20251101", "claude-opus-4-5", "vertex"),
+])  # fmt: skip
+def test_platform_ids_resolve_to_their_entry(platform_id: str, entry: str, platform: str) -> None:
+    from labkit.core import platform_of
+
+    assert get_model(platform_id).id == entry
+    assert get_model(platform_id, platform=platform).id == entry  # type: ignore[arg-type]
+    assert platform_of(platform_id) == platform
+    with pytest.raises(UnknownModelError):
+        get_model(platform_id, platform="anthropic")
+
+
+def test_every_catalog_model_has_a_bedrock_and_a_vertex_id() -> None:
+    from labkit.core import platform_model_ids
+
+    for info in list_models():
+        assert info.bedrock_ids and info.vertex_ids  # type: ignore[union-attr]
+        assert get_model(f"us.{info.bedrock_ids[0]}") is get_model(info.id)  # type: ignore[union-attr]
+    assert len(platform_model_ids("bedrock")) == len(list_models())
+    assert "claude-opus-4-7" in platform_model_ids("vertex")  # an undated Vertex id is the Anthropic id
+
+
+def test_unknown_platform_ids_name_the_nearest_known_ones() -> None:
+    with pytest.raises(UnknownModelError, match=r"Nearest known ids: anthropic\.claude-opus-4-8-v1"):
+        get_model("us.anthropic.claude-opus-4-9-v1")
+    with pytest.raises(UnknownModelError, match="claude-sonnet-4-5@20250929"):
+        get_model("claude-sonnet-4-5@20250930", platform="vertex")
+    with pytest.raises(UnknownModelError):
+        get_model("anthropic.claude-opus-4-7-v1", platform="vertex")
+    with pytest.raises(UnknownModelError):
+        get_model("claude-opus-4-7", platform="bedrock")  # Bedrock never takes the bare Anthropic id
+    with pytest.raises(ConfigError, match="Nearest known ids"):
+        from labkit.lab import Config
+
+        Config(model="eu.anthropic.claude-sonnet-4-5-20250929-v2:0")
+
+
+def test_live_capabilities_apply_only_inside_the_block() -> None:
+    from labkit.core import live_capabilities
+
+    info = get_model("claude-opus-4-7")
+    live = info.with_live_capabilities({"max_tokens": 1000})
+    with live_capabilities({info.id: live}):
+        assert get_model("anthropic.claude-opus-4-7-v1").max_output == 1000
+        assert get_model("claude-opus-4-7").source == "live"
+    assert get_model("claude-opus-4-7").source == "catalog"
+
+
+@given(st.sampled_from([m.id for m in list_models()]),  # type: ignore[union-attr]
+       st.sampled_from(["", "us.", "eu.", "apac.", "jp.", "au.", "global.", "us-gov.", "ca."]),
+       st.sampled_from(["", "arn:aws:bedrock:us-west-2:111122223333:inference-profile/",
+                        "arn:aws:bedrock:us-west-2::foundation-model/"]))  # fmt: skip
+def test_every_bedrock_spelling_of_every_model_resolves(model_id: str, geography: str, arn: str) -> None:
+    info = get_model(model_id)
+    for bedrock_id in info.bedrock_ids:
+        assert get_model(f"{arn}{geography}{bedrock_id}", platform="bedrock") is info
+    for vertex_id in info.vertex_ids:
+        assert get_model(vertex_id, platform="vertex") is info

@@ -48,9 +48,13 @@ def test_resolve_backend_accepts_names_backends_and_clients() -> None:
     assert isinstance(emu, Backend) and emu.name == "emulator"
     assert resolve_backend(emu) is emu
     given = resolve_backend(emu.async_client())
-    assert given.name == "base_url"
-    with pytest.raises(ConfigError, match="Emulator itself"):
-        given.client()
+    # issue 12: a client on an in-process emulator is that emulator (its seed is in the identity),
+    # and its sync twin is answered by the same emulator instead of being refused.
+    assert given.name == "emulator" and given.emulator is emu.emulator
+    assert given.identity == emu.identity and given.identity is not None and given.identity.seed == 0
+    before = emu.emulator.counters["models.list"]
+    given.client().models.list()
+    assert emu.emulator.counters["models.list"] == before + 1
     remote = resolve_backend(anthropic.Anthropic(api_key="labkit-test-placeholder", base_url="http://127.0.0.1:9"))
     assert str(remote.async_client().base_url).startswith("http://127.0.0.1:9")
     with pytest.raises(ConfigError, match="unknown backend"):

@@ -267,3 +267,37 @@ def test_lab_and_notebooks_default_to_the_same_store(tmp_path: Path, monkeypatch
         assert default_store_path() == tmp_path / "data" / "runs" / "labkit.sqlite"
         assert demo.store_path() == default_store_path()
         assert Lab(backend="emulator").store.path == default_store_path()
+
+
+def test_a_schema_1_store_opens_migrates_and_keeps_every_row(tmp_path: Path) -> None:
+    """tests/fixtures/store_schema1.sqlite was written by labkit before issue 12 (schema 1, 7 rows in
+    two experiments; the second experiment's row was served from the first's: the old key's bug)."""
+    import json
+
+    path = tmp_path / "old.sqlite"
+    path.write_bytes((Path(__file__).parent / "fixtures" / "store_schema1.sqlite").read_bytes())
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        found = conn.execute("SELECT experiment, trial_key, row, events FROM trials")
+        before = {(e, k): (r, ev) for e, k, r, ev in found}
+    assert len(before) == 7
+    store = Store(path)
+    assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    rows = store.rows()
+    assert len(rows) == 7 and {(r["experiment"], r["trial_key"]) for r in rows} == set(before)
+    for row in rows:
+        old = json.loads(before[row["experiment"], row["trial_key"]][0])
+        assert {k: v for k, v in row.items() if k not in ("endpoint", "capabilities")} == old
+        assert row["endpoint"] is None and row["capabilities"] == "catalog"
+    for item in store.stored():
+        assert json.loads(zlib.decompress(before[item.experiment, item.trial_key][1])) == item.events
+        assert item.trial().trial_key == item.trial_key  # every old row still builds a Trial
+    store.close()
+    assert Store(path).rows() == rows  # opening a migrated store changes nothing
+
+
+def test_a_new_store_starts_at_the_current_schema_with_no_migration(tmp_path: Path) -> None:
+    store = Store(tmp_path / "new.sqlite")
+    store.put_trial("e", _trial("k1"))
+    assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.rows()[0]["capabilities"] is None  # set by the Lab, not invented by the store

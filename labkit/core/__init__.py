@@ -22,6 +22,11 @@ _EXPORTS = {
     "get_model": "labkit.core._catalog",
     "list_models": "labkit.core._catalog",
     "model_ids": "labkit.core._catalog",
+    "platform_of": "labkit.core._catalog",
+    "bedrock_version": "labkit.core._catalog",
+    "platform_model_ids": "labkit.core._catalog",
+    "live_capabilities": "labkit.core._catalog",
+    "Platform": "labkit.core._catalog",
     "EFFORT_LEVELS": "labkit.core._configs",
     "STRATEGIES": "labkit.core._configs",
     "MIN_THINKING_BUDGET": "labkit.core._configs",
@@ -62,10 +67,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core._canonical import canonical_json as canonical_json
     from labkit.core._catalog import THINKING_TYPES as THINKING_TYPES
     from labkit.core._catalog import ModelInfo as ModelInfo
+    from labkit.core._catalog import Platform as Platform
     from labkit.core._catalog import Prices as Prices
+    from labkit.core._catalog import bedrock_version as bedrock_version
     from labkit.core._catalog import get_model as get_model
     from labkit.core._catalog import list_models as list_models
+    from labkit.core._catalog import live_capabilities as live_capabilities
     from labkit.core._catalog import model_ids as model_ids
+    from labkit.core._catalog import platform_model_ids as platform_model_ids
+    from labkit.core._catalog import platform_of as platform_of
     from labkit.core._configs import EFFORT_LEVELS as EFFORT_LEVELS
     from labkit.core._configs import MIN_THINKING_BUDGET as MIN_THINKING_BUDGET
     from labkit.core._configs import STRATEGIES as STRATEGIES

@@ -3,7 +3,14 @@
 `get_model(model_id)` answers from ``labkit/_data/catalog.json`` (every id in the SDK's model list,
 dated aliases included): context window, max output, accepted thinking types, effort levels,
 prefill, forced tool choice, default thinking display, and prices with the date they were read.
-Live ``GET /v1/models`` capabilities can override an entry (`ModelInfo.with_live_capabilities`).
+Live ``GET /v1/models`` capabilities can override an entry (`ModelInfo.with_live_capabilities`);
+`live_capabilities(infos)` makes `get_model` answer with such entries inside a ``with`` block (a
+context variable, so one Lab's live list never leaks into another's checks).
+
+Platform ids resolve to the same entries: Bedrock ids (``anthropic.claude-...-v1[:0]``), Bedrock
+cross-region inference profiles (a geography prefix such as ``us.`` / ``eu.`` / ``global.``, or a
+``foundation-model/`` / ``inference-profile/`` ARN) and Vertex ids (``claude-...[@date]``), so every
+rule, price and capability check works on them; `platform_of` tells which platform an id names.
 Pure: reads only its own package data, once.
 """
 
@@ -11,14 +18,29 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 from labkit.core._errors import UnknownModelError
 
 THINKING_TYPES = ("adaptive", "enabled", "disabled", "between_tools")
+Platform = Literal["anthropic", "bedrock", "vertex"]
+BEDROCK_GEOGRAPHIES = ("us", "us-gov", "eu", "apac", "jp", "au", "ca", "global")
+"""Prefixes of Bedrock cross-region inference profile ids (``us.anthropic.claude-...``)."""
+_GEOGRAPHY = "|".join(re.escape(g) for g in BEDROCK_GEOGRAPHIES)
+_PROFILE = re.compile(rf"(?:{_GEOGRAPHY})\.(anthropic\..+)")
+_ARN = re.compile(r"arn:aws[\w-]*:bedrock:[\w-]*:\d*:(?:foundation-model|inference-profile)/(.+)")
+BEDROCK_LEGACY_VERSION = "bedrock-2023-05-31"
+BEDROCK_CURRENT_FROM = "claude-opus-4-7"
+"""On Bedrock the body version 2026-10-21 works only for Claude 4.7+ models (this one and newer);
+older models take `BEDROCK_LEGACY_VERSION` (shared/reference/anthropic_api.md, section 0)."""
+_LIVE: ContextVar[Mapping[str, ModelInfo] | None] = ContextVar("labkit_live_capabilities", default=None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +96,8 @@ class ModelInfo:
     batch_discount: float = 0.5
     source: str = field(default="catalog")
     """"catalog" for the shipped entry, "live" once live capabilities were applied."""
+    bedrock_ids: tuple[str, ...] = ()
+    vertex_ids: tuple[str, ...] = ()
 
     @property
     def accepts_budget(self) -> bool:
@@ -154,7 +178,46 @@ def _entry(raw: dict[str, Any], doc: dict[str, Any]) -> ModelInfo:
         price_confidence=raw.get("price_confidence", ""),
         prices_read=doc["prices_read"],
         batch_discount=float(doc["batch_discount"]),
+        bedrock_ids=tuple(raw.get("bedrock_ids", ())),
+        vertex_ids=tuple(raw.get("vertex_ids", ())),
     )
+
+
+@cache
+def _platform_ids() -> dict[str, tuple[Platform, ModelInfo]]:
+    """Every platform id (Bedrock base ids, Vertex ids) -> (platform, entry)."""
+    out: dict[str, tuple[Platform, ModelInfo]] = {}
+    for info in {i.id: i for i in _catalog().values()}.values():
+        out.update({pid: ("bedrock", info) for pid in info.bedrock_ids})
+        out.update({pid: ("vertex", info) for pid in info.vertex_ids if pid not in _catalog()})
+    return out
+
+
+def _platform_entry(model_id: str) -> tuple[Platform, ModelInfo] | None:
+    """(platform, entry) for a Bedrock / Vertex id, an inference profile or a Bedrock ARN."""
+    model_id = (arn.group(1) if (arn := _ARN.fullmatch(model_id)) else model_id)
+    if (profile := _PROFILE.fullmatch(model_id)) is not None:
+        model_id = profile.group(1)
+    return _platform_ids().get(model_id)
+
+
+def platform_of(model_id: str) -> Platform | None:
+    """Which platform's naming ``model_id`` follows (None: not a known id). A Vertex id that is
+    also an Anthropic API id (``claude-opus-4-7``) counts as "anthropic"."""
+    if model_id in _catalog():
+        return "anthropic"
+    found = _platform_entry(model_id)
+    return found[0] if found else None
+
+
+@contextmanager
+def live_capabilities(infos: Mapping[str, ModelInfo]) -> Iterator[None]:
+    """Inside the block, `get_model` answers the entries of ``infos`` (by catalog id) instead."""
+    token = _LIVE.set(infos)
+    try:
+        yield
+    finally:
+        _LIVE.reset(token)
 
 
 @cache
@@ -183,14 +246,40 @@ def model_ids() -> list[str]:
     return sorted(_catalog())
 
 
-def get_model(model_id: str) -> ModelInfo:
-    """The catalog entry for ``model_id`` (a dated alias resolves to its model).
+def bedrock_version(model_id: str) -> str:
+    """The ``anthropic_version`` body field Bedrock accepts for ``model_id``'s model."""
+    current = get_model(model_id).created_at >= get_model(BEDROCK_CURRENT_FROM).created_at
+    return "2026-10-21" if current else BEDROCK_LEGACY_VERSION
+
+
+def platform_model_ids(platform: Platform) -> list[str]:
+    """Every id the catalog accepts for ``platform`` (Bedrock: base ids, without profile prefixes)."""
+    if platform == "anthropic":
+        return model_ids()
+    return sorted(pid for pid, (kind, _) in _platform_ids().items() if kind == platform) + (
+        sorted(i for i, info in _catalog().items() if i in info.vertex_ids) if platform == "vertex" else [])
+
+
+def get_model(model_id: str, *, platform: Platform | None = None) -> ModelInfo:
+    """The catalog entry for ``model_id``: an Anthropic API id, a dated alias, or a Bedrock / Vertex
+    id (inference profiles and Bedrock ARNs included). Inside `live_capabilities`, the live entry.
+    With ``platform``, only ids that platform accepts are known (Vertex also takes the undated
+    Anthropic ids its own naming shares).
 
     Raises:
         UnknownModelError: the id is not in the catalog; the message names the nearest known ids.
     """
     catalog = _catalog()
-    if model_id in catalog:
-        return catalog[model_id]
-    nearest = difflib.get_close_matches(str(model_id), list(catalog), n=3, cutoff=0.5)
+    info = catalog.get(model_id) if isinstance(model_id, str) else None
+    own_vertex_id = info is not None and platform == "vertex" and model_id in info.vertex_ids
+    if info is not None and platform in ("bedrock", "vertex") and not own_vertex_id:
+        info = None
+    if info is None and platform != "anthropic" and isinstance(model_id, str):
+        found = _platform_entry(model_id)
+        info = found[1] if found is not None and platform in (None, found[0]) else None
+    if info is not None:
+        live = _LIVE.get()
+        return live.get(info.id, info) if live else info
+    known = [*catalog, *_platform_ids()] if platform is None else platform_model_ids(platform)
+    nearest = difflib.get_close_matches(str(model_id), known, n=3, cutoff=0.5)
     raise UnknownModelError(str(model_id), nearest)

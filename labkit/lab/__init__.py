@@ -12,7 +12,8 @@ _EXPORTS = {
     "results_frame": "labkit.lab._frames",
     "tokens_frame": "labkit.lab._frames",
     "local_estimates": "labkit.lab._frames",
-    "Backend": "labkit.lab._client",
+    "Backend": "labkit.lab._backends",
+    "BackendIdentity": "labkit.lab._identity",
     "base_url_backend": "labkit.lab._client",
     "emulator_backend": "labkit.lab._client",
     "Comparison": "labkit.lab._compare",
@@ -44,7 +45,7 @@ __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from labkit.lab._client import Backend as Backend
+    from labkit.lab._backends import Backend as Backend
     from labkit.lab._client import base_url_backend as base_url_backend
     from labkit.lab._client import emulator_backend as emulator_backend
     from labkit.lab._compare import Comparison as Comparison
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.lab._frames import local_estimates as local_estimates
     from labkit.lab._frames import results_frame as results_frame
     from labkit.lab._frames import tokens_frame as tokens_frame
+    from labkit.lab._identity import BackendIdentity as BackendIdentity
     from labkit.lab._lab import Lab as Lab
     from labkit.lab._runner import Runner as Runner
     from labkit.lab._stats import Interval as Interval

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.lab._client import Backend, RecordedStream
+from labkit.lab._backends import Backend
+from labkit.lab._client import RecordedStream
 from labkit.lab._runner import TrialSpec, make_progress
 from labkit.lab._store import Store
 from labkit.lab._trial import Trial

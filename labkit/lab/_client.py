@@ -2,11 +2,14 @@
 
 Backend rule (one rule, stated in the README): ``ANTHROPIC_API_KEY`` set -> the Anthropic API;
 else ``LABKIT_BASE_URL`` set -> that server (any Anthropic Messages API server, e.g.
-``labkit emulator``); else the built-in emulator, in process, no port (its latency profile from
-``LABKIT_EMULATOR_LATENCY``: a preset name such as ``demo`` or ``realistic``; default none). Every
-backend goes through
-the official ``anthropic`` SDK, so retries, timeouts and error classes are the SDK's. The API key
-is read by the SDK from the environment and never copied into a `Backend`, a log or the store.
+``labkit emulator``); else a platform's own setting (``AWS_BEARER_TOKEN_BEDROCK`` or
+``ANTHROPIC_BEDROCK_BASE_URL`` -> Amazon Bedrock; ``ANTHROPIC_VERTEX_PROJECT_ID`` -> Google Vertex
+AI; `labkit.lab._backends`); else the built-in emulator, in process, no port (its latency profile
+from ``LABKIT_EMULATOR_LATENCY``: a preset name such as ``demo`` or ``realistic``; default none).
+Every backend goes through the official ``anthropic`` SDK (``AnthropicBedrock`` /
+``AnthropicVertex`` for the platforms), so retries, timeouts and error classes are the SDK's. The
+API key is read by the SDK from the environment and never copied into a `Backend`, a log or the
+store; a backend's `BackendIdentity` (kind, endpoint, emulator seed) is what results are keyed by.
 
 `stream_once` sends one streamed request and records every raw event as a dict with a monotonic
 timestamp ``t`` (seconds since the request started), converting it live with `StreamConverter`.
@@ -20,10 +23,9 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import anthropic
-import httpx2
 
 from labkit.core import (
     ChatCompletion,
@@ -34,37 +36,27 @@ from labkit.core import (
     StreamErrorEvent,
     StreamStalled,
 )
+from labkit.lab._backends import (
+    Backend,
+    client_backend,
+    platform_backend,
+    platform_from_env,
+    platform_reason,
+)
+from labkit.lab._identity import ANTHROPIC_DEFAULT_URL, BackendIdentity, clean_url, emulator_identity
+from labkit.lab._wire_errors import error_message_of, error_type_of
 
-BackendName = Literal["anthropic", "base_url", "emulator"]
+__all__ = ["Backend", "RecordedStream", "anthropic_backend", "base_url_backend", "choose_backend",
+           "emulator_backend", "error_type_of", "resolve_backend", "stream_once"]
+
 EMULATOR_LATENCY_ENV = "LABKIT_EMULATOR_LATENCY"
 PLACEHOLDER_KEY = "labkit-no-key"
 """Sent to a ``LABKIT_BASE_URL`` server when no key is set (the SDK insists on some credential)."""
 
-ClientFactory = Callable[..., Any]
-
-
-@dataclass(frozen=True)
-class Backend:
-    """Where requests go. ``async_client()`` / ``client()`` build SDK clients for it."""
-
-    name: BackendName
-    reason: str
-    make_async: ClientFactory = field(repr=False, compare=False)
-    make_sync: ClientFactory = field(repr=False, compare=False)
-    emulator: Any = field(default=None, repr=False, compare=False)
-    """The in-process `Emulator` when ``name == "emulator"``."""
-
-    def async_client(self, **kwargs: Any) -> anthropic.AsyncAnthropic:
-        client: anthropic.AsyncAnthropic = self.make_async(**kwargs)
-        return client
-
-    def client(self, **kwargs: Any) -> anthropic.Anthropic:
-        client: anthropic.Anthropic = self.make_sync(**kwargs)
-        return client
-
-
 def anthropic_backend(reason: str = "explicitly chosen") -> Backend:
-    return Backend("anthropic", reason, anthropic.AsyncAnthropic, anthropic.Anthropic)
+    url = clean_url(os.environ.get("ANTHROPIC_BASE_URL") or ANTHROPIC_DEFAULT_URL)
+    return Backend("anthropic", reason, anthropic.AsyncAnthropic, anthropic.Anthropic,
+                   identity=BackendIdentity(kind="anthropic", base_url=url))
 
 
 def base_url_backend(base_url: str, reason: str = "explicitly chosen") -> Backend:
@@ -78,6 +70,7 @@ def base_url_backend(base_url: str, reason: str = "explicitly chosen") -> Backen
         reason,
         lambda **kw: anthropic.AsyncAnthropic(**credentials(kw)),
         lambda **kw: anthropic.Anthropic(**credentials(kw)),
+        identity=BackendIdentity(kind="base_url", base_url=clean_url(base_url)),
     )
 
 
@@ -87,35 +80,8 @@ def emulator_backend(emulator: Any = None, reason: str = "explicitly chosen") ->
         from labkit.emulator import Emulator
 
         emulator = Emulator()
-    return Backend("emulator", reason, emulator.async_client, emulator.client, emulator=emulator)
-
-
-def client_backend(client: Any) -> Backend:
-    """A backend around an SDK client the caller built (sync or async); the other kind is derived."""
-    if isinstance(client, anthropic.AsyncAnthropic):
-        return Backend("base_url", f"given client for {client.base_url}", client.with_options,
-                       lambda **kw: _sync_twin(client, **kw))
-    if isinstance(client, anthropic.Anthropic):
-        return Backend("base_url", f"given client for {client.base_url}", lambda **kw: _async_twin(client, **kw),
-                       client.with_options)
-    raise ConfigError(f"backend client must be anthropic.Anthropic or AsyncAnthropic, not {type(client).__name__}")
-
-
-def _twin_url(client: anthropic.Anthropic | anthropic.AsyncAnthropic) -> str:
-    """The base URL a twin client can reach; an in-process emulator client has none to share."""
-    url = str(client.base_url)
-    if "labkit-emulator.local" in url:
-        raise ConfigError("an in-process emulator client cannot be copied to the other (sync/async) kind: "
-                          "pass the Emulator itself, e.g. Lab(backend=emulator)")
-    return url
-
-
-def _sync_twin(client: anthropic.AsyncAnthropic, **kwargs: Any) -> anthropic.Anthropic:
-    return anthropic.Anthropic(api_key=client.api_key, base_url=_twin_url(client), **kwargs)
-
-
-def _async_twin(client: anthropic.Anthropic, **kwargs: Any) -> anthropic.AsyncAnthropic:
-    return anthropic.AsyncAnthropic(api_key=client.api_key, base_url=_twin_url(client), **kwargs)
+    return Backend("emulator", reason, emulator.async_client, emulator.client, emulator=emulator,
+                   identity=emulator_identity(emulator))
 
 
 def choose_backend(env: Mapping[str, str] | None = None) -> Backend:
@@ -126,7 +92,9 @@ def choose_backend(env: Mapping[str, str] | None = None) -> Backend:
     if env.get("LABKIT_BASE_URL"):
         url = env["LABKIT_BASE_URL"]
         return base_url_backend(url, f"LABKIT_BASE_URL is set ({url})")
-    reason = "neither ANTHROPIC_API_KEY nor LABKIT_BASE_URL is set: built-in emulator"
+    if platform := platform_from_env(env):
+        return platform_backend(platform, reason=f"{platform_reason(platform, env)} is set")
+    reason = "neither ANTHROPIC_API_KEY nor LABKIT_BASE_URL nor a platform setting is set: built-in emulator"
     latency = env.get(EMULATOR_LATENCY_ENV)
     if not latency:
         return emulator_backend(reason=reason)
@@ -140,8 +108,17 @@ def choose_backend(env: Mapping[str, str] | None = None) -> Backend:
     return emulator_backend(emulator, f"{reason} (latency profile {latency!r} from {EMULATOR_LATENCY_ENV})")
 
 
-def resolve_backend(backend: Backend | str | Any | None) -> Backend:
-    """A `Backend` from what `Lab(backend=...)` accepts: None (the rule), a name, a Backend or an SDK client."""
+def resolve_backend(backend: Backend | str | Any | None, *, region: str | None = None,
+                    project_id: str | None = None) -> Backend:  # fmt: skip
+    """A `Backend` from what `Lab(backend=...)` accepts: None (the rule), a name, a Backend or an SDK client.
+
+    ``region`` / ``project_id`` go to ``"bedrock"`` (AWS region) and ``"vertex"`` (Google Cloud
+    region and project); other backends take neither.
+    """
+    if backend in ("bedrock", "vertex"):
+        return platform_backend(str(backend), region=region, project_id=project_id)
+    if region is not None or project_id is not None:
+        raise ConfigError("region= and project_id= apply to backend='bedrock' or backend='vertex' only")
     if backend is None:
         return choose_backend()
     if isinstance(backend, Backend):
@@ -156,7 +133,8 @@ def resolve_backend(backend: Backend | str | Any | None) -> Backend:
             raise ConfigError("backend='base_url' needs LABKIT_BASE_URL to be set")
         return base_url_backend(url, f"LABKIT_BASE_URL ({url})")
     if isinstance(backend, str):
-        raise ConfigError(f"unknown backend {backend!r}: use 'anthropic', 'base_url' or 'emulator'")
+        raise ConfigError(f"unknown backend {backend!r}: use 'anthropic', 'bedrock', 'vertex', 'base_url' "
+                          "or 'emulator'")
     if type(backend).__name__ == "Emulator":
         return emulator_backend(backend)
     return client_backend(backend)
@@ -212,20 +190,6 @@ class RecordedStream:
         return None
 
 
-def error_type_of(exc: BaseException) -> str:
-    """The error type a trial row records: the API's ``error.type`` when known, else the class name."""
-    if isinstance(exc, StreamStalled | httpx2.TimeoutException):
-        return "APITimeoutError"
-    if isinstance(exc, httpx2.TransportError):
-        return "APIConnectionError"
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error")
-        if isinstance(inner, dict) and isinstance(inner.get("type"), str):
-            return str(inner["type"])
-    return type(exc).__name__
-
-
 async def stream_once(
     client: anthropic.AsyncAnthropic,
     params: Mapping[str, Any],
@@ -253,7 +217,9 @@ async def stream_once(
     try:
         async with asyncio.timeout(stall_timeout) as watchdog:
             stream = await client.messages.create(**record.params, stream=True)
-            async for sse in anthropic.AsyncStream.raw_events(stream.response):
+            # The stream's own decoder: SSE for the Anthropic API and Vertex, AWS event-stream
+            # frames for Bedrock (the SDK's decoder, before any per-event model is built).
+            async for sse in stream._iter_events():
                 if stall_timeout is not None and (watchdog.when() or 0.0) - loop.time() < stall_timeout / 2:
                     watchdog.reschedule(loop.time() + stall_timeout)  # rarely: not once an event
                 if sse.event in (None, "ping") or not sse.data:
@@ -290,4 +256,4 @@ async def stream_once(
 def _record_error(record: RecordedStream, exc: Exception) -> None:
     record.error = exc
     record.error_type = error_type_of(exc)
-    record.error_message = str(exc)[:500]
+    record.error_message = error_message_of(exc)

@@ -346,6 +346,7 @@ def rederive_rows(stored: Iterable[Any], tasks: Mapping[str, Any] | None = None)
         if task is None:
             trial = replace(trial, task_id=row.get("task_id"), category=row.get("category"),
                             answer=row.get("answer"), correct=row.get("correct"))  # fmt: skip
+        trial = replace(trial, endpoint=row.get("endpoint"), capabilities=row.get("capabilities"))
         rows.append(trial.row())
     return rows
 

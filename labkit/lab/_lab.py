@@ -21,11 +21,13 @@ import asyncio
 import concurrent.futures
 import os
 from collections.abc import Callable, Coroutine, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any, Literal, TypeVar
 
 from labkit.core import ChatCompletionChunk, ConfigError, TrialError
-from labkit.lab._client import Backend, resolve_backend
+from labkit.lab._backends import Backend
+from labkit.lab._client import resolve_backend
 from labkit.lab._experiment import Config
 from labkit.lab._runner import RateGate, Runner, TrialSpec
 from labkit.lab._store import Store, StoredTrial, default_store_path
@@ -57,9 +59,9 @@ class Lab:
     """Runs trials and sweeps against one backend and keeps every result in one store."""
 
     def __init__(self, backend: Backend | str | Any | None = None, store: Store | str | os.PathLike[str] | None = None,
-                 *, max_retries: int = 2, max_attempts: int = 3, stall_timeout: float = 60.0,
-                 retry_backoff: float = 0.5) -> None:
-        self.backend = resolve_backend(backend)
+                 *, region: str | None = None, project_id: str | None = None, max_retries: int = 2,
+                 max_attempts: int = 3, stall_timeout: float = 60.0, retry_backoff: float = 0.5) -> None:
+        self.backend = resolve_backend(backend, region=region, project_id=project_id)
         self.store = store if isinstance(store, Store) else Store(default_store_path() if store is None else store)
         self.max_retries = max_retries
         self.max_attempts = max_attempts
@@ -73,13 +75,21 @@ class Lab:
     def __repr__(self) -> str:
         return f"Lab(backend={self.backend_name!r} ({self.backend.reason}), store={self.store.path})"
 
+    def _capabilities(self) -> AbstractContextManager[None]:
+        """Model checks against the backend's live ``GET /v1/models`` when it has one, else the catalog."""
+        from labkit.lab._live import capabilities_for
+
+        return capabilities_for(self.backend)
+
     # -- running ---------------------------------------------------------------------------------
 
     def _runner(self, concurrency: int) -> Runner:
         gate = RateGate()
         client = self.backend.async_client(max_retries=self.max_retries, middleware=[gate])
         return Runner(client=client, store=self.store, backend=self.backend_name, gate=gate,
-                      finish=lambda spec, turns, attempts: finish_trial(self.backend_name, spec, turns),
+                      endpoint=self.backend.endpoint, wire=self.backend.wire_params,
+                      finish=lambda spec, turns, attempts: finish_trial(self.backend_name, spec, turns,
+                                                                        endpoint=self.backend.endpoint),
                       next_turn=next_turn, concurrency=concurrency, max_attempts=self.max_attempts,
                       stall_timeout=self.stall_timeout, retry_backoff=self.retry_backoff)
 
@@ -91,8 +101,9 @@ class Lab:
         "thinking": 4096}``). A trial that does not finish raises `TrialError` (its ``trial`` is the
         failed, stored `Trial`); sweeps keep such trials as rows with ``status="error"`` instead.
         """
-        [spec] = build_specs(experiment, self.backend_name, normalise_tasks([prompt_or_task]),
-                             normalise_configs([config]), repeats=1)
+        with self._capabilities():
+            [spec] = build_specs(experiment, self.backend.key, normalise_tasks([prompt_or_task]),
+                                 normalise_configs([config]), repeats=1)
         callback = on_chunk if on_chunk is not None else _live_display()
 
         async def go() -> Trial:
@@ -124,9 +135,14 @@ class Lab:
             raise ConfigError(f"concurrency must be a positive integer, got {concurrency!r}")
         if via not in ("stream", "batch"):
             raise ConfigError(f"via must be 'stream' or 'batch', not {via!r}")
-        specs = build_specs(name, self.backend_name, normalise_tasks(tasks), normalise_configs(configs), repeats)
+        if via == "batch" and self.backend.platform is not None:
+            raise ConfigError(f"via='batch' needs the Message Batches API, which the SDK's {self.backend.platform} "
+                              "client does not offer: use via='stream'")  # fmt: skip
+        with self._capabilities():
+            specs = build_specs(name, self.backend.key, normalise_tasks(tasks), normalise_configs(configs), repeats)
         specs = list({s.key: s for s in specs}.values())  # the same trial listed twice runs once
-        self.store.add_experiment(name, {"backend": self.backend_name, "repeats": repeats, "via": via})
+        self.store.add_experiment(name, {"backend": self.backend_name, "endpoint": self.backend.endpoint,
+                                         "repeats": repeats, "via": via})  # fmt: skip
         stored = {r["trial_key"]: r for r in self.store.rows(name)}  # one query: a rerun needs no other
         finished = ("ok", "skipped") if retry_errors else ("ok", "skipped", "error")
         done = {key for key, row in stored.items() if row.get("status") in finished}
@@ -143,7 +159,8 @@ class Lab:
             from labkit.lab._batches import run_batches
 
             run_batches(self.backend, self.store, todo, finish=lambda spec, turns: finish_trial(
-                self.backend_name, spec, turns, batch=True), poll_interval=poll_interval, progress=progress)
+                self.backend_name, spec, turns, batch=True, endpoint=self.backend.endpoint),
+                poll_interval=poll_interval, progress=progress)
         elif todo:
             cached = len(specs) - len(todo)
             run_sync(lambda: self._play(todo, concurrency, progress, cached))
@@ -206,7 +223,7 @@ class Lab:
             for key, params in requests.items():
                 out[key]["estimated"] = estimate_request(params).total
         if "count_tokens" in wanted:
-            asks = {key: count_request_key(self.backend_name, params) for key, params in requests.items()}
+            asks = {key: count_request_key(self.backend.key, params) for key, params in requests.items()}
             known = self.store.token_counts(asks.values())
             new: dict[str, int] = {}
             client = None
@@ -215,7 +232,7 @@ class Lab:
                     client = client or self.backend.client(max_retries=self.max_retries)
                     try:
                         new[ask] = int(client.messages.count_tokens(**count_tokens_kwargs(requests[key])).input_tokens)
-                    except anthropic.APIError:
+                    except anthropic.AnthropicError:  # an API error, or no count_tokens on this platform (Bedrock)
                         continue  # no count_tokens row for this trial (not cached: asked again next time)
                 if (tokens := known.get(ask, new.get(ask))) is not None:
                     out[key]["count_tokens"] = tokens
@@ -237,7 +254,8 @@ class Lab:
 
         if not isinstance(repeats, int) or repeats < 1:
             raise ConfigError(f"repeats must be a positive integer, got {repeats!r}")
-        specs = build_specs("estimate", self.backend_name, normalise_tasks(tasks), normalise_configs(configs), 1)
+        with self._capabilities():
+            specs = build_specs("estimate", self.backend.key, normalise_tasks(tasks), normalise_configs(configs), 1)
         rows = estimate_rows(self.backend.client(max_retries=self.max_retries), specs, repeats)
         add_expected(rows, specs, self.store.rows(None))
         return pd.DataFrame(rows)

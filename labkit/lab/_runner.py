@@ -28,10 +28,11 @@ from typing import Any
 
 import anthropic
 
-from labkit.lab._client import RecordedStream, error_type_of, stream_once
+from labkit.lab._client import RecordedStream, stream_once
 from labkit.lab._experiment import Config
 from labkit.lab._store import Store
 from labkit.lab._trial import Trial
+from labkit.lab._wire_errors import error_message_of, error_type_of
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 DEFAULT_PAUSE_S = 1.0
@@ -51,6 +52,8 @@ class TrialSpec:
     repeat: int
     task: Any = None
     """A `labkit.tasks.Task`, or None for a plain prompt."""
+    capabilities: str = "catalog"
+    """Where this trial's model checks came from ("live" or "catalog")."""
 
 
 @dataclass
@@ -179,6 +182,10 @@ class Runner:
     retry_backoff: float = 0.5
     """Seconds before retrying a trial that failed for another reason than 429/529 (doubles each time)."""
     on_chunk: Callable[[Any], None] | None = None
+    endpoint: str | None = None
+    """The backend identity's endpoint, recorded on trials that fail before a reply."""
+    wire: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    """The backend's last touch to each turn's kwargs (`Backend.wire_params`), e.g. Bedrock's body version."""
     stats: SweepStats = field(default_factory=SweepStats)
 
     async def run(self, specs: Sequence[TrialSpec], *, progress: bool | None = None, cached: int = 0) -> list[Trial]:
@@ -250,7 +257,8 @@ class Runner:
         messages, params = list(spec.messages), dict(spec.params)
         for _ in range(self.max_turns):
             self.stats.requests += 1
-            record = await stream_once(self.client, params, inner_thoughts=spec.config.inner_thoughts,
+            sent = self.wire(params) if self.wire is not None else params
+            record = await stream_once(self.client, sent, inner_thoughts=spec.config.inner_thoughts,
                                        on_chunk=self.on_chunk, stall_timeout=self.stall_timeout,
                                        convert=self.on_chunk is not None)
             turns.append(record)
@@ -263,7 +271,7 @@ class Runner:
                 messages = following
                 params = spec.config.prepare(messages, spec.tools)
             except Exception as exc:  # a tool or a follow-up request that cannot be built ends the trial
-                record.error, record.error_type, record.error_message = exc, error_type_of(exc), str(exc)[:500]
+                record.error, record.error_type, record.error_message = exc, error_type_of(exc), error_message_of(exc)
                 break
         return turns
 
@@ -272,8 +280,8 @@ class Runner:
             trial_key=spec.key, backend=self.backend, model=spec.config.model, experiment=spec.experiment,
             knobs=spec.config.trial_knobs(),
             task_id=getattr(spec.task, "id", None), category=getattr(spec.task, "category", None),
-            repeat=spec.repeat, status="error", error_type=error_type_of(exc), error_message=str(exc)[:500],
-            created_at=datetime.now(UTC).isoformat(),
+            repeat=spec.repeat, status="error", error_type=error_type_of(exc), error_message=error_message_of(exc),
+            created_at=datetime.now(UTC).isoformat(), endpoint=self.endpoint, capabilities=spec.capabilities,
         )  # fmt: skip
 
 

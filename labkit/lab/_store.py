@@ -22,6 +22,10 @@ Guarantees:
   stored text.
 - A store written by a newer schema raises `SchemaVersionError` before anything is changed; a path
   that cannot be created or is not a SQLite database raises `StoreError` naming the path.
+- An older store is migrated on open, one `MIGRATIONS` step per version, all in one transaction,
+  keeping every row: version 1 -> 2 adds the rows' ``endpoint`` (None: recorded before backend
+  identity was) and ``capabilities`` ("catalog", the only source then). Old trial keys hashed the
+  backend's kind only, so no new sweep is ever served an old row it cannot tell the server of.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import os
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +46,7 @@ import pydantic_core
 from labkit.core import SchemaVersionError, StoreError
 from labkit.lab._trial import Trial, scrub
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_PATH = Path("data/runs/labkit.sqlite")
 """Relative to the project folder: see `default_store_path`."""
 SECRET_ENV_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
@@ -71,6 +75,16 @@ def default_store_path() -> Path:
     notebook and a script started in the project folder share one store)."""
     cwd = Path.cwd()
     return (cwd.parent if cwd.name == "notebooks" else cwd) / DEFAULT_PATH
+
+
+def _backend_identity(conn: sqlite3.Connection) -> None:
+    """1 -> 2 (backend identity): every row gains ``endpoint`` (unknown) and ``capabilities`` ("catalog")."""
+    conn.execute("""UPDATE trials SET row = json_set(row, '$.endpoint', json('null'), '$.capabilities', 'catalog')
+                    WHERE json_type(row, '$.capabilities') IS NULL""")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _backend_identity}
+"""Schema version -> the step that brings a store at that version to the next one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +153,8 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             with conn:
                 conn.executescript(_SCHEMA)
+                for step in range(version or SCHEMA_VERSION, SCHEMA_VERSION):  # a new file needs no step
+                    MIGRATIONS[step](conn)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot use {str(self.path)!r} as a labkit store: {exc}") from exc

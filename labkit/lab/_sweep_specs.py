@@ -17,11 +17,11 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from labkit.core import ConfigError, LabkitError
+from labkit.core import ConfigError, LabkitError, get_model
 from labkit.lab._client import RecordedStream
 from labkit.lab._experiment import Config
 from labkit.lab._runner import TrialSpec
@@ -100,13 +100,15 @@ def build_specs(
     specs = []
     for config in configs:
         knobs = knobs_of(config).as_dict()
+        source = get_model(config.model).source  # "live" inside the Lab's live_capabilities block
         for task in tasks:
             messages = [{"role": "user", "content": task.prompt}]
             tools = task_tools(task)
             params = config.prepare(messages, tools)
             for repeat, key in enumerate(trial_keys(backend, config.model, params, knobs, repeats)):
                 specs.append(TrialSpec(experiment=experiment, key=key, config=config, params=params,
-                                       messages=messages, tools=tools, repeat=repeat, task=task))
+                                       messages=messages, tools=tools, repeat=repeat, task=task,
+                                       capabilities=source))
     return specs
 
 
@@ -171,18 +173,20 @@ def next_turn(spec: TrialSpec, messages: list[dict[str, Any]], record: RecordedS
     return following
 
 
-def finish_trial(backend: str, spec: TrialSpec, turns: list[RecordedStream], *, batch: bool = False) -> Trial:
+def finish_trial(backend: str, spec: TrialSpec, turns: list[RecordedStream], *, batch: bool = False,
+                 endpoint: str | None = None) -> Trial:  # fmt: skip
     """The `Trial` for a spec's final attempt (``turns``), derived from its recorded events."""
     from labkit.lab._derive import derive_trial
 
     last = turns[-1] if turns else None
-    return derive_trial(
+    trial = derive_trial(
         experiment=spec.experiment, trial_key=spec.key, backend=backend, model=spec.config.model,
         knobs=knobs_of(spec.config), task=spec.task, repeat=spec.repeat, params=spec.params,
         events=[{**e, "turn": i} for i, t in enumerate(turns) for e in t.events],
         error_type=last.error_type if last else None, error_message=last.error_message if last else None,
         total_s=sum(t.total_s for t in turns), batch=batch, created_at=datetime.now(UTC).isoformat(),
     )  # fmt: skip
+    return replace(trial, endpoint=endpoint, capabilities=spec.capabilities)
 
 
 COUNT_TOKENS_KEYS = ("model", "messages", "system", "tools", "tool_choice", "thinking", "output_config")
@@ -194,7 +198,7 @@ def count_tokens_kwargs(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def count_request_key(backend: str, params: dict[str, Any]) -> str:
-    """Hash naming one ``count_tokens`` question (backend + what is counted), for the store's cache."""
+    """Hash naming one ``count_tokens`` question (backend identity + what is counted), for the store's cache."""
     text = json.dumps({"backend": backend, **count_tokens_kwargs(params)}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -213,7 +217,7 @@ def estimate_rows(client: Any, specs: list[TrialSpec], repeats: int) -> list[dic
         try:
             counted = client.messages.count_tokens(**count_tokens_kwargs(params))
             input_tokens, source = int(counted.input_tokens), "count_tokens"
-        except anthropic.APIError:
+        except anthropic.AnthropicError:  # an API error, or a platform without count_tokens (Bedrock)
             input_tokens, source = local, "estimated"
         prices = config.info.prices_for(input_tokens)
         cost_in = input_tokens * prices.input / 1e6 * repeats

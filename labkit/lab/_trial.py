@@ -33,8 +33,9 @@ SECRET_KEY = re.compile(r"api[-_]?key|authorization|x-api-key", re.IGNORECASE)
 TRANSPORT_KWARGS = frozenset({"extra_headers", "extra_query", "timeout", "stream"})
 
 ROW_COLUMNS: tuple[str, ...] = (
-    "experiment", "trial_key", "backend", "model", "label", "thinking_mode", "budget_tokens", "effort",
-    "display", "strategy", "tag", "prefill", "fallback_from", "task_id", "category", "repeat", "status",
+    "experiment", "trial_key", "backend", "endpoint", "model", "capabilities", "label", "thinking_mode",
+    "budget_tokens", "effort", "display", "strategy", "tag", "prefill", "fallback_from", "task_id", "category",
+    "repeat", "status",
     "error_type", "error_message", "stop_reason", "input_tokens", "cache_write_tokens", "cache_read_tokens",
     "output_tokens", "thinking_tokens", "visible_tokens", "tokens_source", "budget_utilisation", "ttft_s",
     "thinking_s", "answer_s", "total_s", "cost_input_usd", "cost_cache_usd", "cost_thinking_usd",
@@ -187,6 +188,11 @@ class Trial:
     """How many raw stream events the trial recorded."""
     created_at: str | None = None
     """ISO 8601 UTC time the trial finished (set by the caller; trial.py reads no clock)."""
+    endpoint: str | None = None
+    """Which server answered, beyond the backend kind (`BackendIdentity.endpoint`: base URL, region,
+    project, emulator seed and assumptions version); None in rows stored before it was recorded."""
+    capabilities: str | None = None
+    """Where the model checks came from: "live" (the backend's ``GET /v1/models``) or "catalog"."""
 
     def __repr__(self) -> str:
         """One line for notebooks: what ran, how it ended, tokens, cost (the completion is left out)."""
@@ -234,7 +240,8 @@ class Trial:
         t, c, k, tm = self.tokens, self.cost, self.knobs, self.timings
         values: dict[str, Any] = {
             "experiment": self.experiment, "trial_key": self.trial_key, "backend": self.backend,
-            "model": self.model, **{name: getattr(k, name) for name in _KNOB_COLUMNS},
+            "endpoint": self.endpoint, "model": self.model, "capabilities": self.capabilities,
+            **{name: getattr(k, name) for name in _KNOB_COLUMNS},
             "task_id": self.task_id, "category": self.category, "repeat": self.repeat, "status": self.status,
             "error_type": self.error_type, "error_message": self.error_message, "stop_reason": self.stop_reason,
             "input_tokens": t and t.input, "cache_write_tokens": t and t.cache_write,
@@ -280,7 +287,7 @@ class Trial:
             tool_calls=row.get("tool_calls") or 0, tool_calls_valid=row.get("tool_calls_valid"),
             correct=row.get("correct"), cached=bool(row.get("cached")), batch=bool(row.get("batch")),
             error_type=row.get("error_type"), error_message=row.get("error_message"),
-            created_at=row.get("created_at"),
+            created_at=row.get("created_at"), endpoint=row.get("endpoint"), capabilities=row.get("capabilities"),
         )  # fmt: skip
 
 

@@ -137,7 +137,7 @@ def _check_fields(params: Mapping[str, Any], endpoint: Endpoint, version: str, b
 
 def _lookup(model_id: str) -> ModelInfo:
     try:
-        info = get_model(model_id)
+        info = get_model(model_id, platform="anthropic")  # a Bedrock / Vertex id is unknown here
     except UnknownModelError:
         raise ApiProblem(404, f"model: {model_id}") from None
     if info.lifecycle == "retired":

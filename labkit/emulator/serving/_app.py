@@ -7,6 +7,8 @@ handler runs: the route must exist (404), a key must come in ``x-api-key`` or
 the emulator pins one), ``anthropic-version`` must be 2023-06-01 or 2026-10-21 (400), and the
 body must fit (413 above 32 MB for messages and count_tokens, 256 MB for a batch) and be JSON.
 An unexpected exception is answered as a 500 ``api_error`` and kept in ``App.failures``.
+The Bedrock and Vertex routes (`labkit.emulator.serving._platforms`) check their own auth and body
+version instead, answer errors in their platform's shape, and carry no Anthropic rate-limit headers.
 
 `App` is given the endpoints and state it routes to (the Messages endpoint, the batch store, the id
 minter, the fault plan, the pinned key); the `Emulator` wires them. Every carrier (the in-process
@@ -31,10 +33,14 @@ from labkit.emulator.serving._faults import FaultPlan
 from labkit.emulator.serving._ids import IdMinter
 from labkit.emulator.serving._messages import MessagesEndpoint, break_response
 from labkit.emulator.serving._models_api import get_model_body, list_models_page, query_params
+from labkit.emulator.serving._platforms import PlatformRoutes, check_platform_auth, platform_error, surface_of
 from labkit.emulator.serving._response import EmulatorResponse, error_response, json_response
 
 MB = 1024 * 1024
 BODY_LIMITS = {"batches.create": 256 * MB}
+DRAWS_OWN_FAULT = frozenset({"messages", "bedrock.invoke", "bedrock.invoke_stream", "vertex.raw_predict",
+                             "vertex.stream_raw_predict"})  # fmt: skip
+"""Endpoints answered by `MessagesEndpoint.create`, which draws the fault itself."""
 DEFAULT_BODY_LIMIT = 32 * MB
 RATE_LIMITS = {"requests": 4_000, "tokens": 2_000_000, "input-tokens": 2_000_000, "output-tokens": 400_000}
 
@@ -111,6 +117,7 @@ class App:
             ("GET", re.compile(r"/v1/messages/batches/([^/]+)/results"), "batches.results",
              lambda c: EmulatorResponse(status=200, headers={"content-type": "application/x-jsonl"},
                                         body=batches.results(c.groups[0]))),
+            *PlatformRoutes(messages).routes(),
         ]  # fmt: skip
 
     def route(self, method: str, path: str) -> tuple[str, Handler, tuple[str, ...]]:
@@ -154,25 +161,38 @@ class App:
         request_id = self.ids.request_id()
         lowered = {str(k).lower(): str(v) for k, v in headers.items()}
         path, _, query = target.partition("?")
+        surface = "anthropic"
         try:
             name, handler, groups = self.route(method, path)
+            surface = surface_of(name)
             self._count(name)
-            check_auth(lowered, self.api_key)
-            api_version(lowered)
+            if surface == "anthropic":
+                check_auth(lowered, self.api_key)
+                api_version(lowered)
+            else:  # the platforms carry the version in the body (checked by the route)
+                check_platform_auth(surface, lowered, self.api_key)
             check_body_size(len(body), limit=BODY_LIMITS.get(name, DEFAULT_BODY_LIMIT))
-            fault = None if name == "messages" else self._endpoint_fault(name)  # messages draws its own
+            fault = None if name in DRAWS_OWN_FAULT else self._endpoint_fault(name)
             response = handler(Call(lowered, body, query, base_url, request_id, groups))
             if fault is not None and self.faults is not None:
                 break_response(response, fault, self.faults, request_id)
         except ApiProblem as problem:
-            response = error_response(problem, request_id)
+            response = self._error(surface, problem, request_id)
         except LabkitError as exc:
-            response = error_response(bad_request(str(exc)), request_id)
+            response = self._error(surface, bad_request(str(exc)), request_id)
         except Exception as exc:  # a defect: answer like the API would, and keep it for tests
             self.failures.append(exc)
-            response = error_response(ApiProblem(500, f"Internal server error ({type(exc).__name__})"), request_id)
+            failed = ApiProblem(500, f"Internal server error ({type(exc).__name__})")
+            response = self._error(surface, failed, request_id)
         now = time.time()
-        response.headers.update(ratelimit_headers(self._requests_this_minute(now), now))
+        if surface == "anthropic":
+            response.headers.update(ratelimit_headers(self._requests_this_minute(now), now))
         response.headers["request-id"] = request_id
         response.headers["x-labkit-synthetic"] = "true"
         return response
+
+    @staticmethod
+    def _error(surface: str, problem: ApiProblem, request_id: str) -> EmulatorResponse:
+        if surface == "anthropic":
+            return error_response(problem, request_id)
+        return platform_error(surface, problem, request_id)  # type: ignore[arg-type]

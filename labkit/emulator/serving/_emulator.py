@@ -5,7 +5,8 @@ carrier uses (the in-process transports and the HTTP server): method, path with 
 and body in, `EmulatorResponse` out. `client()` / `async_client()` return real
 ``anthropic.Anthropic`` / ``AsyncAnthropic`` clients wired to it in process (built by
 `labkit.emulator.serving._transport`; no port; base URL ``http://labkit-emulator.local``; a fake key
-unless one is given).
+unless one is given); `bedrock_client()` / `vertex_client()` return the SDK's platform clients
+(``asynchronous=True``: their async twins) wired to the Bedrock and Vertex routes the same way.
 
 Determinism: the signing key derives from the seed; request ids, message ids and tool ids derive
 from the seed and per-kind counters (`IdMinter`), so a fresh emulator with the same seed and the
@@ -33,7 +34,7 @@ from labkit.emulator.serving._latency import LatencyProfile, resolve_latency
 from labkit.emulator.serving._messages import MessagesEndpoint
 from labkit.emulator.serving._response import EmulatorResponse
 from labkit.emulator.serving._sampler import Sampler
-from labkit.emulator.serving._transport import DEFAULT_BASE_URL, async_client, sync_client
+from labkit.emulator.serving._transport import DEFAULT_BASE_URL, async_client, platform_client, sync_client
 
 if TYPE_CHECKING:
     import anthropic
@@ -96,3 +97,13 @@ class Emulator:
     def async_client(self, **kwargs: Any) -> anthropic.AsyncAnthropic:
         """A real ``anthropic.AsyncAnthropic`` wired to this emulator in process."""
         return async_client(self.handle, default_api_key=self.api_key, default_base_url=self.base_url, **kwargs)
+
+    def bedrock_client(self, *, asynchronous: bool = False, **kwargs: Any) -> Any:
+        """The SDK's ``AnthropicBedrock`` (or ``AsyncAnthropicBedrock``) wired to this emulator in process."""
+        return platform_client(self.handle, "bedrock", asynchronous=asynchronous, default_api_key=self.api_key,
+                               default_base_url=self.base_url, **kwargs)  # fmt: skip
+
+    def vertex_client(self, *, asynchronous: bool = False, **kwargs: Any) -> Any:
+        """The SDK's ``AnthropicVertex`` (or ``AsyncAnthropicVertex``) wired to this emulator in process."""
+        return platform_client(self.handle, "vertex", asynchronous=asynchronous, default_api_key=self.api_key,
+                               default_base_url=self.base_url, **kwargs)  # fmt: skip

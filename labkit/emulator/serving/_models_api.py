@@ -111,8 +111,12 @@ def list_models_page(query: dict[str, list[str]]) -> dict[str, Any]:
     return page([model_body(m) for m in models if m.lifecycle in wanted], query)
 
 
-def get_model_body(model_id: str, lookup: Callable[[str], ModelInfo] = get_model) -> dict[str, Any]:
-    """``GET /v1/models/{id}`` (a dated alias answers with its model)."""
+def _anthropic_model(model_id: str) -> ModelInfo:
+    return get_model(model_id, platform="anthropic")
+
+
+def get_model_body(model_id: str, lookup: Callable[[str], ModelInfo] = _anthropic_model) -> dict[str, Any]:
+    """``GET /v1/models/{id}`` (a dated alias answers with its model; a platform id is unknown here)."""
     try:
         return model_body(lookup(model_id))
     except UnknownModelError:

@@ -11,7 +11,9 @@ the emulator asks for happen here, as on a real connection: ``"drop"`` raises
 ``min(stall_s, the request's read timeout)`` and raises ``httpx2.ReadTimeout`` (never hangs).
 
 The transports take the core's ``handle`` function (`Emulator.handle`), not the emulator itself;
-`sync_client` / `async_client` build the SDK clients around them (what `Emulator.client` returns).
+`sync_client` / `async_client` build the SDK clients around them (what `Emulator.client` returns);
+`platform_client` builds the SDK's `AnthropicBedrock` / `AnthropicVertex` (or async twin) the same
+way (a placeholder Bedrock API key / Vertex access token, so no AWS or Google credentials are read).
 """
 
 from __future__ import annotations
@@ -166,3 +168,33 @@ def async_client(
     kwargs.setdefault("base_url", default_base_url)
     kwargs.setdefault("http_client", httpx2.AsyncClient(transport=AsyncEmulatorTransport(handle)))
     return anthropic.AsyncAnthropic(**kwargs)
+
+
+def platform_client(
+    handle: HandleFn, platform: str, *, asynchronous: bool, default_api_key: str | None, default_base_url: str,
+    **kwargs: Any,
+) -> Any:
+    """``AnthropicBedrock`` / ``AnthropicVertex`` (``asynchronous``: the async twin) answered by ``handle``.
+
+    Bedrock defaults: region ``us-east-1``; Vertex: region ``us-east5``, project ``labkit-emulator``,
+    base URL ``{default_base_url}/v1`` (the platform's own path prefix). kwargs pass through and win.
+    """
+    import anthropic
+
+    if "http_client" not in kwargs:
+        kwargs["http_client"] = (httpx2.AsyncClient(transport=AsyncEmulatorTransport(handle)) if asynchronous
+                                 else httpx2.Client(transport=EmulatorTransport(handle)))  # fmt: skip
+    token = default_api_key or FAKE_API_KEY
+    if platform == "bedrock":
+        if not any(k in kwargs for k in ("aws_access_key", "aws_secret_key", "aws_profile", "aws_session_token")):
+            kwargs.setdefault("api_key", token)
+        kwargs.setdefault("aws_region", "us-east-1")
+        kwargs.setdefault("base_url", default_base_url)
+        return (anthropic.AsyncAnthropicBedrock if asynchronous else anthropic.AnthropicBedrock)(**kwargs)
+    if platform == "vertex":
+        kwargs.setdefault("access_token", token)
+        kwargs.setdefault("region", "us-east5")
+        kwargs.setdefault("project_id", "labkit-emulator")
+        kwargs.setdefault("base_url", default_base_url + "/v1")
+        return (anthropic.AsyncAnthropicVertex if asynchronous else anthropic.AnthropicVertex)(**kwargs)
+    raise ValueError(f"unknown platform {platform!r}: 'bedrock' or 'vertex'")
