@@ -162,3 +162,33 @@ def test_connect_hints_name_the_variable_labkit_reads_and_following_them_reaches
     assert lab.backend_name == "base_url" and url in lab.backend.reason
     assert trial.ok and emulator.counters["messages"] == 1
     assert any("--api-key" in line for line in connect_hints(url, "secret-for-test"))
+
+
+def test_the_platform_hint_lines_reach_the_server_through_labkit(monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Any) -> None:
+    import os
+    import shlex
+
+    import anthropic  # noqa: F401  (the Vertex line names it)
+
+    import labkit
+    from labkit.emulator.serving._server import connect_hints
+    from labkit.lab import Lab
+
+    emulator = Emulator(seed=4)
+    with serve_in_thread(emulator) as url:
+        hints = connect_hints(url)
+        bedrock = next(line for line in hints if "labkit, Bedrock" in line).split("export ", 1)[1]
+        for name in ("ANTHROPIC_API_KEY", "LABKIT_BASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        for pair in shlex.split(bedrock):
+            name, value = pair.split("=", 1)
+            monkeypatch.setenv(name, value)
+        assert os.environ["ANTHROPIC_BEDROCK_BASE_URL"] == url
+        trial = Lab(store=tmp_path / "b.sqlite").run("What is 2 + 3?", {"model": "us.anthropic.claude-opus-4-7-v1"})
+        assert trial.ok and trial.backend == "bedrock" and emulator.counters["bedrock.invoke_stream"] == 1
+        vertex = next(line for line in hints if "labkit, Vertex" in line).split("Vertex:", 1)[1].strip()
+        lab = eval(vertex, {"Lab": lambda backend: Lab(backend=backend, store=tmp_path / "v.sqlite"),
+                            "anthropic": anthropic, "labkit": labkit})  # the line as printed
+        assert lab.run("What is 2 + 3?", {"model": "claude-opus-4-7"}).backend == "vertex"
+        assert emulator.counters["vertex.stream_raw_predict"] == 1

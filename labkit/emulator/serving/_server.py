@@ -143,8 +143,9 @@ def connect_hints(url: str, api_key: str | None = None) -> list[str]:
     """One copy-pasteable line per way of pointing a client at the server at ``url``.
 
     labkit's backend rule reads ``LABKIT_BASE_URL`` (``ANTHROPIC_API_KEY`` would win over it and send
-    the requests to Anthropic, hence the ``unset``); any other Anthropic SDK client reads
-    ``ANTHROPIC_BASE_URL`` and needs some key.
+    the requests to Anthropic, hence the ``unset``), then the platforms' own settings (the server also
+    speaks the Bedrock and Vertex routes; Vertex takes no token from the environment, so its line is
+    Python); any other Anthropic SDK client reads ``ANTHROPIC_BASE_URL`` and needs some key.
     """
     key = api_key or "emulator"
     lines = [
@@ -152,6 +153,10 @@ def connect_hints(url: str, api_key: str | None = None) -> list[str]:
         f"  labkit, shell:     unset ANTHROPIC_API_KEY; export LABKIT_BASE_URL={url}",
         f"  labkit, notebook:  %env LABKIT_BASE_URL={url}",
         f"  labkit, Python:    Lab(backend=labkit.lab.base_url_backend({url!r}))",
+        f"  labkit, Bedrock:   unset ANTHROPIC_API_KEY LABKIT_BASE_URL; export ANTHROPIC_BEDROCK_BASE_URL={url} "
+        f"AWS_BEARER_TOKEN_BEDROCK={key} AWS_REGION=us-east-1",
+        f"  labkit, Vertex:    Lab(backend=anthropic.AnthropicVertex(base_url={url + '/v1'!r}, region='us-east5', "
+        f"project_id='emulator', access_token={key!r}))",
         f"  other SDKs:        export ANTHROPIC_BASE_URL={url} ANTHROPIC_API_KEY={key}",
     ]
     if api_key:
