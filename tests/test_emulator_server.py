@@ -169,7 +169,7 @@ def test_the_platform_hint_lines_reach_the_server_through_labkit(monkeypatch: py
     import os
     import shlex
 
-    import anthropic  # noqa: F401  (the Vertex line names it)
+    import anthropic
 
     import labkit
     from labkit.emulator.serving._server import connect_hints
