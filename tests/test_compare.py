@@ -44,7 +44,7 @@ def test_compare_pairs_by_task_and_reports_every_metric() -> None:
     assert frame.loc[1, "a"] == pytest.approx(300) and frame.loc[1, "b"] == pytest.approx(100)
     text = str(got)
     assert "30 tasks both finished" in text and "a real difference" in text and "+$0.0100" in text
-    assert got.excludes_zero
+    assert got.excludes_zero and repr(got) == text  # a notebook cell shows the verdict
 
 
 def test_compare_says_when_a_gap_is_noise() -> None:

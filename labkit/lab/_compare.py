@@ -37,7 +37,7 @@ CONFIG_COLUMNS = ("model", "thinking_mode", "budget_tokens", "effort", "display"
 """The row columns that tell one config from another (label and fallback_from name it, not change it)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Comparison:
     """Config ``a`` against config ``b`` on the tasks both finished (see the module docstring)."""
 
@@ -80,6 +80,10 @@ class Comparison:
                          "confidence": d.confidence, "tasks": d.n,
                          "p_value": paired.p_value if metric == "accuracy" else math.nan, "method": d.method})
         return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        """The verdict, so that a notebook cell ending in ``lab.compare(...)`` shows it."""
+        return str(self)
 
     def __str__(self) -> str:
         d = self.accuracy.difference
