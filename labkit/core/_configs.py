@@ -27,7 +27,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from labkit.core._errors import ConfigError
 
 ThinkingMode = Literal["off", "budget", "adaptive"]
-THINKING_MODES: tuple[ThinkingMode, ...] = ("off", "budget", "adaptive")
 Effort = Literal["low", "medium", "high", "xhigh", "max"]
 Display = Literal["summarized", "omitted"]
 Strategy = Literal["none", "kwargs", "xml"]
@@ -171,7 +170,7 @@ class InnerThoughts(ConfigModel):
 
 
 def _thinking_short_form(text: str) -> dict[str, Any]:
-    """The fields a short thinking form stands for (see `ThinkingConfig.parse`)."""
+    """The fields a short thinking form stands for (see `ThinkingConfig.coerce`)."""
     word = text.strip().lower()
     if word in ("adaptive", "off"):
         return {"mode": word}
