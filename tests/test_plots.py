@@ -350,3 +350,19 @@ def test_cost_split_stacks_four_parts() -> None:
     assert [b.get_label() for b in bars] == ["input", "cache write + read", "thinking", "visible output"]
     assert all(len(b) == len(BUDGETS) + len(EFFORTS) for b in bars)
     assert ax.get_xlabel() == "USD per trial (mean)"
+
+
+def test_stacked_bars_carry_the_interval_of_their_total() -> None:
+    from labkit.lab import mean_interval
+
+    df = _results()
+    ax = plots.cost_split(df)
+    (totals,) = _errorbars(ax)
+    assert totals.get_label() == "95% CI of the total"
+    ok = df[df.status == "ok"]
+    first = ok[(ok.model == "claude-budget") & (ok.budget_tokens == BUDGETS[0])]
+    parts = ["cost_input_usd", "cost_cache_usd", "cost_thinking_usd", "cost_output_usd"]
+    expected = mean_interval(first[parts].astype(float).fillna(0.0).sum(axis=1).tolist())
+    (left, _), (right, _) = totals.lines[2][0].get_segments()[0]
+    assert (left, right) == pytest.approx((max(expected.low, 0.0), expected.high))
+    assert len(_errorbars(plots.token_composition(_tokens()))[0].lines[2][0].get_segments()) == 3

@@ -16,7 +16,9 @@ from labkit.notebook.plots._frame import (
     STRATEGY_ORDER,
     TOKEN_CATEGORIES,
     config_label,
+    error_bars,
     finish,
+    mean_intervals,
     new_axes,
     nonempty,
     ok_rows,
@@ -142,10 +144,18 @@ def token_composition(tokens: pd.DataFrame, *, ax: Axes | None = None, by: str |
         widths = means[category].astype(float).tolist()
         ax.barh(list(means.index), widths, left=left, label=category.replace("_", " "), color=COLORS[category])
         left = [a + b for a, b in zip(left, widths, strict=True)]
+    _total_interval(ax, wide.assign(total=wide[categories].sum(axis=1)), list(means.index))
     ax.invert_yaxis()
     what = "best available source" if source == "best" else f"{source} numbers"
     return finish(ax, title=f"Where the tokens go (per trial, {what})",
                   xlabel="tokens per trial (mean)", ylabel=by or "configuration", outside=True)
+
+
+def _total_interval(ax: Axes, rows: pd.DataFrame, groups: list[str]) -> None:
+    """A 95% t interval of the mean total per trial at the end of each stacked bar."""
+    stats = mean_intervals(rows, "total", ["group"], floor=0.0).set_index("group").loc[groups].reset_index()
+    ax.errorbar(stats["mean"], groups, xerr=error_bars(stats), fmt="none", ecolor="black", elinewidth=0.9,
+                capsize=3, label="95% CI of the total")
 
 
 COST_PARTS = (("cost_input_usd", "input"), ("cost_cache_usd", "cache write + read"),
@@ -166,9 +176,11 @@ def cost_split(df: pd.DataFrame, *, ax: Axes | None = None, by: str | None = Non
         widths = means[column].astype(float).tolist()
         ax.barh(list(means.index), widths, left=left, label=name, color=_COST_COLORS[name])
         left = [a + b for a, b in zip(left, widths, strict=True)]
+    totals = rows[[c for c, _ in COST_PARTS]].astype(float).fillna(0.0).sum(axis=1)
+    _total_interval(ax, rows.assign(total=totals), list(means.index))
     ax.invert_yaxis()
-    return finish(ax, title="Cost split per trial", xlabel="USD per trial (mean)", ylabel=by or "configuration",
-                  outside=True)
+    return finish(ax, title="Cost split per trial", xlabel="USD per trial (mean)",
+                  ylabel=by or "configuration", outside=True)
 
 
 def estimate_error(tokens: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
