@@ -22,6 +22,7 @@ _LAZY: dict[str, str] = {
     "IncompleteStreamError": "labkit.core",
     "EmulatorError": "labkit.core",
     "StoreError": "labkit.core",
+    "TrialError": "labkit.core",
     "SchemaVersionError": "labkit.core",
     # wire shapes
     "ChatRequest": "labkit.core",
@@ -75,6 +76,7 @@ __all__ = [
     "ThinkingBlock",
     "ThinkingConfig",
     "Trial",
+    "TrialError",
     "UnknownModelError",
     "Usage",
     "__version__",
@@ -117,6 +119,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         StoreError,
         ThinkingBlock,
         ThinkingConfig,
+        TrialError,
         UnknownModelError,
         Usage,
         get_model,

@@ -93,16 +93,18 @@ the latency split, and the budget past which more stops paying."""),
     ("code", SETUP),
     ("code", """\
 tasks = load_tasks(category="arithmetic", limit=5) + load_tasks(category="word_problem", limit=8)
-budget_grid = grid(model=["claude-sonnet-4-6", "claude-opus-4-6"], budget=[1024, 2048, 4096, 8192, 16384],
-                   strategy="native", max_tokens=20000)
-effort_grid = grid(model=["claude-opus-4-7"], effort=["low", "medium", "high", "xhigh", "max"],
-                   strategy="native", max_tokens=20000)
-print(budget_grid.report(), effort_grid.report(), sep="\\n")
-configs = [*budget_grid, *effort_grid]"""),
+# one grid by model line: budgets on the models that take them, effort levels on the models that have them
+configs = grid(model=["claude-sonnet-4-6", "claude-opus-4-5", "claude-opus-4-7"],
+               budget=[1024, 2048, 4096, 8192, 16384], effort=["low", "medium", "high", "max"], max_tokens=20000)
+print(configs.report())"""),
     ("md", "Priced before running: `count_tokens` for the input, the catalog for prices, `max_tokens` as the ceiling."),
     ("code", """\
+from labkit.tokens import format_usd
+
 estimate = demo.table(lab.estimate(tasks, configs, repeats=2), "02_estimate")
-print(f"{len(configs)} configs x {len(tasks)} tasks x 2 repeats: at most ${estimate['cost_max_usd'].sum():.2f}")"""),
+print(f"{len(configs)} configs x {len(tasks)} tasks x 2 repeats: expected about "
+      f"{format_usd(estimate['cost_expected_usd'].sum())} ({', '.join(estimate['expected_source'].unique())}), "
+      f"at most {format_usd(estimate['cost_max_usd'].sum())}")"""),
     ("code", """\
 results = demo.table(lab.sweep(tasks, configs, repeats=2, name="02_thinking_budgets", concurrency=16),
                      "02_results")
@@ -113,15 +115,36 @@ summary"""),
 
 Repeats are samples: like Claude, the emulator answers a repeated request a little differently each
 time (its later samples get through more or less of the work in the same budget), so the error bars
-show a real spread over repeats. `max_tokens` is 20,000, well above the largest budget, so truncation
-stays at zero unless you lower it."""),
+show a real spread over repeats; the bars are 95% intervals. `max_tokens` is 20,000 in this sweep, well
+above the largest budget, so its trials are never cut: the truncation figure comes from a second sweep
+whose `max_tokens` leaves room for only a short answer after the budget."""),
     ("code", 'demo.figure(plots.tokens_vs_budget(results), "02_tokens_vs_budget")'),
     ("code", 'demo.figure(plots.budget_utilisation(results), "02_budget_utilisation")'),
-    ("code", 'demo.figure(plots.truncation_rate(results), "02_truncation_rate")'),
+    ("code", """\
+# max_tokens leaves room for only a short answer after the budget: where thinking fills the budget,
+# the answer is cut (stop_reason "max_tokens")
+tight = [Config(model="claude-sonnet-4-6", thinking=budget, max_tokens=budget + 256)
+         for budget in (1024, 2048, 4096, 8192, 16384)]
+tight_results = demo.table(lab.sweep(tasks, tight, repeats=2, name="02_truncation"), "02_truncation_results")
+demo.figure(plots.truncation_rate(tight_results), "02_truncation_rate")"""),
     ("md", "## Accuracy against budget, effort and cost"),
     ("code", 'demo.figure(plots.accuracy_vs_budget(results), "02_accuracy_vs_budget")'),
     ("code", 'demo.figure(plots.accuracy_vs_effort(results), "02_accuracy_vs_effort")'),
     ("code", 'demo.figure(plots.cost_vs_accuracy(results), "02_cost_vs_accuracy")'),
+    ("md", """\
+## How sure is a difference?
+
+`lab.compare` pairs two configs on the tasks both finished: the accuracy difference with a bootstrap
+interval over tasks and the exact sign test, and the token and cost differences with intervals.
+`plan_tasks` answers the question before a sweep: how many tasks for an interval this wide."""),
+    ("code", """\
+from labkit.lab import plan_tasks
+
+comparison = lab.compare("02_thinking_budgets", {"model": "claude-sonnet-4-6", "budget_tokens": 4096},
+                         {"model": "claude-sonnet-4-6", "budget_tokens": 2048})
+print(comparison)
+print(plan_tasks(0.2, paired=True, rate=0.7))
+demo.table(comparison.frame(), "02_compare")"""),
     ("md", "## Where the time goes: time to first token, thinking, answer"),
     ("code", 'demo.figure(plots.latency_breakdown(results), "02_latency_breakdown")'),
     ("md", """\

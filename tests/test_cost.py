@@ -158,3 +158,12 @@ def test_visible_plus_thinking_is_output(inp: int, out: int, share: float, repor
     assert rec.thinking >= 0 and rec.visible >= 0
     cost = price(rec, get_model("claude-sonnet-4-6"))
     assert cost.total_usd == pytest.approx((inp * 3 + out * 15) / MILLION)
+
+
+def test_format_usd_writes_money_as_money() -> None:
+    from labkit.tokens import format_usd
+
+    assert format_usd(161.6913) == "$161.69" and format_usd(1234.5) == "$1,234.50"
+    assert format_usd(0.5) == "$0.50" and format_usd(0.020544) == "$0.0205" and format_usd(0.000123) == "$0.000123"
+    assert format_usd(0.02, signed=True) == "+$0.0200" and format_usd(-0.5) == "-$0.50"
+    assert format_usd(float("nan")) == "n/a" and format_usd(0.0) == "$0.00"

@@ -141,3 +141,54 @@ def test_command_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit) as caught:
         main(["--latency", "glacial"])
     assert caught.value.code == 2 and "latency" in capsys.readouterr().err
+
+
+def test_connect_hints_name_the_variable_labkit_reads_and_following_them_reaches_the_server(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from labkit.emulator.serving._server import connect_hints
+    from labkit.lab import Lab
+
+    emulator = Emulator(seed=3)
+    with serve_in_thread(emulator) as url:
+        hints = connect_hints(url)
+        shell = next(line for line in hints if "labkit, shell" in line)
+        assert f"export LABKIT_BASE_URL={url}" in shell and "unset ANTHROPIC_API_KEY" in shell
+        assert any(f"ANTHROPIC_BASE_URL={url}" in line and "other SDKs" in line for line in hints)
+        # follow the labkit line as written: the trial goes over HTTP to this server, not in process
+        monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+        monkeypatch.setenv("LABKIT_BASE_URL", shell.split("LABKIT_BASE_URL=", 1)[1].strip())
+        lab = Lab(store=tmp_path / "hint.sqlite")
+        trial = lab.run("What is 2 + 3?", {"model": "claude-haiku-4-5"})
+    assert lab.backend_name == "base_url" and url in lab.backend.reason
+    assert trial.ok and emulator.counters["messages"] == 1
+    assert any("--api-key" in line for line in connect_hints(url, "secret-for-test"))
+
+
+def test_the_platform_hint_lines_reach_the_server_through_labkit(monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Any) -> None:
+    import os
+    import shlex
+
+    import anthropic
+
+    import labkit
+    from labkit.emulator.serving._server import connect_hints
+    from labkit.lab import Lab
+
+    emulator = Emulator(seed=4)
+    with serve_in_thread(emulator) as url:
+        hints = connect_hints(url)
+        bedrock = next(line for line in hints if "labkit, Bedrock" in line).split("export ", 1)[1]
+        for name in ("ANTHROPIC_API_KEY", "LABKIT_BASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        for pair in shlex.split(bedrock):
+            name, value = pair.split("=", 1)
+            monkeypatch.setenv(name, value)
+        assert os.environ["ANTHROPIC_BEDROCK_BASE_URL"] == url
+        trial = Lab(store=tmp_path / "b.sqlite").run("What is 2 + 3?", {"model": "us.anthropic.claude-opus-4-7-v1"})
+        assert trial.ok and trial.backend == "bedrock" and emulator.counters["bedrock.invoke_stream"] == 1
+        vertex = next(line for line in hints if "labkit, Vertex" in line).split("Vertex:", 1)[1].strip()
+        lab = eval(vertex, {"Lab": lambda backend: Lab(backend=backend, store=tmp_path / "v.sqlite"),
+                            "anthropic": anthropic, "labkit": labkit})  # the line as printed
+        assert lab.run("What is 2 + 3?", {"model": "claude-opus-4-7"}).backend == "vertex"
+        assert emulator.counters["vertex.stream_raw_predict"] == 1

@@ -48,7 +48,7 @@ def test_knobs() -> None:
     xml = Config(model=BUDGET_ONLY_PREFILL, thinking={"mode": "off"},
                  inner_thoughts={"strategy": "xml", "tag": "scratch", "prefill": True})
     assert xml.knobs() | {"display": None} == {"budget": None, "effort": None, "mode": "off", "display": None,
-                                               "strategy": "xml", "tag": "scratch", "prefill": True}
+                                               "strategy": "xml+prefill", "tag": "scratch", "prefill": True}
 
 
 def test_prepare_adds_task_tools_and_system() -> None:
@@ -86,7 +86,7 @@ def test_grid_strategies_collapse_depth_axes_and_skip_rejected_cells() -> None:
     by = {(c.model, c.knobs()["strategy"], c.knobs()["prefill"], c.knobs()["budget"]) for c in configs}
     # haiku 4.5: budgets + prefill accepted, thinking can be off
     assert {(BUDGET_ONLY_PREFILL, "none", False, None), (BUDGET_ONLY_PREFILL, "kwargs", False, None),
-            (BUDGET_ONLY_PREFILL, "xml", False, None), (BUDGET_ONLY_PREFILL, "xml", True, None),
+            (BUDGET_ONLY_PREFILL, "xml", False, None), (BUDGET_ONLY_PREFILL, "xml+prefill", True, None),
             (BUDGET_ONLY_PREFILL, "native", False, 1024), (BUDGET_ONLY_PREFILL, "native", False, 2048)} <= by
     assert len([c for c in configs if c.model == BUDGET_ONLY_PREFILL]) == 6
     # opus 5.5 always thinks (off rejected), takes no budget and no prefill: everything skipped
@@ -150,11 +150,18 @@ MODELS = [m.id for m in list_models()]  # type: ignore[union-attr]
 def test_grid_cells_are_valid_or_reported(model: str, budget: int | None, effort: str | None,
                                           strategy: str | None, policy: str) -> None:
     configs = grid(model=model, budget=budget, effort=effort, strategy=strategy, policy=policy)  # type: ignore[arg-type]
-    assert len(configs) + len(configs.skipped) == 1
-    valid_as_given = len(grid(model=model, budget=budget, effort=effort, strategy=strategy)) == 1  # type: ignore[arg-type]
+    # grid by model line (issue 13): a budget and an effort are two cells, never one crossed cell, on a
+    # model that takes both (or neither, so both are reported); one cell otherwise
+    info = get_model(model)
+    takes_budget, takes_effort = info.accepts_budget, bool(info.effort_levels) and info.accepts_adaptive
+    split = budget is not None and effort is not None and strategy in (None, "native")
+    cells = 2 if split and takes_budget == takes_effort else 1
+    assert len(configs) + len(configs.skipped) == cells
+    as_given = grid(model=model, budget=budget, effort=effort, strategy=strategy)  # type: ignore[arg-type]
+    valid_as_given = len(as_given) == cells
     for config in configs:
         assert rule_problem(config) is None
-        if policy == "skip" or valid_as_given:
+        if policy == "skip" or valid_as_given or any(config == other for other in as_given):
             assert config.fallback_from is None
         else:  # a fallback names what it replaced: never None, never an empty string
             assert isinstance(config.fallback_from, str) and config.fallback_from.strip()

@@ -279,3 +279,42 @@ def test_run_streams_live_into_a_notebook_output(tmp_path: Path, monkeypatch: py
     assert updates[-1].startswith("> **thinking**")
     assert trial.completion is not None
     assert updates[-1].endswith(trial.completion.choices[0].message.content or "")
+
+
+def test_estimate_gives_an_expected_cost_beside_the_ceiling(tmp_path: Path) -> None:
+    lab, emulator = lab_at(tmp_path)
+    tasks = load_tasks("arithmetic", limit=3)
+    before = lab.estimate(tasks, [HAIKU], repeats=2)
+    assert emulator.counters["messages"] == 0  # the dry run uses its own in-process emulator
+    assert set(before["expected_source"]) == {"emulator dry run (synthetic)"}
+    assert (before["cost_expected_usd"] < before["cost_max_usd"]).all()
+    ran = lab.sweep(tasks, [HAIKU], name="x", repeats=2)
+    after = lab.estimate(tasks, [HAIKU], repeats=2)
+    assert set(after["expected_source"]) == {"store (2 trials)"}
+    # from the store, the expected cost of the same sweep is what it cost (same tasks, same repeats)
+    assert float(after["cost_expected_usd"].sum()) == pytest.approx(float(ran["cost_usd"].sum()), rel=1e-6)
+    assert float(before["cost_expected_usd"].sum()) == pytest.approx(float(ran["cost_usd"].sum()), rel=0.5)
+
+
+def test_run_raises_a_trial_error_carrying_the_failed_trial(tmp_path: Path) -> None:
+    from labkit import TrialError
+    from labkit.lab import base_url_backend
+
+    lab = Lab(backend=base_url_backend("http://127.0.0.1:9"), store=tmp_path / "dead.sqlite", max_retries=0,
+              max_attempts=1)
+    with pytest.raises(TrialError, match="APIConnectionError") as caught:
+        lab.run("What is 2 + 2?", HAIKU)
+    trial = caught.value.trial
+    assert trial.status == "error" and trial.answer is None and trial.error_type == "APIConnectionError"
+    assert [r["status"] for r in lab.store.rows("runs")] == ["error"]  # recorded, not lost
+
+
+def test_trial_answer_is_the_row_answer_and_reply_the_whole_text(tmp_path: Path) -> None:
+    lab, _ = lab_at(tmp_path)
+    [task] = load_tasks("arithmetic", limit=1)
+    trial = lab.run(task, HAIKU)
+    row = lab.store.rows("runs")[0]
+    assert trial.answer == row["answer"] == str(task.answer) and trial.correct
+    assert trial.reply and trial.answer in trial.reply and trial.reply != trial.answer
+    plain = lab.run("What is 12 + 30?", HAIKU)
+    assert plain.answer == plain.reply  # a plain prompt has nothing to extract: the answer is the reply

@@ -14,7 +14,6 @@ matplotlib.use("Agg")
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
-from matplotlib.collections import PathCollection
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 
@@ -134,19 +133,25 @@ def test_tokens_vs_budget_draws_one_line_per_model_and_the_budget() -> None:
     assert ax.get_title() == "Thinking tokens vs thinking budget"
 
 
-def test_accuracy_vs_budget_error_bars_are_se_over_repeats() -> None:
+def test_accuracy_vs_budget_error_bars_are_wilson_intervals() -> None:
+    """Issue 13: accuracy on the tables' 0-1 scale (percent tick labels) with 95% Wilson intervals
+    (was: percent with standard errors over repeats)."""
+    from labkit.lab import rate_interval
+
     df = _results()
     ax = plots.accuracy_vs_budget(df)
     (bars,) = _errorbars(ax)
     ys = list(bars.lines[0].get_ydata())
     ok = df[(df.status == "ok") & (df.model == "claude-budget")]
-    expected = ok.groupby("budget_tokens")["correct"].mean().astype(float) * 100
+    expected = ok.groupby("budget_tokens")["correct"].mean().astype(float)
     assert ys == pytest.approx(list(expected))
-    per_repeat = ok[ok.budget_tokens == 8192].groupby("repeat")["correct"].mean().astype(float).tolist()
+    last = ok[ok.budget_tokens == 8192]["correct"].astype(bool)
+    wilson = rate_interval(int(last.sum()), len(last))
     segments = bars.lines[2][0].get_segments()
-    half_height = (segments[-1][1][1] - segments[-1][0][1]) / 2
-    assert half_height == pytest.approx(standard_error(per_repeat) * 100)
-    assert "%" in ax.get_ylabel() and ax.get_title() == "Accuracy vs thinking budget"
+    (_, bottom), (_, top) = segments[-1]
+    assert (bottom, top) == pytest.approx((wilson.low, wilson.high))
+    assert [t.get_text() for t in ax.get_yticklabels()][-2].endswith("%")
+    assert "%" in ax.get_ylabel() and "Wilson" in ax.get_ylabel() and ax.get_title() == "Accuracy vs thinking budget"
 
 
 def test_accuracy_vs_effort_orders_levels() -> None:
@@ -158,15 +163,43 @@ def test_accuracy_vs_effort_orders_levels() -> None:
 
 def test_budget_utilisation_and_truncation() -> None:
     ax = plots.budget_utilisation(_results())
-    ys = list(_errorbars(ax)[0].lines[0].get_ydata())
-    assert ys[0] == pytest.approx(100 * (900 / 1024 + 1 + 1 + 1) / 4)
+    bars = _errorbars(ax)[0]
+    ys = list(bars.lines[0].get_ydata())
+    assert ys[0] == pytest.approx((900 / 1024 + 1 + 1 + 1) / 4)
+    tops = [seg[1][1] for seg in bars.lines[2][0].get_segments()]
+    assert max(tops) <= 1.0 + 1e-9  # never above what was possible (here: 100%, the largest observed)
     assert ax.get_title() == "Thinking budget utilisation"
     ax = plots.truncation_rate(_results())
-    assert list(_errorbars(ax)[0].lines[0].get_ydata()) == pytest.approx([25.0, 25.0, 0.0, 0.0])
+    assert list(_errorbars(ax)[0].lines[0].get_ydata()) == pytest.approx([0.25, 0.25, 0.0, 0.0])
     ax = plots.truncation_rate(_results(), x="effort")
-    assert list(_errorbars(ax)[0].lines[0].get_ydata()) == pytest.approx([25.0, 0.0, 0.0, 0.0])
+    assert list(_errorbars(ax)[0].lines[0].get_ydata()) == pytest.approx([0.25, 0.0, 0.0, 0.0])
     with pytest.raises(PlotDataError, match="x must be"):
         plots.truncation_rate(_results(), x="model")
+
+
+def test_truncation_rate_of_zero_shows_its_upper_bound_not_a_flat_line() -> None:
+    from labkit.lab import rate_interval
+
+    df = _results().assign(stop_reason="end_turn")
+    ax = plots.truncation_rate(df)
+    bars = _errorbars(ax)[0]
+    assert list(bars.lines[0].get_ydata()) == [0.0] * len(BUDGETS)
+    tops = [seg[1][1] for seg in bars.lines[2][0].get_segments()]
+    per_budget = int((df[(df.status == "ok") & (df.thinking_mode == "budget")].budget_tokens == 1024).sum())
+    assert tops[0] == pytest.approx(rate_interval(0, per_budget).high) and tops[0] > 0
+    assert any("no trial was truncated" in t.get_text() for t in ax.texts)
+
+
+def test_tokens_vs_budget_uses_a_log_axis_and_legends_stay_off_the_bars() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    assert plots.tokens_vs_budget(_results()).get_yscale() == "log"
+    for ax in (plots.token_composition(_tokens()), plots.cost_split(_results()), plots.latency_breakdown(_results()),
+               plots.strategy_comparison(_strategies())):
+        FigureCanvasAgg(ax.figure).draw()
+        legend = ax.get_legend().get_window_extent()
+        patches = [p.get_window_extent() for c in _bars(ax) for p in c.patches]
+        assert patches and not any(legend.overlaps(box) for box in patches), ax.get_title()
 
 
 def test_latency_breakdown_stacks_three_parts_per_config() -> None:
@@ -186,25 +219,51 @@ def test_latency_breakdown_stacks_three_parts_per_config() -> None:
 
 
 def test_cost_vs_accuracy_points_and_frontier() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     ax = plots.cost_vs_accuracy(_results())
-    points = [c for c in ax.collections if isinstance(c, PathCollection)]
-    assert sum(len(p.get_offsets()) for p in points) == len(BUDGETS) + len(EFFORTS)
+    points = _errorbars(ax)  # one error-bar series per model: accuracy with its Wilson interval
+    assert sum(len(c.lines[0].get_xdata()) for c in points) == len(BUDGETS) + len(EFFORTS)
+    # the second model is drawn hollow and larger, so it cannot hide the first one's markers
+    first, second = (c.lines[0] for c in points)
+    assert second.get_markerfacecolor() == "none" and second.get_markersize() > first.get_markersize()
     frontier = [ln for ln in ax.get_lines() if ln.get_label().startswith("frontier")]
     assert len(frontier) == 1
     assert list(frontier[0].get_ydata()) == sorted(frontier[0].get_ydata())
     assert "USD" in ax.get_xlabel()
+    FigureCanvasAgg(ax.figure).draw()  # every label stays inside the axes
+    frame = ax.get_window_extent()
+    for label in ax.texts:
+        box = label.get_window_extent()
+        assert frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1, label.get_text()
 
 
 def test_strategy_comparison_groups_and_notes_skips() -> None:
     ax = plots.strategy_comparison(_strategies())
     ticks = [t.get_text() for t in ax.get_xticklabels()]
-    assert [t.split("\n")[0] for t in ticks] == ["none", "native thinking", "kwargs", "xml", "xml+prefill"]
+    assert [t.split("\n")[0] for t in ticks] == ["none", "native", "kwargs", "xml", "xml+prefill"]
     assert "2 skipped" in ticks[-1]
     bars = _bars(ax)
     assert [b.get_label() for b in bars] == ["replies with inner thoughts", "valid tool calls", "accuracy"]
     validity = [p.get_height() for p in bars[1].patches]
-    assert validity[2] == pytest.approx(75.0) and validity[0] == pytest.approx(100.0)
-    assert [p.get_height() for p in bars[2].patches][3] == pytest.approx(100.0)
+    assert validity[2] == pytest.approx(0.75) and validity[0] == pytest.approx(1.0)
+    assert [p.get_height() for p in bars[2].patches][3] == pytest.approx(1.0)
+    labels = [t.get_text() for t in ax.texts]
+    assert "75%" in labels and "100%" in labels
+
+
+def test_strategy_comparison_tells_zero_from_not_applicable() -> None:
+    df = _strategies()
+    df["has_reasoning"] = False  # measured: 0%
+    df["tool_calls_valid"] = None  # no tool call made anywhere: not applicable
+    ax = plots.strategy_comparison(df)
+    reasoning, validity, _ = _bars(ax)
+    assert all(p.get_height() == 0 for p in reasoning.patches)
+    assert all(p.get_hatch() == "///" and p.get_facecolor()[3] == 0 for p in validity.patches)
+    labels = [t.get_text() for t in ax.texts]
+    assert labels.count("n/a") == len(validity.patches) and labels.count("0%") == len(reasoning.patches)
+    zero_lines = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [0, 0]]
+    assert len(zero_lines) == len(reasoning.patches)
 
 
 def test_token_composition_stacks_categories() -> None:
@@ -291,3 +350,19 @@ def test_cost_split_stacks_four_parts() -> None:
     assert [b.get_label() for b in bars] == ["input", "cache write + read", "thinking", "visible output"]
     assert all(len(b) == len(BUDGETS) + len(EFFORTS) for b in bars)
     assert ax.get_xlabel() == "USD per trial (mean)"
+
+
+def test_stacked_bars_carry_the_interval_of_their_total() -> None:
+    from labkit.lab import mean_interval
+
+    df = _results()
+    ax = plots.cost_split(df)
+    (totals,) = _errorbars(ax)
+    assert totals.get_label() == "95% CI of the total"
+    ok = df[df.status == "ok"]
+    first = ok[(ok.model == "claude-budget") & (ok.budget_tokens == BUDGETS[0])]
+    parts = ["cost_input_usd", "cost_cache_usd", "cost_thinking_usd", "cost_output_usd"]
+    expected = mean_interval(first[parts].astype(float).fillna(0.0).sum(axis=1).tolist())
+    (left, _), (right, _) = totals.lines[2][0].get_segments()[0]
+    assert (left, right) == pytest.approx((max(expected.low, 0.0), expected.high))
+    assert len(_errorbars(plots.token_composition(_tokens()))[0].lines[2][0].get_segments()) == 3

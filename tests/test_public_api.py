@@ -33,6 +33,7 @@ DOCUMENTED = {
     "UnknownModelError": "labkit.core._errors", "ConversionError": "labkit.core._errors",
     "IncompleteStreamError": "labkit.core._errors", "EmulatorError": "labkit.core._errors",
     "StoreError": "labkit.core._errors", "SchemaVersionError": "labkit.core._errors",
+    "TrialError": "labkit.core._errors",
     "prepare_request": "labkit.convert._request", "to_chat_completion": "labkit.convert._response",
     "StreamConverter": "labkit.convert._stream", "convert_stream": "labkit.convert._stream",
     "ChunkStream": "labkit.convert._chunk_stream", "AsyncChunkStream": "labkit.convert._chunk_stream",

@@ -926,3 +926,14 @@ def test_multi_turn_tool_conversation_replays_without_a_400(
     if strategy is not None:
         assert messages[1]["reasoning_content"]
     assert score(task, messages[-1]["content"])
+
+
+def test_reasoning_effort_turns_thinking_on_where_it_is_off_by_default() -> None:
+    out = prepare_request(req([user()], reasoning_effort="low"))  # opus 4.7: no thinking unless asked
+    assert out["thinking"] == {"type": "adaptive"} and out["output_config"] == {"effort": "low"}
+    assert any("adaptive thinking turned on" in n for n in out.notes)
+    always = prepare_request(req([user()], model=FABLE, reasoning_effort="low"))  # thinks anyway: nothing added
+    assert "thinking" not in always and always["output_config"] == {"effort": "low"}
+    inner = prepare_request(req([user()], reasoning_effort="low"), inner_thoughts="xml")  # inner thoughts instead
+    assert "thinking" not in inner
+    assert prepare_request(req([user()], reasoning_effort="low"), thinking="off")["thinking"] == {"type": "disabled"}

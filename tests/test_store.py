@@ -256,6 +256,19 @@ def test_stored_text_is_the_same_json_as_before_and_odd_values_still_store(tmp_p
     assert json.loads(store._text(plain)) == plain
 
 
+def test_lab_and_notebooks_default_to_the_same_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from labkit.lab import Lab, default_store_path
+    from labkit.notebook import demo
+
+    monkeypatch.delenv("LABKIT_DEMO_DIR", raising=False)
+    (tmp_path / "notebooks").mkdir()
+    for folder in (tmp_path, tmp_path / "notebooks"):
+        monkeypatch.chdir(folder)
+        assert default_store_path() == tmp_path / "data" / "runs" / "labkit.sqlite"
+        assert demo.store_path() == default_store_path()
+        assert Lab(backend="emulator").store.path == default_store_path()
+
+
 def test_a_schema_1_store_opens_migrates_and_keeps_every_row(tmp_path: Path) -> None:
     """tests/fixtures/store_schema1.sqlite was written by labkit before issue 12 (schema 1, 7 rows in
     two experiments; the second experiment's row was served from the first's: the old key's bug)."""

@@ -139,3 +139,30 @@ def test_local_estimates_from_stored_single_turn_trials(tmp_path: Path) -> None:
     assert estimates == {"one": {"estimated": estimate_request(params).total}}
     df = tokens_frame(store.rows("e"), estimates=estimates)
     assert set(df["source"].astype(str)) == {"reported", "estimated"}
+
+
+def test_summary_carries_n_and_an_interval_for_every_rate_and_mean() -> None:
+    from labkit.lab import mean_interval, rate_interval
+
+    summary = summary_frame(results_frame(ROWS), by=["budget_tokens"])
+    low, high = summary.iloc[0], summary.iloc[1]
+    assert low["scored"] == 2 and high["scored"] == 2
+    wilson = rate_interval(1, 2)
+    assert (low["accuracy_low"], low["accuracy_high"]) == pytest.approx((wilson.low, wilson.high))
+    # a rate of 0 has an interval too (0 of 2 finished trials truncated is not "no data")
+    assert high["truncation_rate"] == 0.0 and high["truncation_rate_high"] == pytest.approx(rate_interval(0, 2).high)
+    assert high["error_rate_low"] < 1 / 3 < high["error_rate_high"]
+    costs = mean_interval([0.001 + 4096 / 1e6] * 2)
+    assert (high["mean_cost_usd_low"], high["mean_cost_usd_high"]) == pytest.approx((costs.low, costs.high))
+    rates = [c for c in SUMMARY_COLUMNS if c.endswith("_rate") or c == "accuracy" or c.startswith("mean_")]
+    assert all(f"{c}_low" in summary.columns and f"{c}_high" in summary.columns
+               for c in rates if not c.endswith(("_low", "_high")))
+
+
+def test_summary_orders_effort_levels_naturally_not_alphabetically() -> None:
+    rows = []
+    for i, effort in enumerate(["max", "high", "low", "medium", "xhigh"]):
+        row = _row(f"e{i}")
+        rows.append({**row, "thinking_mode": "adaptive", "budget_tokens": None, "effort": effort})
+    summary = summary_frame(rows, by=["model", "effort"])
+    assert list(summary["effort"]) == ["low", "medium", "high", "xhigh", "max"]

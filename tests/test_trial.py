@@ -93,9 +93,11 @@ def test_knobs_from_configs() -> None:
         label="x",
     )
     assert knobs == Knobs(
-        label="x", thinking_mode="adaptive", effort="low", display="omitted", strategy="xml", tag="scratch",
-        prefill=True,
-    )  # fmt: skip
+        label="x", thinking_mode="adaptive", effort="low", display="omitted", strategy="xml+prefill",
+        tag="scratch", prefill=True,
+    )  # fmt: skip  (issue 13: the strategy asked for, "xml+prefill", is the strategy recorded)
+    assert Knobs.from_configs(ThinkingConfig(budget_tokens=2048), None).strategy == "native"
+    assert Knobs.from_configs(ThinkingConfig(mode="off"), InnerThoughts(strategy="kwargs")).strategy == "kwargs"
     assert Knobs.from_configs(None, None) == Knobs()
     assert Knobs.from_configs(None, None, model=get_model("claude-haiku-5-5")).thinking_mode == "adaptive"
     assert Knobs.from_configs(None, None, model=get_model("claude-haiku-4-5")).thinking_mode == "off"

@@ -143,3 +143,75 @@ def test_side_by_side_shows_each_value_as_json() -> None:
     view = side_by_side({"request <1>": {"model": "m", "messages": []}, "completion": completion})
     assert "request &lt;1&gt;" in view.value and "&quot;messages&quot;: []" in view.value
     assert "&quot;id&quot;: &quot;c1&quot;" in view.value
+
+
+def test_playground_explains_omitted_display_and_offers_the_control(lab: Lab) -> None:
+    panel = playground(lab)
+    c, out = panel.controls, panel.outputs
+    c["model"].value = "claude-opus-4-7"  # default display omitted
+    c["mode"].value = "adaptive"
+    assert _visible(c["display"]) and c["display"].options[0][0] == "model default (omitted)"
+    assert "billed" in c["note"].value and "summarized" in c["note"].value
+    c["prompt"].value = "What is 12 + 30?"
+    c["run"].click()
+    trial = panel.state["trial"]
+    assert trial.ok and trial.tokens.thinking > 0 and not trial.reasoning
+    shown = output_text(out["thinking"])
+    assert "Display omitted" in shown and f"{trial.tokens.thinking:,} tokens" in shown
+    c["display"].value = "summarized"
+    assert "billed" not in c["note"].value
+    c["run"].click()
+    assert panel.state["trial"].reasoning and "Display omitted" not in output_text(out["thinking"])
+    c["mode"].value = "off"
+    assert not _visible(c["display"])
+
+
+def test_playground_kwargs_adds_the_demo_tool_and_says_so(lab: Lab) -> None:
+    panel = playground(lab)
+    c = panel.controls
+    c["model"].value = "claude-haiku-4-5"
+    c["mode"].value = "off"
+    c["strategy"].value = "kwargs"
+    assert "calculator" in c["note"].value
+    config = config_from(c)
+    assert [t["function"]["name"] for t in config.tools] == ["calculator"]
+    assert config.trial_knobs().strategy == "kwargs"
+    c["strategy"].value = "none"
+    assert config_from(c).tools is None and "calculator" not in c["note"].value
+
+
+def test_playground_counts_inner_thoughts_under_their_own_label(lab: Lab) -> None:
+    panel = playground(lab)
+    c, out = panel.controls, panel.outputs
+    c["model"].value = "claude-haiku-4-5"
+    c["mode"].value = "off"
+    c["strategy"].value = "xml"
+    c["prompt"].value = "What is 12 + 30?"
+    c["run"].click()
+    trial = panel.state["trial"]
+    assert trial.ok and trial.reasoning and output_text(out["thinking"]) == trial.reasoning
+    counter = out["counter"].value
+    assert "thinking 0 tokens" in counter and "inner thoughts ≈ " in counter
+    assert "inner thoughts ≈ 0 tokens" not in counter
+
+
+def test_sweep_panel_estimate_is_money_with_an_expected_cost_and_no_table_dump(lab: Lab) -> None:
+    import re
+
+    panel = sweep_panel(lab)
+    c, out = panel.controls, panel.outputs
+    c["models"].value = ("claude-sonnet-4-6",)
+    c["budgets"].value = (1024,)
+    c["efforts"].value = ()
+    c["repeats"].value = 1
+    c["categories"].value = tuple(c["categories"].options[:1])
+    c["estimate"].click()
+    markup = out["estimate"].outputs[-1]["data"]["text/html"]
+    sentence = markup.split("<details>")[0]
+    assert "expected about" in sentence and "emulator dry run (synthetic)" in sentence and "at most" in sentence
+    from labkit.tokens import format_usd
+
+    amounts = re.findall(r"\$[0-9,]+\.[0-9]+", sentence)
+    assert amounts == [format_usd(panel.state["expected_usd"]), format_usd(panel.state["estimate_usd"])]
+    assert "<table" not in sentence and "<details><summary>" in markup  # the table is folded away
+    assert 0 < panel.state["expected_usd"] < panel.state["estimate_usd"]

@@ -100,8 +100,8 @@ def prepare_request(
     """
     req = _validate(request)
     model = get_model(req.model)
-    thinking_cfg = ThinkingConfig.parse(thinking)
-    strategy = InnerThoughts.parse(inner_thoughts) or InnerThoughts()
+    thinking_cfg = ThinkingConfig.coerce(thinking)
+    strategy = InnerThoughts.coerce(inner_thoughts) or InnerThoughts()
     dropped: dict[str, str] = {}
     notes: list[str] = []
     kwargs: dict[str, Any] = {"model": req.model}
@@ -114,6 +114,13 @@ def prepare_request(
             f"{SDK_NONSTREAMING_MAX_TOKENS} max_tokens unless a timeout is given; stream it (stream=True)"
         )
     fallback_effort = _reasoning_effort(req, model, thinking_cfg, dropped, notes)
+    if thinking_cfg is None and fallback_effort is not None and strategy.strategy == "none" \
+            and model.thinking_when_omitted == "off" and model.accepts_adaptive:
+        # OpenAI's reasoning_effort asks for reasoning; on a model that does not think unless asked, an
+        # effort alone would leave thinking off, so adaptive thinking is turned on at that effort
+        thinking_cfg = ThinkingConfig(mode="adaptive")
+        notes.append(f"reasoning_effort={req.reasoning_effort!r}: adaptive thinking turned on ({model.id} "
+                     f"does not think unless asked)")
     params = thinking_params(thinking_cfg, model, max_tokens=max_tokens, fallback_effort=fallback_effort)
     effort = params.effort
     thinking_on = params.thinking_on or (params.thinking is None and thinks_by_default(model))

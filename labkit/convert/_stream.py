@@ -66,7 +66,7 @@ class StreamConverter:
 
     def __init__(self, *, inner_thoughts: Strategy = None, body_chunks: bool = True) -> None:
         """``body_chunks=False``: plain body deltas give no chunks, only `completion` (see above)."""
-        strategy: InnerThoughts = InnerThoughts.parse(inner_thoughts) or InnerThoughts()
+        strategy: InnerThoughts = InnerThoughts.coerce(inner_thoughts) or InnerThoughts()
         self._body_chunks = body_chunks
         self._kwargs = strategy.strategy == "kwargs"
         self._splitter: TagSplitter | None = None
@@ -385,7 +385,7 @@ def convert_stream(
     `labkit.convert` does with a stream nobody has iterated). The stream must reach
     ``message_stop``: `IncompleteStreamError` (with ``.partial``) otherwise.
     """
-    strategy = InnerThoughts.parse(inner_thoughts) or InnerThoughts()  # a bad strategy raises here
+    strategy = InnerThoughts.coerce(inner_thoughts) or InnerThoughts()  # a bad strategy raises here
 
     def make(body_chunks: bool) -> StreamConverter:
         return StreamConverter(inner_thoughts=strategy, body_chunks=body_chunks)

@@ -28,6 +28,7 @@ _EXPORTS = {
     "live_capabilities": "labkit.core._catalog",
     "Platform": "labkit.core._catalog",
     "EFFORT_LEVELS": "labkit.core._configs",
+    "STRATEGIES": "labkit.core._configs",
     "MIN_THINKING_BUDGET": "labkit.core._configs",
     "ConfigModel": "labkit.core._configs",
     "InnerThoughts": "labkit.core._configs",
@@ -39,6 +40,7 @@ _EXPORTS = {
     "LabkitError": "labkit.core._errors",
     "SchemaVersionError": "labkit.core._errors",
     "StoreError": "labkit.core._errors",
+    "TrialError": "labkit.core._errors",
     "UnknownModelError": "labkit.core._errors",
     "ChatCompletion": "labkit.core._wire",
     "ChatCompletionChunk": "labkit.core._wire",
@@ -76,6 +78,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core._catalog import platform_of as platform_of
     from labkit.core._configs import EFFORT_LEVELS as EFFORT_LEVELS
     from labkit.core._configs import MIN_THINKING_BUDGET as MIN_THINKING_BUDGET
+    from labkit.core._configs import STRATEGIES as STRATEGIES
     from labkit.core._configs import ConfigModel as ConfigModel
     from labkit.core._configs import InnerThoughts as InnerThoughts
     from labkit.core._configs import ThinkingConfig as ThinkingConfig
@@ -90,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core._errors import StreamErrorEvent as StreamErrorEvent
     from labkit.core._errors import StreamStalled as StreamStalled
     from labkit.core._errors import TableError as TableError
+    from labkit.core._errors import TrialError as TrialError
     from labkit.core._errors import UnknownModelError as UnknownModelError
     from labkit.core._errors import WidgetsUnavailableError as WidgetsUnavailableError
     from labkit.core._wire import ChatCompletion as ChatCompletion

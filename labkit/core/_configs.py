@@ -5,6 +5,16 @@ with an effort level); `InnerThoughts` says where reasoning goes when native thi
 used (a tool argument, or an XML tag optionally forced by prefill). Both check only their own
 shape here; whether a given model accepts them is checked against the catalog by
 `labkit.convert` before anything is sent.
+
+One vocabulary (shared with `labkit.lab.grid`, sweep TOML files, trial rows, plots and widgets):
+strategies are ``"none"``, ``"native"``, ``"kwargs"``, ``"xml"``, ``"xml+prefill"``. What is
+unambiguous is inferred: ``ThinkingConfig(budget_tokens=4096)`` is a budget, ``effort="high"``
+is adaptive. `ThinkingConfig.coerce` and `InnerThoughts.coerce` (what ``Config``, ``prepare_request``
+and the converters call on a user's ``thinking=`` / ``inner_thoughts=``) take short forms: ``4096`` (a
+budget), ``"adaptive"``, ``"off"``, ``"budget:4096"``, an effort level (``"high"``: adaptive at
+that effort); ``"kwargs"``, ``"xml"``, ``"xml+prefill"``, ``"none"``. Only what cannot be read
+one way is refused (``mode="adaptive"`` with a budget, ``"budget"`` without a number, ``"native"``
+as an inner-thought strategy), with a `ConfigError` naming the field.
 """
 
 from __future__ import annotations
@@ -23,6 +33,9 @@ Strategy = Literal["none", "kwargs", "xml"]
 
 MIN_THINKING_BUDGET = 1024
 EFFORT_LEVELS: tuple[Effort, ...] = ("low", "medium", "high", "xhigh", "max")
+"""Effort levels in their natural order (tables and plots sort by it, never alphabetically)."""
+STRATEGIES: tuple[str, ...] = ("none", "native", "kwargs", "xml", "xml+prefill")
+"""The one strategy vocabulary: configs, grid, TOML, the trial row's ``strategy`` column, plots, widgets."""
 _TAG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
@@ -71,6 +84,26 @@ class ThinkingConfig(ConfigModel):
     effort: Effort | None = None
     display: Display | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _infer_mode(cls, data: Any) -> Any:
+        """No ``mode`` given: a budget means ``"budget"``, anything else ``"adaptive"`` (the default)."""
+        if isinstance(data, dict) and data.get("mode") is None:
+            data = {**data, "mode": "budget" if data.get("budget_tokens") is not None else "adaptive"}
+        return data
+
+    @classmethod
+    def coerce(cls, value: Any) -> Any:
+        """What `parse` takes, or a short form: ``4096``, ``"adaptive"``, ``"off"``, ``"budget:4096"``,
+        an effort level (``"high"``: adaptive at that effort). Used wherever a user passes ``thinking=``."""
+        if isinstance(value, bool):
+            raise ConfigError(f"thinking: expected a ThinkingConfig, a budget or a mode name, got {value!r}")
+        if isinstance(value, int):
+            return cls(budget_tokens=value)
+        if isinstance(value, str):
+            return cls(**_thinking_short_form(value))
+        return super().parse(value)
+
     @model_validator(mode="after")
     def _check_shape(self) -> ThinkingConfig:
         if self.mode == "budget":
@@ -100,6 +133,33 @@ class InnerThoughts(ConfigModel):
     tag: str = "thinking"
     prefill: bool = False
 
+    @model_validator(mode="before")
+    @classmethod
+    def _split_prefill(cls, data: Any) -> Any:
+        """``strategy="xml+prefill"`` is the grid's word for ``strategy="xml", prefill=True``."""
+        if isinstance(data, dict) and data.get("strategy") == "xml+prefill":
+            if data.get("prefill") is False:
+                raise ConfigError("inner_thoughts: strategy='xml+prefill' contradicts prefill=False")
+            data = {**data, "strategy": "xml", "prefill": True}
+        if isinstance(data, dict) and data.get("strategy") == "native":
+            raise ConfigError("inner_thoughts.strategy='native' is native thinking, not an inner-thought strategy: "
+                              "pass thinking=... (e.g. thinking='adaptive' or thinking=4096) instead")
+        return data
+
+    @classmethod
+    def coerce(cls, value: Any) -> Any:
+        """What `parse` takes, or a strategy name: ``"kwargs"``, ``"xml"``, ``"xml+prefill"``, ``"none"``.
+        Used wherever a user passes ``inner_thoughts=``."""
+        if isinstance(value, str):
+            fields: dict[str, Any] = {"strategy": value}  # "xml+prefill" is split by the before-validator
+            return cls(**fields)
+        return super().parse(value)
+
+    @property
+    def name(self) -> str:
+        """The strategy in the shared vocabulary: ``"xml+prefill"`` for xml with prefill."""
+        return "xml+prefill" if self.strategy == "xml" and self.prefill else self.strategy
+
     @model_validator(mode="after")
     def _check_shape(self) -> InnerThoughts:
         if not _TAG_NAME.match(self.tag):
@@ -107,3 +167,23 @@ class InnerThoughts(ConfigModel):
         if self.prefill and self.strategy != "xml":
             raise ConfigError(f"inner_thoughts.prefill needs strategy='xml', not {self.strategy!r}")
         return self
+
+
+def _thinking_short_form(text: str) -> dict[str, Any]:
+    """The fields a short thinking form stands for (see `ThinkingConfig.coerce`)."""
+    word = text.strip().lower()
+    if word in ("adaptive", "off"):
+        return {"mode": word}
+    if word in EFFORT_LEVELS:
+        return {"mode": "adaptive", "effort": word}
+    head, _, number = word.partition(":")
+    if head == "budget" and number.strip().isdigit():
+        return {"mode": "budget", "budget_tokens": int(number)}
+    if word.isdigit():
+        return {"mode": "budget", "budget_tokens": int(word)}
+    if word == "budget":
+        raise ConfigError("thinking='budget' needs a number: thinking=4096 or thinking='budget:4096'")
+    raise ConfigError(
+        f"thinking={text!r} is not a short form labkit reads: use a budget (4096), 'adaptive', 'off', "
+        f"'budget:4096' or an effort level ({', '.join(EFFORT_LEVELS)})"
+    )

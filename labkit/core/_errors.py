@@ -10,6 +10,7 @@
     ├── EmulatorError                         misuse of the local emulator (not an API error)
     │   └── ApiProblem                        an Anthropic-shaped error the emulator answers with
     │                                         (defined beside the rules: `labkit.emulator.rules`)
+    ├── TrialError                            ``lab.run``'s one trial failed (``.trial`` holds it)
     ├── StoreError                            the results store cannot be used as asked
     │   └── SchemaVersionError                the store was written by a newer labkit
     ├── TableError (also ValueError)          rows or a DataFrame a table view cannot be built from
@@ -66,6 +67,17 @@ class IncompleteStreamError(LabkitError):
 
 class EmulatorError(LabkitError):
     """The emulator was configured or driven in a way it does not support."""
+
+
+class TrialError(LabkitError):
+    """The one trial ``lab.run`` was asked for did not finish; ``trial`` is the failed `Trial` (also stored).
+
+    Sweeps never raise this: they keep a failed trial as a row with ``status="error"``.
+    """
+
+    def __init__(self, message: str, *, trial: Any = None) -> None:
+        super().__init__(message)
+        self.trial = trial
 
 
 class StoreError(LabkitError):

@@ -67,10 +67,11 @@ def inner_thoughts_of(knobs: Knobs | Mapping[str, Any]) -> InnerThoughts | None:
     """The converter's inner-thoughts setting from a trial's knobs (None unless kwargs or xml)."""
     values = knobs.as_dict() if isinstance(knobs, Knobs) else knobs
     strategy = values.get("strategy")
-    if strategy not in ("kwargs", "xml"):
+    if strategy not in ("kwargs", "xml", "xml+prefill"):  # "xml" with prefill: rows stored before "xml+prefill"
         return None
     tag = values.get("tag") or "thinking"
-    return InnerThoughts(strategy=strategy, tag=tag, prefill=bool(values.get("prefill")) and strategy == "xml")
+    prefill = strategy == "xml+prefill" or (bool(values.get("prefill")) and strategy == "xml")
+    return InnerThoughts(strategy="kwargs" if strategy == "kwargs" else "xml", tag=tag, prefill=prefill)
 
 
 def merged_usage(events: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:

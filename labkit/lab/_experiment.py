@@ -5,7 +5,10 @@ nearest known ones) and the thinking / inner-thought knobs with the *same* rule 
 `prepare_request` applies before anything is sent (a probe request goes through it). So an
 invalid config is a `ConfigError` at construction, never a 400 in the middle of a sweep.
 
-`grid(**axes)` crosses the axes. Strategy values: ``"none"`` (no reasoning at all: thinking off,
+`grid(**axes)` crosses the axes, by model line: given both a ``budget`` and an ``effort`` axis,
+budget cells go to the models that take budgets and effort cells to the models with effort levels
+(a model taking both gets both sets), never budget x effort; ``report()`` says per model which
+axis its cells came from and which cells were skipped. Strategy values: ``"none"`` (no reasoning at all: thinking off,
 no inner thoughts), ``"kwargs"``, ``"xml"``, ``"xml+prefill"`` (inner thoughts, thinking off) and
 ``"native"`` (native thinking, using the ``budget`` / ``effort`` / ``display`` axes). Without a
 strategy axis the budget/effort axes alone set native thinking. The budget/effort/display axes do
@@ -20,7 +23,7 @@ import itertools
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from labkit.core import (
     EFFORT_LEVELS,
@@ -56,6 +59,18 @@ class Config(ConfigModel):
     fallback_from: str | None = None
     """Set by ``grid(policy="fallback")``: the knobs of the cell this config replaced."""
 
+    @field_validator("thinking", mode="before")
+    @classmethod
+    def _thinking_short_form(cls, value: Any) -> Any:
+        """``thinking=4096`` / ``"adaptive"`` / ``"off"`` / ``"high"`` / a dict (see `ThinkingConfig.coerce`)."""
+        return ThinkingConfig.coerce(value)
+
+    @field_validator("inner_thoughts", mode="before")
+    @classmethod
+    def _inner_short_form(cls, value: Any) -> Any:
+        """``inner_thoughts="kwargs"`` / ``"xml"`` / ``"xml+prefill"`` / a dict (see `InnerThoughts.coerce`)."""
+        return InnerThoughts.coerce(value)
+
     def __init__(self, **data: Any) -> None:
         model = data.get("model")
         if isinstance(model, str):
@@ -71,23 +86,12 @@ class Config(ConfigModel):
 
     def knobs(self) -> dict[str, Any]:
         """The knobs a trial row shows: budget, effort, mode, display, strategy, tag, prefill."""
-        info = self.info
-        thinking = self.thinking
-        mode = thinking.mode if thinking is not None else ("adaptive" if info.thinking_when_omitted != "off" else "off")
-        inner = self.inner_thoughts
-        strategy = inner.strategy if inner is not None and inner.strategy != "none" else None
-        display: str | None = thinking.display if thinking is not None else None
-        if display is None and mode != "off":
-            display = info.default_display
-        return {
-            "budget": thinking.budget_tokens if thinking is not None else None,
-            "effort": thinking.effort if thinking is not None else None,
-            "mode": mode,
-            "display": display,
-            "strategy": strategy or ("native" if mode != "off" else "none"),
-            "tag": inner.tag if inner is not None and inner.strategy == "xml" else None,
-            "prefill": bool(inner is not None and inner.prefill),
-        }
+        k = self.trial_knobs()
+        display = k.display
+        if display is None and k.thinking_mode != "off":
+            display = self.info.default_display
+        return {"budget": k.budget_tokens, "effort": k.effort, "mode": k.thinking_mode, "display": display,
+                "strategy": k.strategy, "tag": k.tag, "prefill": k.prefill}
 
     def trial_knobs(self) -> Knobs:
         """The knobs as `labkit.lab.Knobs`: what a trial row shows and its key hashes."""
@@ -125,14 +129,21 @@ def rule_problem(config: Config) -> str | None:
 
 
 class GridResult(list[Config]):
-    """The configs of a grid; ``skipped`` lists each rejected cell with the reason."""
+    """The configs of a grid; ``skipped`` lists each rejected cell with the reason; ``routes`` says, per
+    model, which depth axis its cells came from (``report()`` prints both)."""
 
-    def __init__(self, configs: Iterable[Config] = (), skipped: list[tuple[Cell, str]] | None = None) -> None:
+    def __init__(self, configs: Iterable[Config] = (), skipped: list[tuple[Cell, str]] | None = None,
+                 routes: dict[str, list[str]] | None = None) -> None:
         super().__init__(configs)
         self.skipped: list[tuple[Cell, str]] = skipped or []
+        self.routes: dict[str, list[str]] = routes or {}
 
     def report(self) -> str:
         lines = [f"{len(self)} configs, {len(self.skipped)} cells skipped"]
+        for model in dict.fromkeys(c.model for c in self) | dict.fromkeys(self.routes):
+            mine = [c for c in self if c.model == model]
+            notes = self.routes.get(model, [])
+            lines.append(f"  {model}: {len(mine)} configs" + (f" ({'; '.join(notes)})" if notes else ""))
         lines += [f"  skipped {_describe(cell)}: {reason}" for cell, reason in self.skipped]
         return "\n".join(lines)
 
@@ -176,8 +187,16 @@ def grid(
     for name in axes[0]:
         get_model(name)  # an unknown model is a mistake, not a cell to skip
     cells: list[Cell] = []
-    for m, mt, b, e, d, s in itertools.product(*axes):
+    routes: dict[str, list[str]] = {}
+    budgets, efforts = axes[2], axes[3]
+    both = any(b is not None for b in budgets) and any(e is not None for e in efforts)
+    product = [axes[0], axes[1], [*budgets, None], [*efforts, None], *axes[4:]] if both else axes
+    for m, mt, b, e, d, s in itertools.product(*product):
         native = s in (None, "native")
+        if both and not native and (b, e) != (budgets[0], efforts[0]):
+            continue  # the depth axes collapse for inner-thought strategies: one cell per strategy
+        if native and not _on_line(get_model(m), b, e, budgets, efforts, routes):
+            continue
         if mt is None:
             room = DEFAULT_MAX_TOKENS + (b if native and b is not None else 0)
             mt = min(room, get_model(m).max_output)
@@ -186,7 +205,7 @@ def grid(
         if cell not in cells:
             cells.append(cell)
     fixed = {"tag": tag, "tools": tools, "system": system, "label": label}
-    result = GridResult()
+    result = GridResult(routes=routes)
     for cell in cells:
         config, reason = _build(cell, fixed)
         if config is None and policy == "fallback":
@@ -198,6 +217,45 @@ def grid(
         else:
             result.append(config)
     return result
+
+
+def _on_line(info: ModelInfo, budget: Any, effort: Any, budgets: list[Any], efforts: list[Any],
+             routes: dict[str, list[str]]) -> bool:
+    """Whether a native (budget, effort) cell belongs to ``info``'s model line (grid by model line).
+
+    Only matters when both a budget and an effort axis are given: budget cells go to models that take
+    budgets, effort cells to models with effort levels, never crossed (a budget with an effort is one
+    request whose effort labkit's emulator ignores; build that `Config` by hand to send it). A model
+    taking neither keeps both sets, so its cells are skipped (or fall back) with the rules' reason.
+    ``routes`` collects, per model, the line `GridResult.report` prints.
+    """
+    given_b = [b for b in budgets if b is not None]
+    given_e = [e for e in efforts if e is not None]
+    if not given_b or not given_e:
+        return True
+    takes_budget, takes_effort = info.accepts_budget, bool(info.effort_levels) and info.accepts_adaptive
+    neither = not takes_budget and not takes_effort
+    if info.id not in routes:
+        notes = []
+        if takes_budget or neither:
+            notes.append(f"budget {', '.join(map(str, given_b))}")
+        else:
+            notes.append("budget axis not applied: no thinking budgets on this model")
+        if takes_effort or neither:
+            notes.append(f"effort {', '.join(map(str, given_e))}")
+        elif info.effort_levels:
+            notes.append("effort axis not applied: an effort level needs adaptive thinking, which this model lacks")
+        else:
+            notes.append("effort axis not applied: no effort levels on this model")
+        notes.append("budget and effort not crossed")
+        routes[info.id] = notes
+    if budget is not None and effort is not None:
+        return False
+    if budget is not None:
+        return takes_budget or neither
+    if effort is not None:
+        return takes_effort or neither
+    return None in budgets or None in efforts  # the "neither" cell only when an axis asked for it
 
 
 def _same(a: Config, b: Config) -> bool:

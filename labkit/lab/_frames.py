@@ -36,7 +36,7 @@ FLOAT_COLUMNS = (
     "cost_thinking_usd", "cost_output_usd", "cost_usd",
 )  # fmt: skip
 BOOL_COLUMNS = ("prefill", "batch", "has_reasoning", "tool_calls_valid", "correct", "cached")
-CATEGORIES = {"status": ("ok", "error", "skipped"), "strategy": ("none", "native", "kwargs", "xml")}
+CATEGORIES = {"status": ("ok", "error", "skipped"), "strategy": ("none", "native", "kwargs", "xml", "xml+prefill")}
 TOKEN_CATEGORIES = ("input", "cache_write", "cache_read", "thinking", "visible_output")
 TOKEN_COLUMNS = (
     "experiment", "trial_key", "model", "task_id", "category", "repeat", "thinking_mode", "budget_tokens",

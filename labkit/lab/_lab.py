@@ -2,14 +2,17 @@
 
 ``Lab(backend=None, store=None)`` picks the backend by the rule in `labkit.lab` (or takes a
 `Backend`, a backend name, an `Emulator` or an SDK client) and opens the results store (default
-``data/runs/labkit.sqlite``). Everything that can be wrong with a sweep (unknown model, invalid
+``data/runs/labkit.sqlite`` in the project folder, the same file the notebooks use: see
+`labkit.lab.default_store_path`). Everything that can be wrong with a sweep (unknown model, invalid
 config, empty task list, unreadable or newer-schema store) raises before any request is sent.
 
-- ``lab.run(prompt_or_task, config)`` streams one trial (live in a notebook) and returns a `Trial`;
+- ``lab.run(prompt_or_task, config)`` streams one trial (live in a notebook) and returns a `Trial`,
+  or raises `TrialError` carrying the failed trial;
 - ``lab.sweep(tasks, configs, repeats=1, name=...)`` runs configs x tasks x repeats through the
   runner (or Message Batches with ``via="batch"``); finished trials in the store are served from
   it (``cached=True``); errored ones are retried only with ``retry_errors=True``;
-- ``lab.results`` / ``lab.tokens`` / ``lab.estimate`` / ``lab.rederive`` are DataFrame views.
+- ``lab.results`` / ``lab.tokens`` / ``lab.estimate`` / ``lab.rederive`` are DataFrame views;
+- ``lab.compare(name, a, b)`` compares two configs of a sweep, paired by task, with intervals.
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any, Literal, TypeVar
 
-from labkit.core import ChatCompletionChunk, ConfigError
+from labkit.core import ChatCompletionChunk, ConfigError, TrialError
 from labkit.lab._backends import Backend
 from labkit.lab._client import resolve_backend
 from labkit.lab._experiment import Config
 from labkit.lab._runner import RateGate, Runner, TrialSpec
-from labkit.lab._store import DEFAULT_PATH, Store, StoredTrial
+from labkit.lab._store import Store, StoredTrial, default_store_path
 from labkit.lab._sweep_specs import (
     build_specs,
     estimate_rows,
@@ -59,7 +62,7 @@ class Lab:
                  *, region: str | None = None, project_id: str | None = None, max_retries: int = 2,
                  max_attempts: int = 3, stall_timeout: float = 60.0, retry_backoff: float = 0.5) -> None:
         self.backend = resolve_backend(backend, region=region, project_id=project_id)
-        self.store = store if isinstance(store, Store) else Store(DEFAULT_PATH if store is None else store)
+        self.store = store if isinstance(store, Store) else Store(default_store_path() if store is None else store)
         self.max_retries = max_retries
         self.max_attempts = max_attempts
         self.stall_timeout = stall_timeout
@@ -92,7 +95,12 @@ class Lab:
 
     def run(self, prompt_or_task: Any, config: Config | dict[str, Any], *, experiment: str = "runs",
             on_chunk: Callable[[ChatCompletionChunk], None] | None = None) -> Trial:
-        """Stream one trial (live in a notebook when ``on_chunk`` is None) and store it."""
+        """Stream one trial (live in a notebook when ``on_chunk`` is None), store it and return it.
+
+        ``config`` may be a `Config`, a dict of its fields, or short forms (``{"model": ...,
+        "thinking": 4096}``). A trial that does not finish raises `TrialError` (its ``trial`` is the
+        failed, stored `Trial`); sweeps keep such trials as rows with ``status="error"`` instead.
+        """
         with self._capabilities():
             [spec] = build_specs(experiment, self.backend.key, normalise_tasks([prompt_or_task]),
                                  normalise_configs([config]), repeats=1)
@@ -106,7 +114,14 @@ class Lab:
             finally:
                 await runner.client.close()
 
-        return run_sync(go)
+        trial = run_sync(go)
+        if trial.status == "error":
+            raise TrialError(
+                f"the trial on {trial.model} via {self.backend_name} ({self.backend.reason}) failed: "
+                f"{trial.error_type}: {trial.error_message} (stored with status='error'; the error's .trial has it)",
+                trial=trial,
+            )
+        return trial
 
     def sweep(self, tasks: Iterable[Any] | Any, configs: Iterable[Config | dict[str, Any]] | Config, repeats: int = 1,
               name: str = "sweep", concurrency: int = 8, via: Literal["stream", "batch"] = "stream",
@@ -227,14 +242,35 @@ class Lab:
 
     def estimate(self, tasks: Iterable[Any] | Any, configs: Iterable[Config | dict[str, Any]] | Config,
                  repeats: int = 1) -> Any:
-        """Price a sweep before running it: count_tokens input, catalog prices, max_tokens as ceiling."""
+        """Price a sweep before running it, one row per (config, task): input by count_tokens, catalog prices.
+
+        ``cost_max_usd`` is the ceiling (output at ``max_tokens``); ``cost_expected_usd`` the likely cost,
+        its output tokens from matching finished trials in the store, else from an emulator dry run
+        (``expected_source`` says which; see `labkit.lab._expected`). Sends no ``messages.create``.
+        """
         import pandas as pd
+
+        from labkit.lab._expected import add_expected
 
         if not isinstance(repeats, int) or repeats < 1:
             raise ConfigError(f"repeats must be a positive integer, got {repeats!r}")
         with self._capabilities():
             specs = build_specs("estimate", self.backend.key, normalise_tasks(tasks), normalise_configs(configs), 1)
-        return pd.DataFrame(estimate_rows(self.backend.client(max_retries=self.max_retries), specs, repeats))
+        rows = estimate_rows(self.backend.client(max_retries=self.max_retries), specs, repeats)
+        add_expected(rows, specs, self.store.rows(None))
+        return pd.DataFrame(rows)
+
+    def compare(self, name: str, a: Any, b: Any, *, confidence: float = 0.95, seed: int = 0) -> Any:
+        """Config ``a`` against ``b`` in experiment ``name``, paired on the tasks both finished.
+
+        ``a`` / ``b``: a `Config`, a dict of row columns or a label / model id (each must pick one
+        config). Returns a `Comparison`: accuracy ``a - b`` with a bootstrap interval over tasks and the
+        exact sign test, output-token and cost differences with intervals; print it for a verdict,
+        ``.frame()`` for a table. Reads the store only.
+        """
+        from labkit.lab._compare import compare_rows
+
+        return compare_rows(self.store.rows(name), a, b, experiment=name, confidence=confidence, seed=seed)
 
     def rederive(self, name: str) -> Any:
         """Recompute every row of ``name`` from its stored events (no request), store and return them."""

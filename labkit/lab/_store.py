@@ -48,6 +48,7 @@ from labkit.lab._trial import Trial, scrub
 
 SCHEMA_VERSION = 2
 DEFAULT_PATH = Path("data/runs/labkit.sqlite")
+"""Relative to the project folder: see `default_store_path`."""
 SECRET_ENV_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 REDACTED = "[redacted]"
 _SECRET_NAMES = ("apikey", "api_key", "api-key", "authorization")
@@ -66,6 +67,14 @@ CREATE TABLE IF NOT EXISTS token_counts (
     request TEXT PRIMARY KEY, tokens INTEGER NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS trials_status ON trials (experiment, status);
 """
+
+
+def default_store_path() -> Path:
+    """Where ``Lab()`` (and the notebooks, and ``labkit results``) keep results: `DEFAULT_PATH` under the
+    project folder, which is the working directory, or its parent when that is ``notebooks/`` (so a
+    notebook and a script started in the project folder share one store)."""
+    cwd = Path.cwd()
+    return (cwd.parent if cwd.name == "notebooks" else cwd) / DEFAULT_PATH
 
 
 def _backend_identity(conn: sqlite3.Connection) -> None:

@@ -2,7 +2,7 @@
 
 The file (all keys but ``name`` and ``[grid].model`` optional)::
 
-    name = "budget-sweep"
+    name = "budget-vs-effort"
     store = "data/runs/labkit.sqlite"
     repeats = 2
     concurrency = 8
@@ -10,15 +10,17 @@ The file (all keys but ``name`` and ``[grid].model`` optional)::
     retry_errors = false
 
     [tasks]                   # labkit.tasks.load_tasks(suite, category=...), first `limit`
-    suite = "arithmetic"
-    category = "arithmetic"
+    suite = "arithmetic"      # arithmetic, letter_count, sorting, word_problem, tool
     limit = 20
 
-    [grid]                    # labkit.lab.grid axes
-    model = ["claude-opus-4-6"]
-    budget = [1024, 2048, 4096]
-    strategy = ["native"]
-    policy = "skip"
+    [grid]                    # labkit.lab.grid axes, the same words as in Python
+    model = ["claude-sonnet-4-6", "claude-opus-4-7"]
+    budget = [1024, 4096, 16384]   # on the models that take budgets
+    effort = ["low", "high"]       # on the models with effort levels (never crossed with budget)
+    strategy = ["native"]          # none, native, kwargs, xml, xml+prefill
+    policy = "skip"                # or "fallback"
+
+Example files: ``examples/sweeps/*.toml`` in the project.
 
 The backend follows the usual rule (``ANTHROPIC_API_KEY`` / ``LABKIT_BASE_URL`` / emulator).
 Exit status: 0 when every trial finished ok, 1 when some errored, 2 for a bad file.
@@ -28,12 +30,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from labkit.core import LabkitError
+from labkit.tokens import format_usd
 
+FORMAT = "sweep file format (TOML):\n\n" + textwrap.dedent(
+    (__doc__ or "").split("::", 1)[1].split("The backend follows")[0]).strip("\n") + "\n"
+"""The file format, as ``labkit sweep --help`` shows it (from this module's docstring)."""
 GRID_KEYS = ("model", "budget", "effort", "strategy", "display", "max_tokens", "tag", "system", "label", "policy")
 
 
@@ -62,7 +69,10 @@ def load_task_list(table: dict[str, Any]) -> list[Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="labkit sweep", description="Run a sweep described in a TOML file.")
+    parser = argparse.ArgumentParser(
+        prog="labkit sweep", description="Run a sweep described in a TOML file.",
+        epilog=FORMAT, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("config", type=Path, help="the sweep's TOML file")
     parser.add_argument("--store", help="results store path (overrides the file's 'store')")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
@@ -81,9 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     except LabkitError as exc:
         print(f"labkit sweep: {exc}", file=sys.stderr)
         return 2
-    for cell, reason in configs.skipped:
-        print(f"skipped {cell}: {reason}")
+    print(configs.report())
     errors = int((frame["status"] == "error").sum())
     print(f"{spec['name']}: {len(frame)} trials on {lab.backend_name}, {int(frame['cached'].sum())} cached, "
-          f"{errors} errors, cost ${float(frame['cost_usd'].fillna(0).sum()):.4f}; store {lab.store.path}")
+          f"{errors} errors, cost {format_usd(float(frame['cost_usd'].fillna(0).sum()))}; store {lab.store.path}")
     return 1 if errors else 0

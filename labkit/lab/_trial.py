@@ -2,8 +2,9 @@
 
 - `Knobs`: every thinking / strategy knob of a trial as flat values (what the row shows and the
   key hashes): label, thinking_mode ("off" | "budget" | "adaptive", or "default" when no thinking
-  config was given), budget_tokens, effort, display, strategy ("none" | "kwargs" | "xml"), tag,
-  prefill, fallback_from (the config a "fallback" grid policy replaced, as text).
+  config was given), budget_tokens, effort, display, strategy (the one vocabulary: "none" |
+  "native" | "kwargs" | "xml" | "xml+prefill", see `strategy_name`), tag, prefill, fallback_from
+  (the config a "fallback" grid policy replaced, as text).
 - `trial_key(backend, model, params, knobs, repeat)`: sha256 hex of the canonical JSON (sorted
   keys, compact) of those five things. Request params are scrubbed first: any key matching
   `SECRET_KEY` (api keys, authorization) and the transport-only kwargs in `TRANSPORT_KWARGS`
@@ -69,16 +70,18 @@ class Knobs:
         given, the mode that model applies when thinking is omitted ("adaptive" or "off").
         """
         tag = getattr(inner_thoughts, "tag", None)
-        strategy = getattr(inner_thoughts, "strategy", None) or "none"
+        inner = getattr(inner_thoughts, "strategy", None) or "none"
         omitted = getattr(model, "thinking_when_omitted", None) or "default"
+        mode = getattr(thinking, "mode", None) or omitted
+        strategy = strategy_name(inner, bool(getattr(inner_thoughts, "prefill", False)), mode)
         return cls(
             label=label,
-            thinking_mode=getattr(thinking, "mode", None) or omitted,
+            thinking_mode=mode,
             budget_tokens=getattr(thinking, "budget_tokens", None),
             effort=getattr(thinking, "effort", None),
             display=getattr(thinking, "display", None),
             strategy=strategy,
-            tag=tag if strategy == "xml" else None,
+            tag=tag if inner == "xml" else None,
             prefill=bool(getattr(inner_thoughts, "prefill", False)),
             fallback_from=fallback_from,
         )
@@ -166,7 +169,9 @@ class Trial:
     stop_reason: str | None = None
     """Anthropic's raw stop reason of the last turn (``max_tokens`` marks a truncated trial)."""
     answer: str | None = None
-    """The extracted final answer when the task has one to score against, else the reply text."""
+    """The row's ``answer``: the final answer extracted from the reply when the task has one to score
+    against (``"391"``), else the reply text (a plain prompt has nothing to extract). The whole reply
+    is `reply`."""
     reasoning: str | None = None
     """Visible thinking and extracted inner thoughts of every turn, joined."""
     tool_calls: int = 0
@@ -209,6 +214,14 @@ class Trial:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def reply(self) -> str | None:
+        """The whole visible reply of the last turn (None when rebuilt from a row without its completion)."""
+        if self.completion is None or not self.completion.choices:
+            return None
+        content = self.completion.choices[0].message.content
+        return content if isinstance(content, str) else None
 
     @property
     def has_reasoning(self) -> bool:
@@ -279,3 +292,13 @@ class Trial:
 
 
 _KNOB_COLUMNS = tuple(f.name for f in fields(Knobs))
+
+
+def strategy_name(inner: str, prefill: bool, thinking_mode: str) -> str:
+    """The strategy a trial ran, in the one vocabulary (`labkit.core.STRATEGIES`): the inner-thought
+    strategy when there is one (``"xml+prefill"`` for xml with prefill), else ``"native"`` when
+    native thinking is on (``budget`` / ``adaptive``), else ``"none"``. So a config asked for as
+    ``strategy="native"`` is recorded as ``"native"``."""
+    if inner and inner != "none":
+        return "xml+prefill" if inner == "xml" and prefill else inner
+    return "native" if thinking_mode in ("budget", "adaptive") else "none"

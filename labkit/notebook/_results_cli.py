@@ -23,9 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", default=None, help="results store path")
     args = parser.parse_args(argv)
     try:
-        from labkit.lab import DEFAULT_PATH, Store, results_frame
+        from labkit.lab import Store, default_store_path, results_frame
 
-        store = Store(args.store or DEFAULT_PATH)
+        store = Store(args.store or default_store_path())
         names = [e["name"] for e in store.experiments()]
         if args.name not in names:
             known = ", ".join(names) or "none"

@@ -54,7 +54,9 @@ def store_path() -> Path:
     each other's writes)."""
     if os.environ.get(DEMO_DIR_ENV):
         return output_dir() / "stores" / f"{os.environ.get(NOTEBOOK_ENV) or 'labkit'}.sqlite"
-    return project_root() / "data" / "runs" / "labkit.sqlite"
+    from labkit.lab import default_store_path
+
+    return default_store_path()  # the file Lab() opens by default
 
 
 def figure(ax_or_fig: Axes | Figure, name: str) -> Figure:

@@ -13,6 +13,7 @@ _EXPORTS = {
     "CostSplit": "labkit.tokens._cost",
     "TokenRecord": "labkit.tokens._cost",
     "TokenSource": "labkit.tokens._cost",
+    "format_usd": "labkit.tokens._cost",
     "price": "labkit.tokens._cost",
     "token_record": "labkit.tokens._cost",
     "TokenEstimate": "labkit.tokens._estimate",
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.tokens._cost import CostSplit as CostSplit
     from labkit.tokens._cost import TokenRecord as TokenRecord
     from labkit.tokens._cost import TokenSource as TokenSource
+    from labkit.tokens._cost import format_usd as format_usd
     from labkit.tokens._cost import price as price
     from labkit.tokens._cost import token_record as token_record
     from labkit.tokens._estimate import TokenEstimate as TokenEstimate

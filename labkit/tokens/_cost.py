@@ -16,6 +16,8 @@
 `price(record, model, batch=False) -> CostSplit`: prices from the catalog entry, tier chosen by the
 request's total input (input + cache writes + cache reads, `ModelInfo.prices_for`), thinking and
 visible output both at the output rate, everything times ``1 - batch_discount`` for batch rows.
+`format_usd(amount)` writes money as money: ``$161.69``, ``$0.0205`` (cents from ten cents up,
+three significant digits below), ``+$0.0205`` with ``signed=True``.
 Pure: no I/O, no clock.
 """
 
@@ -181,3 +183,15 @@ def price(tokens: TokenRecord, model: ModelInfo, *, batch: bool = False) -> Cost
         thinking_usd=tokens.thinking * p.output * scale,
         output_usd=tokens.visible * p.output * scale,
     )
+
+
+def format_usd(amount: float, *, signed: bool = False) -> str:
+    """``$1,234.57`` (cents) from ten cents up, three significant digits below (``$0.0205``); NaN as ``n/a``."""
+    import math
+
+    if amount is None or math.isnan(amount):
+        return "n/a"
+    sign = "-" if amount < 0 else ("+" if signed else "")
+    value = abs(amount)
+    digits = 2 if value >= 0.1 or value == 0 else 2 - math.floor(math.log10(value))  # 3 significant below 10c
+    return f"{sign}${value:,.{digits}f}"

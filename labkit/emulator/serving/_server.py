@@ -3,12 +3,14 @@
     labkit emulator --host 127.0.0.1 --port 8765 [--seed N] [--latency none|fast|realistic]
                     [--fault-rate R] [--api-key KEY]
 
-Binds to loopback by default; ``ANTHROPIC_BASE_URL=http://127.0.0.1:8765`` then points any
-Anthropic client at it. Streams go out with chunked transfer encoding, one SSE event a chunk,
-flushed before every latency wait (so clients see events as they are produced) and otherwise
-coalesced into as few writes as possible; TCP_NODELAY is set. Faults: ``"drop"`` closes the
-connection mid-body; ``"stall"`` holds it silent for ``stall_s`` (or until the server stops) and
-then closes it. `serve_in_thread` runs a server on a free port for tests and stops it on exit.
+Binds to loopback by default and prints, per backend rule, a line to copy (`connect_hints`):
+labkit reads ``LABKIT_BASE_URL`` (``ANTHROPIC_API_KEY`` wins over it in labkit's rule, so it is
+unset first); other Anthropic clients read ``ANTHROPIC_BASE_URL``. Streams go out with chunked
+transfer encoding, one SSE event a chunk, flushed before every latency wait (so clients see events
+as they are produced) and otherwise coalesced into as few writes as possible; TCP_NODELAY is set.
+Faults: ``"drop"`` closes the connection mid-body; ``"stall"`` holds it silent for ``stall_s``
+(or until the server stops) and then closes it. `serve_in_thread` runs a server on a free port
+for tests and stops it on exit.
 """
 
 from __future__ import annotations
@@ -137,6 +139,32 @@ def serve_in_thread(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) 
         thread.join(timeout=5)
 
 
+def connect_hints(url: str, api_key: str | None = None) -> list[str]:
+    """One copy-pasteable line per way of pointing a client at the server at ``url``.
+
+    labkit's backend rule reads ``LABKIT_BASE_URL`` (``ANTHROPIC_API_KEY`` would win over it and send
+    the requests to Anthropic, hence the ``unset``), then the platforms' own settings (the server also
+    speaks the Bedrock and Vertex routes; Vertex takes no token from the environment, so its line is
+    Python); any other Anthropic SDK client reads ``ANTHROPIC_BASE_URL`` and needs some key.
+    """
+    key = api_key or "emulator"
+    lines = [
+        "point a client at it (copy one line):",
+        f"  labkit, shell:     unset ANTHROPIC_API_KEY; export LABKIT_BASE_URL={url}",
+        f"  labkit, notebook:  %env LABKIT_BASE_URL={url}",
+        f"  labkit, Python:    Lab(backend=labkit.lab.base_url_backend({url!r}))",
+        f"  labkit, Bedrock:   unset ANTHROPIC_API_KEY LABKIT_BASE_URL; export ANTHROPIC_BEDROCK_BASE_URL={url} "
+        f"AWS_BEARER_TOKEN_BEDROCK={key} AWS_REGION=us-east-1",
+        f"  labkit, Vertex:    Lab(backend=anthropic.AnthropicVertex(base_url={url + '/v1'!r}, region='us-east5', "
+        f"project_id='emulator', access_token={key!r}))",
+        f"  other SDKs:        export ANTHROPIC_BASE_URL={url} ANTHROPIC_API_KEY={key}",
+    ]
+    if api_key:
+        lines.append("  (--api-key is set: labkit's base-URL backend sends a placeholder key; run without --api-key "
+                     "to use it from labkit)")
+    return lines
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="labkit emulator", description="Serve the Anthropic API emulator over HTTP.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback 127.0.0.1)")
@@ -156,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
     print(f"labkit emulator (synthetic replies) listening on {server.url}", flush=True)
-    print(f"  ANTHROPIC_BASE_URL={server.url}", flush=True)
+    print("\n".join(connect_hints(server.url, args.api_key)), flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

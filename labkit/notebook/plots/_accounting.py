@@ -8,7 +8,7 @@ long-format ``lab.tokens()`` (one row per trial x token category x source). Each
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from labkit.core import PlotDataError
 from labkit.notebook.plots._frame import (
@@ -16,10 +16,13 @@ from labkit.notebook.plots._frame import (
     STRATEGY_ORDER,
     TOKEN_CATEGORIES,
     config_label,
+    error_bars,
     finish,
+    mean_intervals,
     new_axes,
     nonempty,
     ok_rows,
+    percent_axis,
     require,
     strategy_of,
 )
@@ -39,32 +42,45 @@ TOKEN_COLUMNS = ["trial_key", "model", "thinking_mode", "budget_tokens", "effort
 
 
 def strategy_comparison(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Per strategy: % of replies with inner thoughts, % valid tool calls and % correct (grouped bars).
+    """Per strategy: share of replies with inner thoughts, of valid tool calls and correct (grouped bars).
 
-    Tick labels count the trials behind each group and name skipped or fallen-back cells.
+    Each bar carries its value and a 95% Wilson interval. A measured 0% is drawn (a line on the axis
+    and "0%") and told apart from "not applicable" (no trial it applies to, e.g. no tool call made:
+    a hatched outline and "n/a"). Tick labels count the trials behind each group and name skipped or
+    fallen-back cells.
     """
+    from labkit.lab import rate_interval
+
     require(df, ["strategy", *(c for c, _ in STRATEGY_METRICS)], plot="strategy_comparison")
     labelled = df.assign(strategy_label=[strategy_of(r) for r in df.itertuples(index=False)])
     rows = nonempty(ok_rows(labelled), plot="strategy_comparison", what="finished trials")
     present = set(labelled["strategy_label"])
     order = [s for s in STRATEGY_ORDER if s in present] + sorted(present - set(STRATEGY_ORDER))
-    ax = new_axes(ax, figsize=(8.0, 4.5))
+    ax = new_axes(ax, figsize=(10.0, 4.8))
     width = 0.8 / len(STRATEGY_METRICS)
     for i, (column, name) in enumerate(STRATEGY_METRICS):
-        heights = [_share(rows[rows["strategy_label"] == s][column]) for s in order]
         xs = [k + (i - 1) * width for k in range(len(order))]
-        ax.bar(xs, heights, width=width, label=name)
+        known = [rows[rows["strategy_label"] == s][column].dropna().astype(bool) for s in order]
+        cis = [rate_interval(int(v.sum()), len(v)) for v in known]
+        bars = ax.bar(xs, [ci.estimate if ci.n else 0.0 for ci in cis], width=width, label=name)
+        color = bars.patches[0].get_facecolor()
+        for x, ci, bar in zip(xs, cis, bars.patches, strict=True):
+            if not ci.n:  # not applicable: a hatched outline and the words, never a bar that reads as 0%
+                bar.set_height(0.12)
+                bar.set(facecolor="none", edgecolor="#999", hatch="///", linewidth=0.8)
+                ax.text(x, 0.14, "n/a", ha="center", va="bottom", fontsize=7, color="#666")
+                continue
+            ax.errorbar([x], [ci.estimate], yerr=[[ci.estimate - ci.low], [ci.high - ci.estimate]], fmt="none",
+                        ecolor="black", elinewidth=0.8, capsize=2)
+            if ci.estimate == 0:  # a measured 0%: a line on the axis in the bar's colour
+                ax.plot([x - width / 2, x + width / 2], [0, 0], color=color, linewidth=3, solid_capstyle="butt")
+            ax.text(x, ci.high + 0.015, f"{ci.estimate:.0%}", ha="center", va="bottom", fontsize=6)
     ax.set_xticks(range(len(order)), [_strategy_tick(labelled, s) for s in order], fontsize=8)
-    ax.set_ylim(0, 122)
-    ax.set_yticks(range(0, 101, 20))
-    return finish(ax, title="Inner-thought strategies compared", xlabel="strategy", ylabel="% of finished trials",
-                  legend_kw={"loc": "upper center", "ncol": len(STRATEGY_METRICS)})
-
-
-def _share(values: pd.Series[Any]) -> float:
-    """Percentage of true values among the known ones (0 when none is known)."""
-    known = values.dropna()
-    return float(known.astype(float).mean() * 100.0) if len(known) else 0.0
+    ax.set_ylim(0, 1.12)
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    percent_axis(ax)
+    return finish(ax, title="Inner-thought strategies compared", xlabel="strategy",
+                  ylabel="% of finished trials (95% Wilson CI)", outside=True)
 
 
 def _strategy_tick(df: pd.DataFrame, strategy: str) -> str:
@@ -128,10 +144,18 @@ def token_composition(tokens: pd.DataFrame, *, ax: Axes | None = None, by: str |
         widths = means[category].astype(float).tolist()
         ax.barh(list(means.index), widths, left=left, label=category.replace("_", " "), color=COLORS[category])
         left = [a + b for a, b in zip(left, widths, strict=True)]
+    _total_interval(ax, wide.assign(total=wide[categories].sum(axis=1)), list(means.index))
     ax.invert_yaxis()
     what = "best available source" if source == "best" else f"{source} numbers"
     return finish(ax, title=f"Where the tokens go (per trial, {what})",
-                  xlabel="tokens per trial (mean)", ylabel=by or "configuration")
+                  xlabel="tokens per trial (mean)", ylabel=by or "configuration", outside=True)
+
+
+def _total_interval(ax: Axes, rows: pd.DataFrame, groups: list[str]) -> None:
+    """A 95% t interval of the mean total per trial at the end of each stacked bar."""
+    stats = mean_intervals(rows, "total", ["group"], floor=0.0).set_index("group").loc[groups].reset_index()
+    ax.errorbar(stats["mean"], groups, xerr=error_bars(stats), fmt="none", ecolor="black", elinewidth=0.9,
+                capsize=3, label="95% CI of the total")
 
 
 COST_PARTS = (("cost_input_usd", "input"), ("cost_cache_usd", "cache write + read"),
@@ -152,8 +176,11 @@ def cost_split(df: pd.DataFrame, *, ax: Axes | None = None, by: str | None = Non
         widths = means[column].astype(float).tolist()
         ax.barh(list(means.index), widths, left=left, label=name, color=_COST_COLORS[name])
         left = [a + b for a, b in zip(left, widths, strict=True)]
+    totals = rows[[c for c, _ in COST_PARTS]].astype(float).fillna(0.0).sum(axis=1)
+    _total_interval(ax, rows.assign(total=totals), list(means.index))
     ax.invert_yaxis()
-    return finish(ax, title="Cost split per trial", xlabel="USD per trial (mean)", ylabel=by or "configuration")
+    return finish(ax, title="Cost split per trial", xlabel="USD per trial (mean)",
+                  ylabel=by or "configuration", outside=True)
 
 
 def estimate_error(tokens: pd.DataFrame, *, ax: Axes | None = None) -> Axes:

@@ -2,7 +2,9 @@
 
 Each function takes the trial DataFrame, an optional ``ax``, and returns the Axes it drew on. Only
 finished trials (status ``ok``) are plotted; budget plots use the rows with ``thinking_mode ==
-"budget"``, effort plots the rows with an effort level. One line per model.
+"budget"``, effort plots the rows with an effort level. One line per model. Error bars are 95%
+intervals: Wilson for rates (accuracy, truncation), Student-t for means (tokens, utilisation),
+clipped to what is possible. Rates are drawn on the tables' 0-1 scale with percent tick labels.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from labkit.notebook.plots._frame import (
     budget_axis,
     config_label,
     effort_positions,
+    error_bars,
     finish,
+    mean_intervals,
     new_axes,
     nonempty,
     ok_rows,
-    rate_over_repeats,
+    percent_axis,
+    rate_intervals,
     require,
 )
 
@@ -45,27 +50,32 @@ MARKERS = ("o", "s", "^", "D", "v", "P")
 LINESTYLES = ("-", "--", "-.", ":")
 
 
-def _lines_by_model(ax: Axes, stats: pd.DataFrame, x: str, scale: float = 1.0) -> None:
-    """One error-bar line per model; markers and dashes differ so that identical curves stay visible."""
+def _lines_by_model(ax: Axes, stats: pd.DataFrame, x: str) -> None:
+    """One error-bar line per model (``mean`` with ``low`` / ``high``); markers and dashes differ so
+    that identical curves stay visible."""
     for i, (model, part) in enumerate(stats.groupby("model", sort=True)):
         ax.errorbar(
-            part[x].astype(float), part["mean"] * scale, yerr=part["se"] * scale, capsize=3, label=str(model),
+            part[x].astype(float), part["mean"], yerr=error_bars(part), capsize=3, label=str(model),
             marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)],
             markersize=8 - 1.5 * (i % 3), alpha=0.85,
         )
 
 
 def tokens_vs_budget(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Mean thinking tokens billed per trial against the thinking budget, with the budget itself dashed."""
+    """Mean thinking tokens billed per trial against the thinking budget, with the budget itself dashed.
+
+    Both axes are logarithmic: budgets double, and tokens are read as ratios of the budget."""
     rows = _budget_rows(df, "tokens_vs_budget", "thinking_tokens")
     ax = new_axes(ax)
-    _lines_by_model(ax, rate_over_repeats(rows, "thinking_tokens", ["model", "budget_tokens"]), "budget_tokens")
+    stats = mean_intervals(rows, "thinking_tokens", ["model", "budget_tokens"], floor=0.0)
+    _lines_by_model(ax, stats, "budget_tokens")
     budgets = sorted(rows["budget_tokens"].astype(float).unique())
     ax.plot(budgets, budgets, linestyle="--", color="grey", label="budget (thinking = budget)")
     budget_axis(ax, budgets)
+    ax.set_yscale("log")
     return finish(
         ax, title="Thinking tokens vs thinking budget",
-        xlabel="thinking budget (tokens)", ylabel="thinking tokens per trial (mean ± SE)",
+        xlabel="thinking budget (tokens)", ylabel="thinking tokens per trial (mean, 95% CI; log scale)",
     )
 
 
@@ -94,84 +104,109 @@ def budget_knee(df: pd.DataFrame, *, tolerance: float = 0.02) -> pd.DataFrame:
 
 
 def accuracy_vs_budget(df: pd.DataFrame, *, ax: Axes | None = None, mark_knee: bool = True) -> Axes:
-    """Accuracy against the thinking budget; error bars are the standard error over repeats.
+    """Accuracy against the thinking budget; error bars are 95% Wilson intervals over the trials.
 
     With ``mark_knee`` a dotted vertical line marks each model's `budget_knee`.
     """
     rows = _budget_rows(df, "accuracy_vs_budget", "correct")
-    rows = rows.assign(correct=rows["correct"].astype(float))
     ax = new_axes(ax)
-    _lines_by_model(ax, rate_over_repeats(rows, "correct", ["model", "budget_tokens"]), "budget_tokens", 100.0)
+    _lines_by_model(ax, rate_intervals(rows, "correct", ["model", "budget_tokens"]), "budget_tokens")
     if mark_knee and "cost_usd" in rows.columns:
         colors = [c.lines[0].get_color() for c in ax.containers if hasattr(c, "lines")]
         for color, knee in zip(colors, budget_knee(rows).itertuples(index=False), strict=False):
             ax.axvline(knee.knee_budget, linestyle=":", color=color,
                        label=f"{knee.model}: more budget stops paying past {knee.knee_budget:,}")
     budget_axis(ax, rows["budget_tokens"])
-    ax.set_ylim(-5, 105)
+    _rate_axis(ax)
     return finish(
         ax, title="Accuracy vs thinking budget",
-        xlabel="thinking budget (tokens)", ylabel="accuracy (% correct, mean ± SE over repeats)",
+        xlabel="thinking budget (tokens)", ylabel="accuracy (% correct, 95% Wilson CI)",
     )
 
 
+def _rate_axis(ax: Axes) -> None:
+    ax.set_ylim(-0.05, 1.05)
+    percent_axis(ax)
+
+
 def accuracy_vs_effort(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Accuracy per effort level (low ... max); error bars are the standard error over repeats."""
+    """Accuracy per effort level (low ... max); error bars are 95% Wilson intervals over the trials."""
     rows = _effort_rows(df, "accuracy_vs_effort", "correct")
-    rows = rows.assign(correct=rows["correct"].astype(float), effort=rows["effort"].astype(str))
+    rows = rows.assign(effort=rows["effort"].astype(str))
     positions = effort_positions(rows["effort"])
-    stats = rate_over_repeats(rows, "correct", ["model", "effort"])
+    stats = rate_intervals(rows, "correct", ["model", "effort"])
     stats["x"] = stats["effort"].map(positions)
     ax = new_axes(ax)
-    _lines_by_model(ax, stats.sort_values(["model", "x"]), "x", 100.0)
+    _lines_by_model(ax, stats.sort_values(["model", "x"]), "x")
     ax.set_xticks(list(positions.values()), list(positions))
-    ax.set_ylim(-5, 105)
+    _rate_axis(ax)
     return finish(
         ax, title="Accuracy vs effort level",
-        xlabel="effort level (output_config.effort)", ylabel="accuracy (% correct, mean ± SE over repeats)",
+        xlabel="effort level (output_config.effort)", ylabel="accuracy (% correct, 95% Wilson CI)",
     )
 
 
 def budget_utilisation(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Share of the thinking budget actually used (thinking tokens / budget), per model and budget."""
+    """Share of the thinking budget actually used (thinking tokens / budget), per model and budget.
+
+    The interval of the mean is clipped to 0-100% (a mean cannot use more than the whole budget); a
+    note counts the single trials above 100% and says why (thinking tokens estimated from output minus
+    visible text where the API reports none, or a tool loop whose turns add up).
+    """
     rows = _budget_rows(df, "budget_utilisation", "budget_utilisation")
     rows = rows[rows["budget_utilisation"].notna()]
     ax = new_axes(ax)
-    _lines_by_model(ax, rate_over_repeats(rows, "budget_utilisation", ["model", "budget_tokens"]),
-                    "budget_tokens", 100.0)
-    ax.axhline(100.0, linestyle="--", color="grey", label="whole budget used")
+    stats = mean_intervals(rows, "budget_utilisation", ["model", "budget_tokens"], floor=0.0, ceiling=1.0)
+    _lines_by_model(ax, stats, "budget_tokens")
+    ax.axhline(1.0, linestyle="--", color="grey", label="whole budget used")
     budget_axis(ax, rows["budget_tokens"])
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, max(1.1, float(stats["mean"].max()) + 0.05))
+    percent_axis(ax)
+    over = rows[rows["budget_utilisation"].astype(float) > 1.0]
+    if len(over):
+        estimated = "tokens_source" in over.columns and bool((over["tokens_source"] == "estimated").all())
+        why = "thinking tokens estimated: the API reported none" if estimated else "estimated or multi-turn"
+        ax.text(0.99, 0.02, f"{len(over)} of {len(rows)} trials above 100% ({why})", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=7, color="#555")
     return finish(
         ax, title="Thinking budget utilisation",
-        xlabel="thinking budget (tokens)", ylabel="budget used (% = thinking tokens / budget)",
+        xlabel="thinking budget (tokens)", ylabel="budget used (thinking tokens / budget; mean, 95% CI)",
     )
 
 
 def truncation_rate(df: pd.DataFrame, *, ax: Axes | None = None, x: str = "budget_tokens") -> Axes:
-    """Share of trials stopped by ``max_tokens`` per thinking budget (``x="budget_tokens"``) or effort."""
+    """Share of trials stopped by ``max_tokens`` per thinking budget (``x="budget_tokens"``) or effort.
+
+    Error bars are 95% Wilson intervals, so a rate of 0 still shows how high it could plausibly be;
+    when no trial was truncated the plot says so and gives the largest upper bound.
+    """
     if x not in ("budget_tokens", "effort"):
         raise PlotDataError(f"truncation_rate: x must be 'budget_tokens' or 'effort', got {x!r}")
     if x == "budget_tokens":
         rows = _budget_rows(df, "truncation_rate", "stop_reason")
     else:
         rows = _effort_rows(df, "truncation_rate", "stop_reason").assign(effort=lambda d: d["effort"].astype(str))
-    rows = rows.assign(truncated=(rows["stop_reason"] == "max_tokens").astype(float))
-    stats = rate_over_repeats(rows, "truncated", ["model", x])
+    rows = rows.assign(truncated=rows["stop_reason"] == "max_tokens")
+    stats = rate_intervals(rows, "truncated", ["model", x])
     ax = new_axes(ax)
     if x == "effort":
         positions = effort_positions(stats["effort"])
         stats = stats.assign(x=stats["effort"].map(positions)).sort_values(["model", "x"])
-        _lines_by_model(ax, stats, "x", 100.0)
+        _lines_by_model(ax, stats, "x")
         ax.set_xticks(list(positions.values()), list(positions))
         xlabel = "effort level (output_config.effort)"
     else:
-        _lines_by_model(ax, stats, x, 100.0)
+        _lines_by_model(ax, stats, x)
         budget_axis(ax, rows[x])
         xlabel = "thinking budget (tokens)"
-    ax.set_ylim(-5, 105)
+    _rate_axis(ax)
+    if int(stats["k"].sum()) == 0:
+        ax.text(0.5, 0.6, f"no trial was truncated (0 of {int(stats['trials'].sum())});\n"
+                f"bars: how high the rate could still be (95%: at most {float(stats['high'].max()):.0%})",
+                transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "#bbb"})
     return finish(ax, title="Truncation rate (stop_reason = max_tokens)", xlabel=xlabel,
-                  ylabel="trials truncated (%, mean ± SE over repeats)")
+                  ylabel="trials truncated (%, 95% Wilson CI)")
 
 
 LATENCY_PARTS = (("ttft_s", "time to first token"), ("thinking_s", "thinking"), ("answer_s", "answer"))
@@ -198,38 +233,62 @@ def latency_breakdown(df: pd.DataFrame, *, ax: Axes | None = None, stat: str = "
         left = [a + b for a, b in zip(left, widths, strict=True)]
     ax.invert_yaxis()
     return finish(ax, title="Latency breakdown per configuration",
-                  xlabel=f"seconds per trial ({stat} of each part)", ylabel="configuration")
+                  xlabel=f"seconds per trial ({stat} of each part)", ylabel="configuration", outside=True)
 
 
 def cost_vs_accuracy(df: pd.DataFrame, *, ax: Axes | None = None, annotate: bool = True) -> Axes:
-    """Accuracy against mean cost per trial, one point per configuration, with the cost-accuracy frontier."""
+    """Accuracy (95% Wilson interval) against mean cost per trial, one point per configuration, with the
+    cost-accuracy frontier.
+
+    Models differ in marker and fill (the first filled, the others hollow and larger), so a model whose
+    points land on another's stays visible; configurations on the same spot share one label, and
+    labels stay inside the axes (placed toward the middle).
+    """
     require(df, ["model", "cost_usd", "correct"], plot="cost_vs_accuracy")
     rows = nonempty(ok_rows(df), plot="cost_vs_accuracy", what="finished trials")
-    rows = rows.assign(config=config_label(rows), correct=rows["correct"].astype(float))
-    stats = rows.groupby(["model", "config"], sort=False).agg(cost=("cost_usd", "mean"), acc=("correct", "mean"))
-    stats = stats.reset_index()
-    ax = new_axes(ax)
+    rows = rows.assign(config=config_label(rows))
+    stats = rate_intervals(rows, "correct", ["model", "config"]).rename(columns={"mean": "acc"})
+    costs = rows.groupby(["model", "config"])["cost_usd"].mean().rename("cost").reset_index()
+    stats = stats.merge(costs, on=["model", "config"])
+    ax = new_axes(ax, figsize=(8.0, 5.0))
     for i, (model, part) in enumerate(stats.groupby("model", sort=True)):
-        ax.scatter(part["cost"], part["acc"] * 100.0, label=str(model), zorder=3, alpha=0.8,
-                   marker=MARKERS[i % len(MARKERS)], s=60 - 15 * (i % 3))
-        if annotate:
-            _annotate_points(ax, part, str(model), offset=i)
+        hollow = i > 0
+        ax.errorbar(part["cost"], part["acc"], yerr=error_bars(part.rename(columns={"acc": "mean"})),
+                    fmt=MARKERS[i % len(MARKERS)], capsize=2, label=str(model), zorder=3 + i,
+                    markersize=7 + 3 * i, alpha=0.9, elinewidth=1,
+                    markerfacecolor="none" if hollow else None, markeredgewidth=1.6)
+    if annotate:
+        _annotate_points(ax, stats)
     frontier = _frontier(stats)
-    ax.step([c for c, _ in frontier], [a * 100.0 for _, a in frontier], where="post",
+    ax.step([c for c, _ in frontier], [a for _, a in frontier], where="post",
             linestyle=":", color="black", label="frontier (best accuracy for the cost)")
-    ax.set_ylim(-5, 105)
-    return finish(ax, title="Accuracy vs cost per trial",
-                  xlabel="cost per trial (USD, mean)", ylabel="accuracy (% correct)")
+    ax.set_ylim(-0.05, 1.12)
+    percent_axis(ax)
+    ax.margins(x=0.08)
+    return finish(ax, title="Accuracy vs cost per trial", xlabel="cost per trial (USD, mean)",
+                  ylabel="accuracy (% correct, 95% Wilson CI)", outside=True)
 
 
-def _annotate_points(ax: Axes, part: pd.DataFrame, model: str, offset: int) -> None:
-    """One label per distinct point of a model (configs that land on the same point share it)."""
-    labels: dict[tuple[float, float], list[str]] = {}
-    for row in part.itertuples(index=False):
-        labels.setdefault((float(row.cost), float(row.acc)), []).append(str(row.config).removeprefix(f"{model} · "))
-    for (cost, acc), names in labels.items():
-        ax.annotate(" / ".join(names), (cost, acc * 100.0), fontsize=7, xytext=(5, 4 - 10 * offset),
-                    textcoords="offset points")
+def _annotate_points(ax: Axes, stats: pd.DataFrame) -> None:
+    """One label per spot (configs of any model that land on the same point share it), aligned toward
+    the middle of the axes so no label runs past an edge."""
+    spots: dict[tuple[float, float], list[str]] = {}
+    for row in stats.itertuples(index=False):
+        knob = str(row.config).removeprefix(f"{row.model} · ")
+        spots.setdefault((round(float(row.cost), 9), round(float(row.acc), 6)), []).append(
+            f"{_short(str(row.model))}: {knob}")
+    costs = [c for c, _ in spots]
+    middle = (min(costs) + max(costs)) / 2
+    for (cost, acc), names in spots.items():
+        right = cost > middle
+        ax.annotate("\n".join(names), (cost, acc), fontsize=7, xytext=(-9 if right else 9, -5),
+                    textcoords="offset points", ha="right" if right else "left", va="top", zorder=10,
+                    annotation_clip=True, bbox={"boxstyle": "round,pad=0.2", "facecolor": "white",
+                                                "edgecolor": "none", "alpha": 0.85})
+
+
+def _short(model: str) -> str:
+    return model.removeprefix("claude-")
 
 
 def _frontier(stats: pd.DataFrame) -> list[tuple[float, float]]:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from labkit.core import PlotDataError
+from labkit.core import STRATEGIES, PlotDataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 EFFORT_ORDER = ("low", "medium", "high", "xhigh", "max")
 TOKEN_CATEGORIES = ("input", "cache_write", "cache_read", "thinking", "visible_output")
-STRATEGY_ORDER = ("none", "native thinking", "kwargs", "xml", "xml+prefill")
+STRATEGY_ORDER = STRATEGIES
+"""The one strategy vocabulary (`labkit.core.STRATEGIES`), in the order plots show it."""
 DEFAULT_FIGSIZE = (7.0, 4.2)
 COLORS = {
     "input": "#1f77b4", "cache_write": "#ff7f0e", "cache_read": "#2ca02c", "cache": "#ff7f0e",
@@ -80,19 +81,20 @@ def _knob(row: Any) -> str:
     elif mode == "off":
         parts.append("thinking off")
     label = strategy_of(row)
-    if label not in ("none", "native thinking"):
+    if label not in ("none", "native"):
         parts.append(label)
     return " · ".join(parts)
 
 
 def strategy_of(row: Any) -> str:
-    """The strategy as compared in notebook 03: none, native thinking, kwargs, xml or xml+prefill."""
+    """The row's strategy in the one vocabulary (none, native, kwargs, xml, xml+prefill); rows stored
+    before the vocabulary was one ("none" with thinking on, "xml" with prefill) read the same way."""
     strategy = getattr(row, "strategy", None)
     strategy = "none" if missing(strategy) else str(strategy)
     if strategy == "xml" and bool(getattr(row, "prefill", False)):
         return "xml+prefill"
-    if strategy == "native" or (strategy == "none" and getattr(row, "thinking_mode", None) in ("budget", "adaptive")):
-        return "native thinking"
+    if strategy == "none" and getattr(row, "thinking_mode", None) in ("budget", "adaptive"):
+        return "native"
     return strategy
 
 
@@ -121,6 +123,72 @@ def rate_over_repeats(df: pd.DataFrame, value: str, by: Sequence[str]) -> pd.Dat
     return out.sort_values(list(by)).reset_index(drop=True)
 
 
+def rate_intervals(df: pd.DataFrame, value: str, by: Sequence[str], confidence: float = 0.95) -> pd.DataFrame:
+    """Per group of ``by``: the share of true ``value`` (0-1) with its Wilson interval.
+
+    Returns columns ``by + [mean, low, high, k, trials]`` sorted by ``by`` (a rate of 0 keeps an upper
+    bound above 0, so "none of n" is drawn as such, never as "no data").
+    """
+    import pandas as pd
+
+    from labkit.lab import rate_interval
+
+    out = []
+    for keys, group in df.groupby(list(by), dropna=False, sort=True):
+        known = group[value].dropna().astype(bool)
+        got = rate_interval(int(known.sum()), len(known), confidence=confidence)
+        values = dict(zip(by, keys if isinstance(keys, tuple) else (keys,), strict=True))
+        out.append({**values, "mean": got.estimate, "low": got.low, "high": got.high, "k": int(known.sum()),
+                    "trials": len(known)})
+    return pd.DataFrame(out, columns=[*by, "mean", "low", "high", "k", "trials"])
+
+
+def mean_intervals(df: pd.DataFrame, value: str, by: Sequence[str], *, floor: float | None = None,
+                   ceiling: float | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Per group of ``by``: the mean of ``value`` with its Student-t interval, clipped to what is possible.
+
+    ``floor`` / ``ceiling`` bound the interval (tokens are never negative; a utilisation never
+    exceeds the largest one observed or 100%): columns ``by + [mean, low, high, trials]``.
+    """
+    import pandas as pd
+
+    from labkit.lab import mean_interval
+
+    out = []
+    for keys, group in df.groupby(list(by), dropna=False, sort=True):
+        got = mean_interval(pd.to_numeric(group[value], errors="coerce").astype(float).tolist(),
+                            confidence=confidence)
+        low, high = got.low, got.high
+        if not math.isnan(low) and floor is not None:
+            low = max(low, floor)
+        if not math.isnan(high) and ceiling is not None:
+            high = min(high, ceiling)
+        values = dict(zip(by, keys if isinstance(keys, tuple) else (keys,), strict=True))
+        out.append({**values, "mean": got.estimate, "low": low, "high": high, "trials": got.n})
+    return pd.DataFrame(out, columns=[*by, "mean", "low", "high", "trials"])
+
+
+def error_bars(stats: pd.DataFrame) -> list[list[float]]:
+    """``yerr`` for ``errorbar`` from ``mean`` / ``low`` / ``high`` columns (no bar where undefined)."""
+    lower = (stats["mean"] - stats["low"]).astype(float).fillna(0.0).clip(lower=0.0).tolist()
+    upper = (stats["high"] - stats["mean"]).astype(float).fillna(0.0).clip(lower=0.0).tolist()
+    return [lower, upper]
+
+
+def percent_axis(ax: Axes, axis: str = "y") -> None:
+    """Tick labels in percent for data on the 0-1 scale (the tables' scale: one number, one meaning)."""
+    from matplotlib.ticker import PercentFormatter
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+
+
+def legend_outside(ax: Axes) -> None:
+    """The legend right of the axes, outside the plotting area, so it never covers bars or points
+    (a constrained-layout figure makes room for it)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+
+
 def effort_positions(efforts: Iterable[Any]) -> dict[str, int]:
     """x positions for effort levels in their natural order (low ... max)."""
     present = {str(e) for e in efforts if not missing(e)}
@@ -137,13 +205,16 @@ def budget_axis(ax: Axes, budgets: Iterable[Any]) -> None:
 
 
 def finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, legend: bool = True,
-           legend_kw: dict[str, Any] | None = None) -> Axes:
-    """Title, axis labels, grid and (when there is anything to name) a legend."""
+           legend_kw: dict[str, Any] | None = None, outside: bool = False) -> Axes:
+    """Title, axis labels, grid and (when there is anything to name) a legend; ``outside`` puts it
+    right of the axes (stacked bars fill the plotting area)."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
-    if legend and ax.get_legend_handles_labels()[0]:
+    if legend and outside:
+        legend_outside(ax)
+    elif legend and ax.get_legend_handles_labels()[0]:
         ax.legend(**{"fontsize": "small", **(legend_kw or {})})
     return ax
 

@@ -1,8 +1,9 @@
 """`sweep_panel(lab)`: pick the axes of a sweep, price it, run it with progress, then plot it.
 
 Axes: models, budgets, effort levels, strategies, repeats and task categories. "Estimate" calls
-``lab.estimate`` (count_tokens input, catalog prices, ``max_tokens`` as the output ceiling) and
-lists the cells the models reject; "Run" sweeps one config at a time so the progress bar moves,
+``lab.estimate`` and says, as money, the expected cost (from matching trials in the store, else an
+emulator dry run, labelled) beside the ceiling (``max_tokens``), with the per-cell table folded
+away, and lists the cells the models reject; "Run" sweeps one config at a time so the progress bar moves,
 then draws every plot that applies to the results. Grids use `labkit.lab.grid`, so a knob
 a model rejects is skipped (or replaced, with policy "fallback") and never sent.
 """
@@ -122,14 +123,29 @@ def _estimate(lab: Any, panel: Panel) -> None:
     except LabkitError as exc:
         append_html(out, f"<b>Cannot estimate</b>: {html.escape(str(exc))}")
         return
-    column = next((c for c in ("cost_max_usd", "cost_usd") if c in frame.columns), None)
-    total = float(frame[column].sum()) if column else float("nan")
+    append_html(out, estimate_html(frame, len(configs), len(tasks), panel.controls["repeats"].value)
+                + _skipped_html(skipped))
     trials = len(configs) * len(tasks) * panel.controls["repeats"].value
-    summary = (f"<p><b>{trials} trials</b> ({len(configs)} configs x {len(tasks)} tasks x "
-               f"{panel.controls['repeats'].value} repeats): at most <b>${total:.4f}</b> "
-               f"(output priced at max_tokens).</p>")
-    append_html(out, summary + _skipped_html(skipped) + frame.to_html(index=False, max_rows=30))
-    panel.state.update(estimate=frame, estimate_usd=total, trials=trials)
+    panel.state.update(estimate=frame, estimate_usd=float(frame["cost_max_usd"].sum()),
+                       expected_usd=float(frame["cost_expected_usd"].sum()), trials=trials)
+
+
+def estimate_html(frame: Any, configs: int, tasks: int, repeats: int) -> str:
+    """The estimate in one sentence (expected cost and its source beside the ceiling, as money); the
+    per-(config, task) table folded away in a ``<details>`` the reader opens when they want it."""
+    from labkit.tokens import format_usd
+
+    sources = sorted({str(s) for s in frame["expected_source"]})
+    where = "; ".join(s for s in sources if not s.startswith("store")) or ""
+    stored = int(frame["expected_source"].astype(str).str.startswith("store").sum())
+    said = ", ".join(x for x in ((f"{stored} of {len(frame)} cells from matching trials in the store" if stored
+                                  else ""), where) if x)
+    trials = configs * tasks * repeats
+    table = frame.to_html(index=False, max_rows=30, float_format=lambda v: f"{v:,.6g}")
+    return (f"<p><b>{trials} trials</b> ({configs} configs x {tasks} tasks x {repeats} repeats): expected about "
+            f"<b>{format_usd(float(frame['cost_expected_usd'].sum()))}</b> ({html.escape(said)}), at most "
+            f"<b>{format_usd(float(frame['cost_max_usd'].sum()))}</b> (every reply at max_tokens).</p>"
+            f"<details><summary>per config and task ({len(frame)} rows)</summary>{table}</details>")
 
 
 def figures_for(results: Any) -> list[Any]:
