@@ -18,7 +18,7 @@ from labkit.tasks import Task
 from labkit.tokens._cost import TokenRecord, price
 from labkit.tokens._tokenizer import count_tokens
 
-STREAMS = Path("/work/shared/reference/streams")
+STREAMS = Path(__file__).parent / "fixtures" / "streams"  # the reference transcripts, kept in the repo
 TASK = Task(id="arith-7", prompt="What is 17 * 23?", answer="391", category="arithmetic")
 WEATHER_TOOL = {
     "name": "get_weather",

@@ -4,7 +4,6 @@ hand), ``curl`` and the ``labkit emulator`` command all get answers; faults brea
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import urllib.error
@@ -88,7 +87,6 @@ def test_raw_httpx2_reads_chunked_sse_event_by_event() -> None:
     assert rebuild_message(events)["stop_reason"] == "end_turn"
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_streams_a_message_and_lists_models() -> None:
     with serve_in_thread(Emulator()) as url:
         header_args = [arg for key, value in HEADERS.items() for arg in ("-H", f"{key}: {value}")]

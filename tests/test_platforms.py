@@ -129,7 +129,6 @@ def test_vertex_stream_and_count_tokens_through_the_sdk() -> None:
 
 
 def test_bedrock_sigv4_signed_requests_are_accepted() -> None:
-    pytest.importorskip("boto3")
     client = Emulator().bedrock_client(aws_access_key="AKIDLABKITTEST", aws_secret_key="labkit-test-placeholder")
     message = client.messages.create(model="anthropic.claude-haiku-4-5-20251001-v1:0", **BODY,  # type: ignore[arg-type]
                                      extra_body={"anthropic_version": "bedrock-2023-05-31"})  # fmt: skip
