@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
+from labkit.core import LabkitError
+
 COMMANDS: dict[str, tuple[str, str]] = {
     "emulator": ("labkit.emulator.serving._server", "serve the Anthropic API emulator over HTTP (loopback by default)"),
     "demo": ("labkit.notebook.demo", "execute every notebook against the emulator and write data/demo/"),
@@ -37,5 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"labkit: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
     module = import_module(COMMANDS[name][0])
-    result: int = module.main(rest)
+    try:
+        result: int = module.main(rest)
+    except LabkitError as error:  # a user's mistake: one line naming it, no traceback
+        print(f"labkit {name}: {error}", file=sys.stderr)
+        return 2
     return result

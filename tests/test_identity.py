@@ -5,7 +5,7 @@ from __future__ import annotations
 import anthropic
 
 from labkit.emulator import Emulator
-from labkit.lab._identity import BUILTIN_ASSUMPTIONS_VERSION, BackendIdentity, emulator_behind, identity_of_client
+from labkit.lab._identity import BackendIdentity, emulator_behind, identity_of_client
 
 SECRET = "labkit-test-placeholder-secret"
 
@@ -32,7 +32,7 @@ def test_an_emulator_behind_a_client_is_found_with_its_seed() -> None:
         assert emulator_behind(client) is emulator
         identity = identity_of_client(client)
         assert identity.kind == "emulator" and identity.seed == 7
-        assert identity.assumptions == BUILTIN_ASSUMPTIONS_VERSION
+        assert identity.assumptions == emulator.assumptions.version and identity.assumptions.startswith("a1-")
     assert identity_of_client(emulator.bedrock_client()).dialect == "bedrock"
     assert emulator_behind(anthropic.Anthropic(api_key=SECRET)) is None
 
@@ -54,13 +54,10 @@ def test_latency_is_not_identity() -> None:
     assert identity_of_client(fast.client()) == identity_of_client(still.client())
 
 
-def test_an_emulator_stating_its_assumptions_version_is_keyed_by_it() -> None:
-    class Assumptions:
-        version = "a1-deadbeef"
-
-    emulator = Emulator(seed=3)
-    emulator.assumptions = Assumptions()  # type: ignore[attr-defined]
-    assert identity_of_client(emulator.client()).assumptions == "a1-deadbeef"
+def test_an_emulator_is_keyed_by_its_assumptions_version() -> None:
+    default, other = Emulator(seed=3), Emulator(seed=3, assumptions={"xml_skip_rate": 0.5})
+    assert identity_of_client(default.client()).assumptions == default.assumptions.version
+    assert identity_of_client(other.client()).assumptions == other.assumptions.version != default.assumptions.version
 
 
 def test_a_credential_in_a_url_never_reaches_the_identity() -> None:

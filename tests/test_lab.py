@@ -314,7 +314,8 @@ def test_trial_answer_is_the_row_answer_and_reply_the_whole_text(tmp_path: Path)
     [task] = load_tasks("arithmetic", limit=1)
     trial = lab.run(task, HAIKU)
     row = lab.store.rows("runs")[0]
-    assert trial.answer == row["answer"] == str(task.answer) and trial.correct
-    assert trial.reply and trial.answer in trial.reply and trial.reply != trial.answer
+    assert trial.answer == row["answer"] and trial.reply.endswith(f"Answer: {trial.answer}")  # type: ignore[union-attr]
+    assert trial.correct == row["correct"] == (trial.answer == str(task.answer))  # right or (a slip) wrong, alike
+    assert trial.reply != trial.answer
     plain = lab.run("What is 12 + 30?", HAIKU)
     assert plain.answer == plain.reply  # a plain prompt has nothing to extract: the answer is the reply

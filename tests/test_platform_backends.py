@@ -65,7 +65,7 @@ def test_platform_sweep_in_process_gives_the_anthropic_rows(
     assert _comparable(rows) == _comparable(anthropic_rows)
     assert set(rows["endpoint"]) == {f"dialect={platform} " + (
         "region=us-east-1" if platform == "bedrock" else "region=us-east5 project=labkit-emulator") +
-        " seed=5 assumptions=builtin-1"}  # fmt: skip
+        f" seed=5 assumptions={emulator.assumptions.version}"}  # fmt: skip
     assert emulator.counters["bedrock.invoke" if platform == "bedrock" else "vertex.raw_predict"] == 0
     streamed = "bedrock.invoke_stream" if platform == "bedrock" else "vertex.stream_raw_predict"
     assert emulator.counters[streamed] >= len(rows)  # every turn streamed through the platform route

@@ -14,6 +14,8 @@ from labkit.notebook import summary_frame
 from labkit.tasks import load_tasks
 
 SONNET, OPUS = "claude-sonnet-4-6", "claude-opus-4-7"
+N_TASKS = 16
+"""Enough tasks for a budget gap to be told from noise, with the emulator's slips on."""
 
 
 def test_short_forms_are_read_the_one_way_they_can_be() -> None:
@@ -42,11 +44,11 @@ def test_a_researcher_session_end_to_end(tmp_path: Path) -> None:
     report = configs.report()
     assert f"{SONNET}: 4 configs" in report and f"{OPUS}: 2 configs (budget axis not applied" in report
 
-    tasks = load_tasks("arithmetic", limit=8)
+    tasks = load_tasks("arithmetic", limit=N_TASKS)
     estimate = lab.estimate(tasks, configs, repeats=2)
     assert set(estimate["expected_source"]) == {"emulator dry run (synthetic)"}
     results = lab.sweep(tasks, configs, repeats=2, name="session", progress=False)
-    assert len(results) == 6 * 8 * 2 and set(results["status"]) == {"ok"}
+    assert len(results) == 6 * N_TASKS * 2 and set(results["status"]) == {"ok"}
     assert set(results["strategy"].astype(str)) == {"native"}  # asked for native, recorded native
     assert float(estimate["cost_expected_usd"].sum()) == pytest.approx(float(results["cost_usd"].sum()), rel=0.5)
     again = lab.estimate(tasks, configs, repeats=2)
@@ -55,7 +57,7 @@ def test_a_researcher_session_end_to_end(tmp_path: Path) -> None:
     summary = summary_frame(results, by=["model", "budget_tokens", "effort"])
     assert list(summary[summary["model"] == OPUS]["effort"]) == ["low", "high"]
     for row in summary.itertuples(index=False):
-        assert row.scored == 16 and row.accuracy_low <= row.accuracy <= row.accuracy_high
+        assert row.scored == 2 * N_TASKS and row.accuracy_low <= row.accuracy <= row.accuracy_high
 
     comparison = lab.compare("session", {"model": SONNET, "budget_tokens": 16384},
                              {"model": SONNET, "budget_tokens": 1024})
@@ -63,8 +65,8 @@ def test_a_researcher_session_end_to_end(tmp_path: Path) -> None:
     b = results[(results["model"] == SONNET) & (results["budget_tokens"] == 1024)]
     truth = float(a["correct"].astype(float).mean() - b["correct"].astype(float).mean())
     difference = comparison.accuracy.difference
-    assert comparison.tasks == 8 and difference.estimate == pytest.approx(truth)
-    assert difference.low <= truth <= difference.high and truth > 0.3
+    assert comparison.tasks == N_TASKS and difference.estimate == pytest.approx(truth)
+    assert difference.low <= truth <= difference.high and difference.low > 0  # a real gap, and it is covered
     assert comparison.output_tokens.difference.estimate == pytest.approx(
         float(a["output_tokens"].astype(float).mean() - b["output_tokens"].astype(float).mean()))
     assert comparison.significant and comparison.accuracy.p_value < 0.05

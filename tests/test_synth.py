@@ -10,9 +10,10 @@ import pytest
 
 from labkit.convert._inner_thoughts import inject_inner_thoughts, xml_instructions
 from labkit.core._catalog import get_model
-from labkit.emulator.model._compose import IMPLICIT_BUDGETS, NO_THINKING_CAPACITY
+from labkit.emulator.model._assumptions import REFERENCE_ASSUMPTIONS
 from labkit.emulator.model._plan import PlannedText, PlannedThinking, PlannedToolUse, ReplyPlan
-from labkit.emulator.model._synth import SAMPLE_SPREAD, parse_arithmetic, plan_reply, sample_scale
+from labkit.emulator.model._synth import parse_arithmetic, sample_scale
+from labkit.emulator.model._synth import plan_reply as _plan_reply
 from labkit.emulator.model._workouts import work_for
 from labkit.tasks import TOOL_SPECS, Task, load_tasks, run_tool, score
 from labkit.tokens._tokenizer import count_tokens
@@ -26,6 +27,12 @@ TOOLS = [
     }
     for s in TOOL_SPECS
 ]
+
+
+def plan_reply(params: dict[str, Any], model: Any, *, seed: int, sample: int = 0) -> ReplyPlan:
+    """The mechanics under test here, with slips and skipped xml turned off (`REFERENCE_ASSUMPTIONS`);
+    tests/test_assumptions.py covers what each assumption does."""
+    return _plan_reply(params, model, seed=seed, sample=sample, assumptions=REFERENCE_ASSUMPTIONS)
 
 
 def _params(task: Task | str, model: str, **extra: Any) -> dict[str, Any]:
@@ -133,7 +140,7 @@ def test_thinking_off_answers_without_reasoning_and_guesses_long_tasks() -> None
         plan = plan_reply(params, model, seed=0)
         assert [type(b) for b in plan.blocks] == [PlannedText]
         assert not score(_long_task(), _text(plan))
-        assert plan.notes["capacity"] == NO_THINKING_CAPACITY
+        assert plan.notes["capacity"] == REFERENCE_ASSUMPTIONS.silent_planning_tokens
 
 
 def test_calculator_task_calls_the_tool_then_answers_from_the_result() -> None:
@@ -240,7 +247,7 @@ def test_kwargs_strategy_fills_inner_thoughts_first_and_degrades_on_long_tasks()
     calc = [t for t in load_tasks("tool") if t.spec["kind"] == "calculator"]
     short = min(calc, key=_planning_tokens)
     long = max(calc, key=_planning_tokens)
-    assert _planning_tokens(short) < IMPLICIT_BUDGETS["kwargs"] < _planning_tokens(long)
+    assert _planning_tokens(short) < REFERENCE_ASSUMPTIONS.kwargs_thought_tokens < _planning_tokens(long)
     for task, right in ((short, True), (long, False)):
         plan = plan_reply(_params(task, model.id, tools=_kwargs_tools()), model, seed=0)
         call = next(b for b in plan.blocks if isinstance(b, PlannedToolUse))
@@ -312,7 +319,7 @@ def test_implicit_budgets_bound_tagged_reasoning() -> None:
     task = _long_task()
     plan = plan_reply(_params(task, model.id, system=xml_instructions("thinking")), model, seed=0)
     inside = _text(plan).split("</thinking>")[0]
-    assert count_tokens(inside) <= IMPLICIT_BUDGETS["xml"] + 5
+    assert count_tokens(inside) <= REFERENCE_ASSUMPTIONS.tagged_thought_tokens + 5
     assert not score(task, _text(plan))
 
 
@@ -351,7 +358,7 @@ def test_every_reply_ends_with_an_answer_line(model_id: str) -> None:
 def test_samples_after_the_first_scale_capacity_within_the_spread() -> None:
     assert sample_scale(0, "prompt", 0) == 1.0
     scales = [sample_scale(0, "prompt", n) for n in range(1, 200)]
-    assert all(1 - SAMPLE_SPREAD <= s < 1 + SAMPLE_SPREAD for s in scales)
+    assert all(1 - REFERENCE_ASSUMPTIONS.sample_spread <= s < 1 + REFERENCE_ASSUMPTIONS.sample_spread for s in scales)
     assert min(scales) < 0.8 and max(scales) > 1.2  # the spread is really used
     model = get_model("claude-sonnet-4-6")
     params = _params(_long_task(), model.id, thinking={"type": "enabled", "budget_tokens": 2048})

@@ -4,7 +4,8 @@
     client = Emulator(seed=0).client()          # a real anthropic.Anthropic, in process
     client.messages.create(model="claude-opus-5-5", max_tokens=1024, messages=[...])
 
-`Emulator` holds the state; `LatencyProfile` and `FaultPlan` are its realism knobs;
+`Emulator` holds the state; `Assumptions` holds every effect its synthetic model builds in
+(documented, overridable, versioned); `LatencyProfile` and `FaultPlan` are its realism knobs;
 ``labkit emulator --port 8765`` (`labkit.emulator.serving`) serves it over loopback HTTP.
 """
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from labkit._lazy import lazy_exports
 
 _EXPORTS = {
+    "Assumptions": "labkit.emulator.model",
     "Emulator": "labkit.emulator.serving",
     "FaultPlan": "labkit.emulator.serving",
     "LatencyProfile": "labkit.emulator.serving",
@@ -23,6 +25,7 @@ __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from labkit.emulator.model import Assumptions as Assumptions
     from labkit.emulator.serving import Emulator as Emulator
     from labkit.emulator.serving import FaultPlan as FaultPlan
     from labkit.emulator.serving import LatencyProfile as LatencyProfile

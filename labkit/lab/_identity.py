@@ -22,8 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 Kind = Literal["anthropic", "bedrock", "vertex", "base_url", "emulator"]
 BUILTIN_ASSUMPTIONS_VERSION = "builtin-1"
-"""The emulator's assumptions version for an `Emulator` that does not state one (before issue 11's
-``Emulator.assumptions.version``); the merge with that work replaces this constant by that value."""
+"""The assumptions version recorded for an emulator object that states none (every `Emulator` states
+``Emulator.assumptions.version``; rows written before assumptions were versioned carry this one)."""
 ANTHROPIC_DEFAULT_URL = "https://api.anthropic.com"
 _ORDER = ("dialect", "base_url", "region", "project", "seed", "assumptions")
 

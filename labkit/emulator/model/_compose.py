@@ -1,10 +1,13 @@
 """Composing a reply from worked steps: fitting work into a capacity, thinking blocks under each
 display, inner-thought containers (``<tag>`` text), and the answer text (pure).
 
-Capacity: the native thinking budget when thinking is on (divided by the model line's thinking
-verbosity: native thinking bills ``verbosity`` tokens per token of work, the surplus as hidden
-tokens); else the implicit budget of the inner-thought strategy in use (`IMPLICIT_BUDGETS`); else
-`NO_THINKING_CAPACITY`.
+Every number here comes from the `Assumptions` on the situation. Capacity: the native thinking
+budget when thinking is on (divided by the model line's thinking verbosity: native thinking bills
+``verbosity`` tokens per token of work, the surplus as hidden tokens); else what the inner-thought
+strategy leaves room for (a kwargs thought is bounded by its tool argument; text in a tag by
+``tagged_thought_tokens``); else, or when xml alone was skipped, the silent planning the visible
+reply allows. Written steps can slip (``step_error_rate`` of the model line): a finished working
+with a slip gives a wrong answer.
 """
 
 from __future__ import annotations
@@ -16,10 +19,21 @@ from labkit.emulator.model._situation import Situation
 from labkit.emulator.model._solvers import Work, mix
 from labkit.tokens import count_tokens
 
-NO_THINKING_CAPACITY = 250
-"""Work (tokens) the model gets right with no visible reasoning at all."""
-IMPLICIT_BUDGETS = {"kwargs": 1500, "xml": 2500, "prefill": 2500}
-"""Work (tokens) the model writes out as inner thoughts before it commits to an answer."""
+
+def unit(*parts: object) -> float:
+    """A stable draw in [0, 1) from ``parts`` (the model's only "randomness")."""
+    return (mix(*parts) % 1_000_000) / 1_000_000
+
+
+def skips_reasoning(sit: Situation, seed: int, salt_key: str) -> bool:
+    """Asked for xml thoughts without a prefill, the model sometimes answers straight away."""
+    return sit.strategy == "xml" and unit(seed, "skip", salt_key, sit.capacity_scale) < sit.assumptions.xml_skip_rate
+
+
+def slipped(sit: Situation, seed: int, salt_key: str, steps: int) -> bool:
+    """Whether any of ``steps`` written steps went wrong (each with the line's step error rate)."""
+    rate = sit.assumptions.error_rate(sit.line)
+    return rate > 0 and any(unit(seed, "slip", salt_key, sit.capacity_scale, i) < rate for i in range(steps))
 
 
 def fit(work: Work, capacity: int) -> tuple[list[str], int]:
@@ -54,12 +68,15 @@ def thinking_block(sit: Situation, full: str, summary: list[str] | tuple[str, ..
 
 def capacity(sit: Situation, *, strategy_applies: bool) -> int:
     """Tokens of work the model can do before answering, in this situation."""
+    given = sit.assumptions
     if sit.budget is not None:
         base = sit.budget / sit.verbosity
-    elif strategy_applies and sit.strategy in IMPLICIT_BUDGETS:
-        base = IMPLICIT_BUDGETS[sit.strategy]
+    elif strategy_applies and sit.strategy == "kwargs":
+        base = given.kwargs_thought_tokens
+    elif strategy_applies and sit.strategy in ("xml", "prefill"):
+        base = given.tagged_thought_tokens
     else:
-        base = NO_THINKING_CAPACITY
+        base = given.silent_planning_tokens
     return round(base * sit.capacity_scale)
 
 
@@ -84,12 +101,16 @@ def answer_text(answer: str, complete: bool, needed: int) -> str:
 
 
 def solve(sit: Situation, work: Work, salt_key: str, seed: int, notes: dict[str, Any]) -> ReplyPlan:
-    """Work a task out in thinking or inner thoughts, then answer (a guess if it did not fit)."""
-    tagged = sit.strategy in ("xml", "prefill")
+    """Work a task out in thinking or inner thoughts, then answer (a guess if it did not fit or a
+    step slipped)."""
+    skipped = skips_reasoning(sit, seed, salt_key)
+    tagged = sit.strategy in ("xml", "prefill") and not skipped
     cap = capacity(sit, strategy_applies=tagged)
     lines, done = fit(work, cap)
     complete = done >= work.needed
-    answer = work.answer if complete else work.guess(done, mix(seed, salt_key, cap))
+    slip = complete and slipped(sit, seed, salt_key, work.needed)
+    answer = work.answer if complete and not slip else work.guess(max(done - 1, 0) if slip else done,
+                                                                  mix(seed, salt_key, cap))  # fmt: skip
     blocks: list[PlannedBlock] = []
     if sit.budget is not None:
         blocks.append(thinking_block(sit, "\n".join(lines), summary_of(work, done)))
@@ -98,5 +119,6 @@ def solve(sit: Situation, work: Work, salt_key: str, seed: int, notes: dict[str,
         inner = "\n".join(lines) if sit.budget is None else "\n".join(summary_of(work, done))
         text = wrap_tagged(sit, inner, text)
     blocks.append(PlannedText(text=text))
-    notes.update(steps_needed=work.needed, steps_done=done, capacity=cap, complete=complete, answer=answer)
+    notes.update(steps_needed=work.needed, steps_done=done, capacity=cap, complete=complete, answer=answer,
+                 skipped_reasoning=skipped, slipped=slip)  # fmt: skip
     return ReplyPlan(blocks=tuple(blocks), stop_reason="end_turn", notes=notes)

@@ -4,8 +4,8 @@
 budget in force, the thinking display, the inner-thought strategy the request sets up (an
 ``inner_thoughts`` tool argument, a system prompt asking for ``<tag>`` thinking, or an assistant
 prefill ending with an opening tag), the usable tools, and the tool calls and results since the
-prompt. Effort maps to a budget by `EFFORT_BUDGETS`; a model line's thinking verbosity by
-`THINKING_VERBOSITY`.
+prompt. What an effort level is worth and a model line's thinking verbosity come from the
+`Assumptions` in force (carried on the `Situation` for the steps that follow).
 """
 
 from __future__ import annotations
@@ -15,13 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.core import ModelInfo
-
-EFFORT_BUDGETS = {"low": 1024, "medium": 2048, "high": 4096, "xhigh": 8192, "max": 16384}
-"""Adaptive thinking: the thinking budget each effort level stands for."""
-
-THINKING_VERBOSITY = {"haiku": 1.4, "sonnet": 1.2}
-"""Thinking tokens a model line spends per token of work written out (1.0 for the other lines):
-smaller models deliberate more wordily, so the same budget gets them through less of a task."""
+from labkit.emulator.model._assumptions import DEFAULT_ASSUMPTIONS, Assumptions
 
 INNER_THOUGHTS_KEY = "inner_thoughts"
 _SYSTEM_TAG = re.compile(r"think[^<]{0,120}<([A-Za-z_][\w.-]*)>", re.IGNORECASE)
@@ -61,7 +55,10 @@ class Situation:
     capacity_scale: float = 1.0
     """How much work this sample fits in its capacity (1.0 for the first, modal sample)."""
     verbosity: float = 1.0
-    """Native thinking tokens billed per token of work (`THINKING_VERBOSITY`)."""
+    """Native thinking tokens billed per token of work (``Assumptions.thinking_verbosity``)."""
+    line: str | None = None
+    """The model line (haiku, sonnet, opus, ...), for the line's assumptions."""
+    assumptions: Assumptions = DEFAULT_ASSUMPTIONS
 
 
 def _text_of(content: Any) -> str:
@@ -81,15 +78,17 @@ def _result_text(block: dict[str, Any]) -> str:
     return content if isinstance(content, str) else _text_of(content)
 
 
-def thinking_budget(params: dict[str, Any], model: ModelInfo) -> tuple[int | None, bool]:
-    """(native thinking budget or None, whether thinking is adaptive)."""
+def thinking_budget(params: dict[str, Any], model: ModelInfo, assumptions: Assumptions) -> tuple[int | None, bool]:
+    """(native thinking budget or None, whether thinking is adaptive); an effort level stands for
+    ``assumptions.effort_work`` tokens."""
     thinking = params.get("thinking") if isinstance(params.get("thinking"), dict) else None
     kind = thinking.get("type") if thinking else ("adaptive" if model.thinking_when_omitted == "adaptive" else "off")
     if kind == "enabled" and thinking is not None:
         return int(thinking.get("budget_tokens") or 1024), False
     if kind == "adaptive":
         effort = (params.get("output_config") or {}).get("effort") or model.default_effort or "high"
-        return EFFORT_BUDGETS.get(str(effort), EFFORT_BUDGETS["high"]), True
+        work = assumptions.effort_work
+        return work.get(str(effort), work.get("high", 4096)), True
     return None, kind == "between_tools"
 
 
@@ -130,11 +129,12 @@ def _tools(params: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], str | Non
     return tools, forced, not choice.get("disable_parallel_tool_use", False)
 
 
-def read_situation(params: dict[str, Any], model: ModelInfo) -> Situation:
+def read_situation(params: dict[str, Any], model: ModelInfo, assumptions: Assumptions | None = None) -> Situation:
     """Everything `synth.plan_reply` needs from a (validated) Messages request."""
+    assumptions = assumptions if assumptions is not None else DEFAULT_ASSUMPTIONS
     messages = params.get("messages") or []
     index = _prompt_index(messages)
-    budget, adaptive = thinking_budget(params, model)
+    budget, adaptive = thinking_budget(params, model, assumptions)
     thinking = params.get("thinking") if isinstance(params.get("thinking"), dict) else {}
     display = str((thinking or {}).get("display") or model.default_display)
     tools, forced, parallel = _tools(params)
@@ -164,5 +164,7 @@ def read_situation(params: dict[str, Any], model: ModelInfo) -> Situation:
         calls=tuple(calls),
         results=tuple(results),
         continuing=continuing,
-        verbosity=THINKING_VERBOSITY.get(model.line or "", 1.0),
+        verbosity=assumptions.verbosity(model.line),
+        line=model.line,
+        assumptions=assumptions,
     )

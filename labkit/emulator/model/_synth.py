@@ -3,9 +3,9 @@
 It reads the request (`situation.read_situation`), recognises a task from labkit's suites (or a
 plain ``a * b`` / ``a + b`` question) and works it out one step a line (`workouts`). The steps
 that fit in the capacity in force are written; when the work does not fit, the answer is a
-guess. Capacity: the native thinking budget (``budget_tokens``, or the effort level's budget
-under adaptive thinking); without native thinking, the implicit budget of the inner-thought
-strategy (`IMPLICIT_BUDGETS`), else `NO_THINKING_CAPACITY` worked out silently.
+guess. Capacity: the native thinking budget (``budget_tokens``, or the work an effort level
+stands for under adaptive thinking); without native thinking, what the inner-thought strategy
+leaves room for, else silent planning (`_compose.capacity`; every value is an `Assumptions` field).
 
 Where the work goes: native thinking (display ``omitted``: no text, all tokens hidden;
 ``summarized``: a short summary with the rest billed as hidden, except older budget models that
@@ -18,7 +18,7 @@ task files.
 Sampling: the real model is not deterministic, so repeats of one request should not all agree.
 ``sample`` is how many times the emulator has already answered this exact request. Sample 0 is
 the modal reply (capacity exactly as above); later samples fit their work into a capacity scaled
-by a factor in [1 - SAMPLE_SPREAD, 1 + SAMPLE_SPREAD) drawn from (seed, prompt, sample), so a task
+by a factor in [1 - spread, 1 + spread) (``Assumptions.sample_spread``) drawn from (seed, prompt, sample), so a task
 near the edge of its budget is sometimes finished and sometimes not, and accuracy over repeats
 has a real spread.
 """
@@ -31,25 +31,15 @@ from typing import Any
 
 from labkit.core import ModelInfo
 from labkit.emulator.model import _toolflow as toolflow
-from labkit.emulator.model._compose import IMPLICIT_BUDGETS, NO_THINKING_CAPACITY, solve, thinking_block, wrap_tagged
+from labkit.emulator.model._assumptions import DEFAULT_ASSUMPTIONS, Assumptions
+from labkit.emulator.model._compose import solve, thinking_block, wrap_tagged
 from labkit.emulator.model._plan import PlannedBlock, PlannedText, ReplyPlan
-from labkit.emulator.model._situation import EFFORT_BUDGETS, Situation, read_situation
+from labkit.emulator.model._situation import Situation, read_situation
 from labkit.emulator.model._solvers import mix
 from labkit.emulator.model._workouts import work_for
 from labkit.tasks import Task, match_task
 
-__all__ = [
-    "EFFORT_BUDGETS",
-    "IMPLICIT_BUDGETS",
-    "NO_THINKING_CAPACITY",
-    "SAMPLE_SPREAD",
-    "parse_arithmetic",
-    "plan_reply",
-    "sample_scale",
-]
-
-SAMPLE_SPREAD = 0.35
-"""Half-width of the capacity factor drawn for samples after the first."""
+__all__ = ["parse_arithmetic", "plan_reply", "sample_scale"]
 
 GENERIC_REPLIES = (
     "This is a synthetic reply from labkit's emulator. It works out labkit's task suites and simple "
@@ -103,19 +93,24 @@ def _recognise(prompt: str) -> Task | None:
     return Task(id=f"generic-{mix(key) % 10**8:08d}", prompt=prompt, answer="", category="arithmetic", spec=spec)
 
 
-def sample_scale(seed: int, prompt: str, sample: int) -> float:
-    """The capacity factor of the ``sample``-th answer to one request (1.0 for sample 0)."""
+def sample_scale(seed: int, prompt: str, sample: int, spread: float | None = None) -> float:
+    """The capacity factor of the ``sample``-th answer to one request (1.0 for sample 0; ``spread``
+    defaults to ``Assumptions().sample_spread``)."""
     if sample <= 0:
         return 1.0
+    spread = DEFAULT_ASSUMPTIONS.sample_spread if spread is None else spread
     unit = (mix(seed, "sample", prompt, sample) % 1_000_000) / 1_000_000
-    return 1.0 - SAMPLE_SPREAD + 2 * SAMPLE_SPREAD * unit
+    return 1.0 - spread + 2 * spread * unit
 
 
-def plan_reply(params: dict[str, Any], model: ModelInfo, *, seed: int, sample: int = 0) -> ReplyPlan:
-    """The synthetic model's reply to a validated Messages request (deterministic for seed, params, sample)."""
-    sit = read_situation(params, model)
+def plan_reply(
+    params: dict[str, Any], model: ModelInfo, *, seed: int, sample: int = 0, assumptions: Assumptions | None = None
+) -> ReplyPlan:
+    """The synthetic model's reply to a validated Messages request (deterministic for seed, params,
+    sample and assumptions; the defaults when ``assumptions`` is None)."""
+    sit = read_situation(params, model, assumptions)
     if sample > 0:
-        sit = replace(sit, capacity_scale=sample_scale(seed, sit.prompt, sample))
+        sit = replace(sit, capacity_scale=sample_scale(seed, sit.prompt, sample, sit.assumptions.sample_spread))
         seed = mix(seed, "sample", sample)
     task = _recognise(sit.prompt)
     notes: dict[str, Any] = {"strategy": sit.strategy, "budget": sit.budget, "sample": sample}

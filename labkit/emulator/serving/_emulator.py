@@ -1,6 +1,8 @@
 """`Emulator`: one local Anthropic API, wired from its parts (ids, signer, cache, sampler, batches, app).
 
-``Emulator(seed=0, latency="none", faults=None, api_key=None)``. `handle` is the core every
+``Emulator(seed=0, latency="none", faults=None, api_key=None, assumptions=None)``; ``assumptions``
+(`labkit.emulator.Assumptions`, a mapping of overrides, or None for ``LABKIT_EMULATOR_ASSUMPTIONS``
+or the defaults) holds every effect the synthetic model builds in. `handle` is the core every
 carrier uses (the in-process transports and the HTTP server): method, path with query, headers
 and body in, `EmulatorResponse` out. `client()` / `async_client()` return real
 ``anthropic.Anthropic`` / ``AsyncAnthropic`` clients wired to it in process (built by
@@ -24,8 +26,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from labkit.core import EmulatorError
+from labkit.emulator.model import Assumptions
 from labkit.emulator.rules import Signer
 from labkit.emulator.serving._app import App
+from labkit.emulator.serving._assumptions_source import resolve_assumptions
 from labkit.emulator.serving._batches import BatchStore
 from labkit.emulator.serving._cache import PromptCache
 from labkit.emulator.serving._faults import FaultPlan
@@ -51,6 +55,7 @@ class Emulator:
         api_key: str | None = None,
         *,
         base_url: str = DEFAULT_BASE_URL,
+        assumptions: Assumptions | Mapping[str, Any] | str | None = None,
     ) -> None:
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise EmulatorError(f"seed must be an int, got {seed!r}")
@@ -63,16 +68,19 @@ class Emulator:
         self.faults: FaultPlan | None = faults
         self.api_key: str | None = api_key
         self.base_url = base_url.rstrip("/")
+        self.assumptions: Assumptions = resolve_assumptions(assumptions)
         self.signer: Signer = Signer(hashlib.sha256(f"labkit-emulator-signing-key:{seed}".encode()).digest())
         self.cache: PromptCache = PromptCache()
         ids = IdMinter(seed)
-        messages = MessagesEndpoint(signer=self.signer, cache=self.cache, sampler=Sampler(seed), ids=ids,
+        sampler = Sampler(seed, self.assumptions)
+        messages = MessagesEndpoint(signer=self.signer, cache=self.cache, sampler=sampler, ids=ids,
                                     latency=self.latency, faults=faults)  # fmt: skip
         self.batches: BatchStore = BatchStore(ids=ids, run_item=messages.batch_result)
         self.app: App = App(messages=messages, batches=self.batches, ids=ids, faults=faults, api_key=api_key)
 
     def __repr__(self) -> str:
-        return f"Emulator(seed={self.seed}, latency={self.latency.name!r}, faults={self.faults is not None})"
+        return (f"Emulator(seed={self.seed}, latency={self.latency.name!r}, faults={self.faults is not None}, "
+                f"assumptions={self.assumptions.version!r})")  # fmt: skip
 
     @property
     def counters(self) -> Counter[str]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from labkit.core import ModelInfo
-from labkit.emulator.model import ReplyPlan, plan_reply
+from labkit.emulator.model import DEFAULT_ASSUMPTIONS, Assumptions, ReplyPlan, plan_reply
 
 PLAN_MEMO_SIZE = 1024
 
@@ -23,8 +23,9 @@ PLAN_MEMO_SIZE = 1024
 class Sampler:
     """The synthetic model's plans for one seed, sampled per repeated request (thread-safe)."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, assumptions: Assumptions = DEFAULT_ASSUMPTIONS) -> None:
         self.seed = seed
+        self.assumptions = assumptions
         self._lock = threading.Lock()
         self._plans: dict[tuple[str, int], ReplyPlan] = {}
         self._seen: dict[str, int] = {}
@@ -41,7 +42,7 @@ class Sampler:
             hit = self._plans.get((request, sample))
         if hit is not None:
             return hit
-        plan = plan_reply(dict(params), model, seed=self.seed, sample=sample)
+        plan = plan_reply(dict(params), model, seed=self.seed, sample=sample, assumptions=self.assumptions)
         with self._lock:
             if len(self._plans) >= PLAN_MEMO_SIZE:
                 self._plans.pop(next(iter(self._plans)))

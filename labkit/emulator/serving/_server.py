@@ -173,17 +173,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency", choices=sorted(PRESETS), default="none", help="latency profile")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail (0-1)")
     parser.add_argument("--api-key", default=None, help="accept only this key (default: any non-empty key)")
+    parser.add_argument("--assumptions", default=None, metavar="JSON_OR_FILE",
+                        help="the synthetic model's assumptions: a JSON object of overrides or a .json/.toml file "
+                             "(default: $LABKIT_EMULATOR_ASSUMPTIONS, else labkit's documented defaults)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     faults = FaultPlan(rate=args.fault_rate, seed=args.seed, retry_after_s=1.0) if args.fault_rate else None
-    emulator = Emulator(seed=args.seed, latency=args.latency, faults=faults, api_key=args.api_key)
+    emulator = Emulator(seed=args.seed, latency=args.latency, faults=faults, api_key=args.api_key,
+                        assumptions=args.assumptions)
     server = EmulatorServer(emulator, args.host, args.port)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
-    print(f"labkit emulator (synthetic replies) listening on {server.url}", flush=True)
+    print(f"labkit emulator (synthetic replies, assumptions {emulator.assumptions.version}) listening on {server.url}",
+          flush=True)
     print("\n".join(connect_hints(server.url, args.api_key)), flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
