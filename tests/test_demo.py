@@ -10,19 +10,21 @@ matplotlib.use("Agg")
 
 import nbformat
 import pandas as pd
+import PIL.Image
 import pytest
 from matplotlib.figure import Figure
 from nbformat.v4 import new_code_cell, new_notebook
 
 from labkit.cli import main as cli_main
-from labkit.notebook import demo
+from labkit.core import TableError
+from labkit.notebook import demo, stamp_of
 
 GOOD = """\
 import pandas as pd
 from matplotlib.figure import Figure
 from labkit.notebook import demo
 frame = pd.DataFrame({"x": [1, 2], "y": [3, 4]})
-demo.table(frame, "tiny_table")
+demo.table(frame, "tiny_table", provenance="made by hand")
 fig = Figure(); fig.add_subplot().plot([1, 2], [3, 4])
 demo.figure(fig, "tiny_figure")
 import os; print("store", demo.store_path(), "key" if "ANTHROPIC_API_KEY" in os.environ else "no key")"""
@@ -48,9 +50,31 @@ def test_output_helpers_follow_the_demo_dir(tmp_path: Path, monkeypatch: pytest.
     assert demo.figure(ax, "one") is fig
     assert (tmp_path / "out" / "figures" / "one.png").read_bytes()[:4] == b"\x89PNG"
     frame = pd.DataFrame({"a": [1, 2]})
-    assert demo.table(frame, "t") is frame
-    assert pd.read_parquet(tmp_path / "out" / "tables" / "t.parquet").equals(frame)
-    assert (tmp_path / "out" / "tables" / "t.csv").read_text().splitlines() == ["a", "1", "2"]
+    with pytest.raises(TableError, match="'t': say which rows it was built from"):
+        demo.table(frame, "t")  # nothing says who answered: refused, not saved unlabelled
+    assert not (tmp_path / "out" / "tables" / "t.csv").exists()
+    saved = demo.table(frame, "t", provenance="hand-made")
+    assert list(saved["provenance"]) == ["hand-made", "hand-made"] and list(frame.columns) == ["a"]
+    assert pd.read_parquet(tmp_path / "out" / "tables" / "t.parquet").equals(saved)
+    assert (tmp_path / "out" / "tables" / "t.csv").read_text().splitlines() == ["a,provenance", "1,hand-made",
+                                                                                "2,hand-made"]
+
+
+def test_saved_tables_and_figures_say_who_answered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(demo.DEMO_DIR_ENV, str(tmp_path))
+    rows = pd.DataFrame({"backend": ["emulator", "anthropic"], "synthetic": [True, False],
+                         "endpoint": ["seed=0 assumptions=a1-0000abcd", "anthropic"], "x": [1, 2]})
+    own = demo.table(rows, "own")
+    assert list(own["provenance"]) == ["synthetic (labkit emulator, assumptions a1-0000abcd)", "real (anthropic)"]
+    derived = demo.table(pd.DataFrame({"k": [1]}), "derived", rows=rows.iloc[:1])
+    assert list(derived["provenance"]) == ["synthetic: labkit emulator, not Claude · assumptions a1-0000abcd"]
+    real = demo.table(pd.DataFrame({"k": [1]}), "real", rows=rows.iloc[1:])
+    assert list(real["provenance"]) == ["real API"]
+    fig = Figure()
+    demo.figure(fig.add_subplot(), "hand", rows=rows)
+    assert stamp_of(fig).startswith("mixed: 1 rows synthetic: labkit emulator, not Claude · assumptions a1-0000abcd")
+    with PIL.Image.open(tmp_path / "figures" / "hand.png") as png:
+        assert png.info["Description"] == stamp_of(fig)
 
 
 def test_defaults_without_the_demo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +82,7 @@ def test_defaults_without_the_demo_dir(tmp_path: Path, monkeypatch: pytest.Monke
     (tmp_path / "notebooks").mkdir()
     monkeypatch.chdir(tmp_path / "notebooks")  # a notebook's working directory
     assert demo.project_root() == tmp_path
-    assert demo.output_dir() == tmp_path / "data" / "demo"
+    assert demo.output_dir() == tmp_path / "data" / "interactive"  # a notebook run by hand leaves data/demo/ alone
     assert demo.store_path() == tmp_path / "data" / "runs" / "labkit.sqlite"
 
 

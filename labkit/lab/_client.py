@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -95,7 +96,9 @@ def choose_backend(env: Mapping[str, str] | None = None) -> Backend:
     if platform := platform_from_env(env):
         return platform_backend(platform, reason=f"{platform_reason(platform, env)} is set")
     reason = "neither ANTHROPIC_API_KEY nor LABKIT_BASE_URL nor a platform setting is set: built-in emulator"
-    latency = env.get(EMULATOR_LATENCY_ENV)
+    # in a notebook the emulator answers at the demo's human pace by default, so latency figures mean something
+    latency = env.get(EMULATOR_LATENCY_ENV) or ("demo" if "ipykernel" in sys.modules else None)
+    origin = EMULATOR_LATENCY_ENV if env.get(EMULATOR_LATENCY_ENV) else "the notebook default"
     if not latency:
         return emulator_backend(reason=reason)
     from labkit.core import EmulatorError
@@ -105,7 +108,7 @@ def choose_backend(env: Mapping[str, str] | None = None) -> Backend:
         emulator = Emulator(latency=latency)
     except EmulatorError as exc:
         raise ConfigError(f"{EMULATOR_LATENCY_ENV}={latency!r}: {exc}") from None
-    return emulator_backend(emulator, f"{reason} (latency profile {latency!r} from {EMULATOR_LATENCY_ENV})")
+    return emulator_backend(emulator, f"{reason} (latency profile {latency!r} from {origin})")
 
 
 def resolve_backend(backend: Backend | str | Any | None, *, region: str | None = None,

@@ -312,7 +312,20 @@ def derive_trial(
         stop_reason=stop_reason, answer=answer, reasoning=_reasoning(t.completion for t in turns),
         tool_calls=count, tool_calls_valid=valid, correct=correct if status == "ok" else None, cached=cached,
         batch=batch, error_type=error_type, error_message=error_message, events=len(events), created_at=created_at,
+        synthetic=backend == "emulator" or _synthetic_ids(events),
     )  # fmt: skip
+
+
+SYNTHETIC_ID_PREFIX = "msg_synth_"
+"""How labkit's emulator names its messages, also when it is reached over HTTP as a base URL."""
+
+
+def _synthetic_ids(events: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a message in ``events`` was named by labkit's emulator."""
+    for event in events:
+        if event.get("type") == "message_start":
+            return str((event.get("message") or {}).get("id", "")).startswith(SYNTHETIC_ID_PREFIX)
+    return False
 
 
 def _ended(events: Sequence[Mapping[str, Any]]) -> bool:

@@ -35,13 +35,15 @@ FLOAT_COLUMNS = (
     "budget_utilisation", "ttft_s", "thinking_s", "answer_s", "total_s", "cost_input_usd", "cost_cache_usd",
     "cost_thinking_usd", "cost_output_usd", "cost_usd",
 )  # fmt: skip
-BOOL_COLUMNS = ("prefill", "batch", "has_reasoning", "tool_calls_valid", "correct", "cached")
+BOOL_COLUMNS = ("prefill", "batch", "has_reasoning", "tool_calls_valid", "correct", "cached", "synthetic")
 CATEGORIES = {"status": ("ok", "error", "skipped"), "strategy": ("none", "native", "kwargs", "xml", "xml+prefill")}
 TOKEN_CATEGORIES = ("input", "cache_write", "cache_read", "thinking", "visible_output")
-TOKEN_COLUMNS = (
-    "experiment", "trial_key", "model", "task_id", "category", "repeat", "thinking_mode", "budget_tokens",
-    "effort", "strategy", "token_category", "tokens", "source",
+TOKEN_ROW_COLUMNS = (
+    "experiment", "trial_key", "backend", "endpoint", "synthetic", "model", "task_id", "category", "repeat",
+    "thinking_mode", "budget_tokens", "effort", "strategy",
 )  # fmt: skip
+"""The trial-row columns each long token row repeats (provenance included, for stamping figures)."""
+TOKEN_COLUMNS = (*TOKEN_ROW_COLUMNS, "token_category", "tokens", "source")
 _ROW_TOKENS = {"input": "input_tokens", "cache_write": "cache_write_tokens", "cache_read": "cache_read_tokens",
                "thinking": "thinking_tokens", "visible_output": "visible_tokens"}  # fmt: skip
 
@@ -89,7 +91,7 @@ def _missing(value: Any) -> bool:
 def _token_rows(row: Mapping[str, Any]) -> list[dict[str, Any]]:
     if _missing(row.get("output_tokens")):
         return []
-    base = {c: row.get(c) for c in TOKEN_COLUMNS[:10]}
+    base = {c: row.get(c) for c in TOKEN_ROW_COLUMNS}
     shown = row.get("tokens_source") or "reported"
     usage_source = "count_tokens" if shown == "count_tokens" else "reported"
     out = []
@@ -115,7 +117,7 @@ def tokens_frame(
     for key, sources in (estimates or {}).items():
         if key not in by_key:
             raise TableError(f"estimates name trial {key!r}, which is not among the rows")
-        base = {c: by_key[key].get(c) for c in TOKEN_COLUMNS[:10]}
+        base = {c: by_key[key].get(c) for c in TOKEN_ROW_COLUMNS}
         for source, tokens in sources.items():
             if source not in ("reported", "count_tokens", "estimated"):
                 raise TableError(f"unknown token source {source!r} for trial {key!r}")

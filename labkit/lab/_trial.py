@@ -33,7 +33,7 @@ SECRET_KEY = re.compile(r"api[-_]?key|authorization|x-api-key", re.IGNORECASE)
 TRANSPORT_KWARGS = frozenset({"extra_headers", "extra_query", "timeout", "stream"})
 
 ROW_COLUMNS: tuple[str, ...] = (
-    "experiment", "trial_key", "backend", "endpoint", "model", "capabilities", "label", "thinking_mode",
+    "experiment", "trial_key", "backend", "endpoint", "model", "capabilities", "synthetic", "label", "thinking_mode",
     "budget_tokens", "effort", "display", "strategy", "tag", "prefill", "fallback_from", "task_id", "category",
     "repeat", "status",
     "error_type", "error_message", "stop_reason", "input_tokens", "cache_write_tokens", "cache_read_tokens",
@@ -193,6 +193,9 @@ class Trial:
     project, emulator seed and assumptions version); None in rows stored before it was recorded."""
     capabilities: str | None = None
     """Where the model checks came from: "live" (the backend's ``GET /v1/models``) or "catalog"."""
+    synthetic: bool | None = None
+    """True when labkit's emulator answered (in process, or over HTTP: its ``msg_synth_`` message ids),
+    False for a real server; None in rows stored before it was recorded (then the backend says)."""
 
     def __repr__(self) -> str:
         """One line for notebooks: what ran, how it ended, tokens, cost (the completion is left out)."""
@@ -241,7 +244,7 @@ class Trial:
         values: dict[str, Any] = {
             "experiment": self.experiment, "trial_key": self.trial_key, "backend": self.backend,
             "endpoint": self.endpoint, "model": self.model, "capabilities": self.capabilities,
-            **{name: getattr(k, name) for name in _KNOB_COLUMNS},
+            "synthetic": self.synthetic, **{name: getattr(k, name) for name in _KNOB_COLUMNS},
             "task_id": self.task_id, "category": self.category, "repeat": self.repeat, "status": self.status,
             "error_type": self.error_type, "error_message": self.error_message, "stop_reason": self.stop_reason,
             "input_tokens": t and t.input, "cache_write_tokens": t and t.cache_write,
@@ -288,6 +291,7 @@ class Trial:
             correct=row.get("correct"), cached=bool(row.get("cached")), batch=bool(row.get("batch")),
             error_type=row.get("error_type"), error_message=row.get("error_message"),
             created_at=row.get("created_at"), endpoint=row.get("endpoint"), capabilities=row.get("capabilities"),
+            synthetic=row.get("synthetic"),
         )  # fmt: skip
 
 

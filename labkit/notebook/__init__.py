@@ -1,5 +1,6 @@
 """The notebook surface: DataFrame views (`summary_frame`, token accounting views), the demo's
-figure/table writer, and the `plots` and `widgets` subpackages.
+figure/table writer, the `plots` and `widgets` subpackages, and the provenance every one of them
+shows (`provenance`, `stamp_figure`: rows from labkit's emulator are always labelled synthetic).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ _EXPORTS = {
     "input_breakdown": "labkit.notebook.accounting",
     "prefix_cache_usage": "labkit.notebook.accounting",
     "tokens_with_sources": "labkit.notebook.accounting",
+    "Provenance": "labkit.notebook._provenance",
+    "provenance": "labkit.notebook._provenance",
+    "stamp_figure": "labkit.notebook._provenance",
+    "stamp_of": "labkit.notebook._provenance",
     "TableError": "labkit.core",
     "results_frame": "labkit.lab",
     "summary_frame": "labkit.notebook._tables",
@@ -26,6 +31,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core import TableError as TableError
     from labkit.lab import results_frame as results_frame
     from labkit.lab import tokens_frame as tokens_frame
+    from labkit.notebook._provenance import Provenance as Provenance
+    from labkit.notebook._provenance import provenance as provenance
+    from labkit.notebook._provenance import stamp_figure as stamp_figure
+    from labkit.notebook._provenance import stamp_of as stamp_of
     from labkit.notebook._tables import summary_frame as summary_frame
     from labkit.notebook.accounting import billed_vs_shown as billed_vs_shown
     from labkit.notebook.accounting import estimate_errors as estimate_errors

@@ -4,7 +4,9 @@
   standard error over repeats, mean tokens, mean and total cost, truncation rate (``max_tokens``
   stops), budget utilisation and latency; every rate with a Wilson and every mean with a t interval
   (``_low`` / ``_high`` columns); groups in the knobs' natural order (effort low ... max). Takes
-  ``lab.results()`` or the store's rows.
+  ``lab.results()`` or the store's rows. Each group says who answered it (``provenance``:
+  "synthetic (labkit emulator, assumptions …)", "real (anthropic)", or both joined) and the frame's
+  ``attrs["caption"]`` carries the stamp figures carry ("synthetic: labkit emulator, not Claude …").
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from labkit.core import TableError
 from labkit.lab import results_frame
+from labkit.notebook._provenance import provenance, provenance_labels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,7 +31,7 @@ def _with_ci(name: str) -> tuple[str, str, str]:
 SUMMARY_COLUMNS = (
     "trials", "ok", *_with_ci("error_rate"), "repeats", "scored", *_with_ci("accuracy"), "accuracy_se",
     *(col for c in _MEANS for col in _with_ci(f"mean_{c}")), *_with_ci("mean_cost_usd"), "total_cost_usd",
-    *_with_ci("truncation_rate"),
+    *_with_ci("truncation_rate"), "provenance",
 )  # fmt: skip
 """The columns `summary_frame` adds after the ``by`` columns: every rate and mean with ``_low`` /
 ``_high`` bounds of its 95% interval; ``trials`` / ``ok`` / ``scored`` are the n behind them."""
@@ -66,6 +69,7 @@ def summary_frame(df: pd.DataFrame | Iterable[Mapping[str, Any]], by: Sequence[s
     if missing:
         raise TableError(f"summary_frame: the DataFrame lacks column(s) {', '.join(missing)}")
     ran = frame[frame["status"].astype(str) != "skipped"]
+    ran = ran.assign(_provenance=provenance_labels(ran))
     out = []
     for keys, group in ran.groupby(list(by), dropna=False, sort=True, observed=True):
         ok = group[group["status"].astype(str) == "ok"]
@@ -82,9 +86,13 @@ def summary_frame(df: pd.DataFrame | Iterable[Mapping[str, Any]], by: Sequence[s
             **_mean_ci(ok, "cost_usd", confidence),
             "total_cost_usd": float(pd.to_numeric(group.get("cost_usd"), errors="coerce").sum()),
             **_ci("truncation_rate", cut, cut.estimate),
+            "provenance": " + ".join(sorted(group["_provenance"].unique())),
         })  # fmt: skip
     result = pd.DataFrame.from_records(out, columns=[*by, *SUMMARY_COLUMNS])
-    return result.sort_values(list(by), key=_natural_order, kind="stable").reset_index(drop=True) if len(by) else result
+    if len(by):
+        result = result.sort_values(list(by), key=_natural_order, kind="stable").reset_index(drop=True)
+    result.attrs["caption"] = provenance(ran).stamp
+    return result
 
 
 def _natural_order(column: pd.Series[Any]) -> pd.Series[Any]:

@@ -6,8 +6,14 @@
 ``data/demo/notebooks/``; the notebooks themselves save figures (PNG) to ``data/demo/figures/`` and
 tables (CSV + Parquet) to ``data/demo/tables/`` through `figure` and `table`, and keep their results
 in fresh stores under ``data/demo/stores/`` (`store_path`); kernel stderr goes to ``data/demo/kernels.log``.
-Outside the demo the same helpers write under ``data/demo/`` and the store stays the default
+Outside the demo (a notebook run by hand in JupyterLab) the same helpers write under
+``data/interactive/``, never over the demo's outputs, and the store stays the default
 ``data/runs/labkit.sqlite``.
+
+Every saved figure and table says who answered its rows: figures carry the provenance stamp
+(`labkit.notebook.stamp_figure`, also in the PNG's metadata) and tables a ``provenance`` column. A
+table or figure built from other rows than its own (a comparison, a knee table) names them with
+``rows=``; a table whose provenance cannot be told is refused rather than saved unlabelled.
 """
 
 from __future__ import annotations
@@ -43,9 +49,10 @@ def project_root() -> Path:
 
 
 def output_dir() -> Path:
-    """Where the demo's outputs go: ``$LABKIT_DEMO_DIR``, else ``<project>/data/demo``."""
+    """Where saved figures and tables go: ``$LABKIT_DEMO_DIR`` (set by ``labkit demo``), else
+    ``<project>/data/interactive`` (a notebook run by hand leaves the demo's outputs alone)."""
     configured = os.environ.get(DEMO_DIR_ENV)
-    return Path(configured) if configured else project_root() / "data" / "demo"
+    return Path(configured) if configured else project_root() / "data" / "interactive"
 
 
 def store_path() -> Path:
@@ -59,21 +66,46 @@ def store_path() -> Path:
     return default_store_path()  # the file Lab() opens by default
 
 
-def figure(ax_or_fig: Axes | Figure, name: str) -> Figure:
-    """Save a plot as ``figures/<name>.png`` under `output_dir` and return its Figure (to display it)."""
+def figure(ax_or_fig: Axes | Figure, name: str, *, rows: pd.DataFrame | None = None) -> Figure:
+    """Save a plot as ``figures/<name>.png`` under `output_dir` and return its Figure (to display it).
+
+    labkit's plot helpers stamp their figures; a figure drawn by hand is stamped from ``rows``."""
     from matplotlib.axes import Axes as _Axes
 
+    from labkit.notebook._provenance import stamp_figure, stamp_of
     from labkit.notebook.plots import PlotDataError, save_figure
 
     fig = ax_or_fig.get_figure(root=True) if isinstance(ax_or_fig, _Axes) else ax_or_fig
     if fig is None:
         raise PlotDataError(f"figure {name!r}: the Axes belongs to no figure")
+    if rows is not None and not stamp_of(fig) and fig.axes:
+        stamp_figure(fig.axes[0], rows)
     _record(save_figure(fig, output_dir() / "figures" / f"{name}.png"))
     return fig
 
 
-def table(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Save a DataFrame as ``tables/<name>.csv`` and ``.parquet`` under `output_dir`; return it unchanged."""
+def table(frame: pd.DataFrame, name: str, *, rows: pd.DataFrame | None = None,
+          provenance: str | None = None) -> pd.DataFrame:
+    """Save ``frame`` as ``tables/<name>.csv`` and ``.parquet`` under `output_dir`; return it.
+
+    The saved table says who answered its rows in a ``provenance`` column: the frame's own (trial rows,
+    `summary_frame`), else that of the ``rows`` it was built from, else the ``provenance`` text given.
+    """
+    from labkit.core import TableError
+    from labkit.notebook._provenance import has_provenance, provenance_labels
+    from labkit.notebook._provenance import provenance as provenance_of
+
+    if "provenance" not in frame.columns:
+        if has_provenance(frame):
+            label: object = provenance_labels(frame)
+        elif rows is not None and has_provenance(rows):
+            label = provenance_of(rows).stamp or "real API"
+        elif provenance:
+            label = provenance
+        else:
+            raise TableError(f"table {name!r}: say which rows it was built from (rows=...) or its provenance=...; "
+                             "a saved table always says whether it is synthetic")
+        frame = frame.assign(provenance=label)
     folder = output_dir() / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     frame.to_csv(folder / f"{name}.csv", index=False)

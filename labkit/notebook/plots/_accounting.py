@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labkit.core import PlotDataError
+from labkit.notebook._provenance import stamp_of, stamped
 from labkit.notebook.plots._frame import (
     COLORS,
     STRATEGY_ORDER,
@@ -41,6 +42,7 @@ TOKEN_COLUMNS = ["trial_key", "model", "thinking_mode", "budget_tokens", "effort
                  "token_category", "tokens", "source"]
 
 
+@stamped
 def strategy_comparison(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Per strategy: share of replies with inner thoughts, of valid tool calls and correct (grouped bars).
 
@@ -121,6 +123,7 @@ def _per_trial(tokens: pd.DataFrame, source: str) -> pd.DataFrame:
     return meta.join(counts).reset_index()
 
 
+@stamped
 def token_composition(tokens: pd.DataFrame, *, ax: Axes | None = None, by: str | None = None,
                       source: str = "best") -> Axes:
     """Stacked mean tokens per trial by category (input, cache write, cache read, thinking, visible output).
@@ -164,6 +167,7 @@ _COST_COLORS = {"input": COLORS["input"], "cache write + read": COLORS["cache"],
                 "visible output": COLORS["visible_output"]}
 
 
+@stamped
 def cost_split(df: pd.DataFrame, *, ax: Axes | None = None, by: str | None = None) -> Axes:
     """Stacked mean cost per trial split into input, cache, thinking and visible output, per group."""
     require(df, ["model", *(c for c, _ in COST_PARTS)] + ([by] if by else []), plot="cost_split")
@@ -183,6 +187,7 @@ def cost_split(df: pd.DataFrame, *, ax: Axes | None = None, by: str | None = Non
                   ylabel=by or "configuration", outside=True)
 
 
+@stamped
 def estimate_error(tokens: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Input tokens: labkit's local estimate and ``count_tokens`` against the reported usage.
 
@@ -218,7 +223,9 @@ def estimate_error(tokens: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 def save_figure(ax_or_fig: Axes | Figure | SubFigure, path: str | Path, *, dpi: int = 120) -> Path:
     """Write the figure holding ``ax_or_fig`` to ``path`` (format from the suffix, e.g. ``.png``).
 
-    Creates missing parent folders and returns the path written.
+    Creates missing parent folders and returns the path written. A figure stamped with its rows'
+    provenance (`labkit.notebook.stamp_figure`) keeps the stamp in the file's metadata too (PNG
+    ``Description``), so a figure cut out of its caption still says it is synthetic.
     """
     from matplotlib.axes import Axes as _Axes
 
@@ -228,5 +235,7 @@ def save_figure(ax_or_fig: Axes | Figure | SubFigure, path: str | Path, *, dpi: 
         raise PlotDataError("save_figure: the Axes belongs to no figure")
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(target, dpi=dpi, bbox_inches="tight")
+    stamp = stamp_of(figure)
+    metadata = {"Description": stamp} if stamp and target.suffix.lower() == ".png" else None
+    figure.savefig(target, dpi=dpi, bbox_inches="tight", metadata=metadata)
     return target

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from labkit.core import PlotDataError
+from labkit.notebook._provenance import stamped
 from labkit.notebook.plots._frame import (
     COLORS,
     budget_axis,
@@ -61,6 +62,7 @@ def _lines_by_model(ax: Axes, stats: pd.DataFrame, x: str) -> None:
         )
 
 
+@stamped
 def tokens_vs_budget(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Mean thinking tokens billed per trial against the thinking budget, with the budget itself dashed.
 
@@ -103,6 +105,7 @@ def budget_knee(df: pd.DataFrame, *, tolerance: float = 0.02) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+@stamped
 def accuracy_vs_budget(df: pd.DataFrame, *, ax: Axes | None = None, mark_knee: bool = True) -> Axes:
     """Accuracy against the thinking budget; error bars are 95% Wilson intervals over the trials.
 
@@ -129,6 +132,7 @@ def _rate_axis(ax: Axes) -> None:
     percent_axis(ax)
 
 
+@stamped
 def accuracy_vs_effort(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Accuracy per effort level (low ... max); error bars are 95% Wilson intervals over the trials."""
     rows = _effort_rows(df, "accuracy_vs_effort", "correct")
@@ -146,6 +150,7 @@ def accuracy_vs_effort(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     )
 
 
+@stamped
 def budget_utilisation(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Share of the thinking budget actually used (thinking tokens / budget), per model and budget.
 
@@ -174,6 +179,7 @@ def budget_utilisation(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     )
 
 
+@stamped
 def truncation_rate(df: pd.DataFrame, *, ax: Axes | None = None, x: str = "budget_tokens") -> Axes:
     """Share of trials stopped by ``max_tokens`` per thinking budget (``x="budget_tokens"``) or effort.
 
@@ -213,6 +219,7 @@ LATENCY_PARTS = (("ttft_s", "time to first token"), ("thinking_s", "thinking"), 
 _LATENCY_COLORS = (COLORS["ttft"], COLORS["thinking"], COLORS["answer"])
 
 
+@stamped
 def latency_breakdown(df: pd.DataFrame, *, ax: Axes | None = None, stat: str = "median") -> Axes:
     """Seconds per trial split into time to first token, thinking time and answer time, per config.
 
@@ -236,6 +243,7 @@ def latency_breakdown(df: pd.DataFrame, *, ax: Axes | None = None, stat: str = "
                   xlabel=f"seconds per trial ({stat} of each part)", ylabel="configuration", outside=True)
 
 
+@stamped
 def cost_vs_accuracy(df: pd.DataFrame, *, ax: Axes | None = None, annotate: bool = True) -> Axes:
     """Accuracy (95% Wilson interval) against mean cost per trial, one point per configuration, with the
     cost-accuracy frontier.

@@ -130,3 +130,25 @@ def model_choices(lab: Any) -> list[str]:
         if known:
             return list(dict.fromkeys(known))
     return [m.id for m in list_models() if not isinstance(m, str) and m.lifecycle != "retired"]
+
+
+BADGE_STYLE = ("display:inline-block; padding:2px 8px; border-radius:4px; background:#fdecea; color:#8b0000; "
+               "font-size:12px; font-weight:600")
+
+
+def badge_text(lab: Any) -> str:
+    """What the badge of a panel over ``lab`` says: the synthetic stamp when labkit's emulator answers
+    (with its assumptions version), "" for a real server."""
+    from labkit.notebook._provenance import SYNTHETIC
+
+    backend = getattr(lab, "backend", None)
+    if getattr(backend, "name", None) != "emulator":
+        return ""
+    version = getattr(getattr(getattr(backend, "emulator", None), "assumptions", None), "version", None)
+    return f"{SYNTHETIC} · assumptions {version}" if version else SYNTHETIC
+
+
+def provenance_badge(lab: Any) -> Any:
+    """An HTML widget with `badge_text` (empty, taking no room, for a real server)."""
+    text = badge_text(lab)
+    return widgets_module().HTML(f"<span style='{BADGE_STYLE}'>{html.escape(text)}</span>" if text else "")

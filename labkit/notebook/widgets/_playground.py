@@ -22,6 +22,7 @@ from labkit.notebook.widgets._panel import (
     append_text,
     clear,
     model_choices,
+    provenance_badge,
     table_html,
     widgets_module,
 )
@@ -248,6 +249,7 @@ def playground(lab: Any) -> Panel:
     for name in ("model", "mode", "strategy", "display"):
         controls[name].observe(lambda _change: sync_controls(controls), names="value")
     layout = w.VBox([
+        provenance_badge(lab),
         controls["prompt"],
         w.HBox([controls["model"], controls["mode"], controls["strategy"]]),
         w.HBox([controls["budget"], controls["effort"], controls["display"]]),

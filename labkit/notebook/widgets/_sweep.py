@@ -14,7 +14,15 @@ import html
 from typing import Any
 
 from labkit.core import EFFORT_LEVELS, LabkitError
-from labkit.notebook.widgets._panel import Panel, append_figure, append_html, clear, model_choices, widgets_module
+from labkit.notebook.widgets._panel import (
+    Panel,
+    append_figure,
+    append_html,
+    clear,
+    model_choices,
+    provenance_badge,
+    widgets_module,
+)
 
 BUDGETS = (1024, 2048, 4096, 8192, 16384)
 STRATEGIES = ("native", "none", "kwargs", "xml", "xml+prefill")
@@ -193,6 +201,7 @@ def sweep_panel(lab: Any) -> Panel:
     w = widgets_module()
     controls, outputs = _controls(lab), _outputs()
     layout = w.VBox([
+        provenance_badge(lab),
         w.HBox([controls["models"], controls["categories"]]),
         w.HBox([controls["budgets"], controls["efforts"], controls["strategies"]]),
         w.HBox([controls["repeats"], controls["name"], controls["policy"]]),

@@ -13,27 +13,36 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from labkit.notebook.widgets._panel import Panel, append_html, append_text, table_html, widgets_module
+from labkit.notebook.widgets._panel import (
+    Panel,
+    append_html,
+    append_text,
+    provenance_badge,
+    table_html,
+    widgets_module,
+)
 from labkit.notebook.widgets._playground import USAGE_FIELDS, stream_into
 
 COLUMN_STYLE = "flex:1; min-width:0; margin-right:8px"
 PRE_STYLE = "white-space:pre-wrap; word-break:break-word; font-size:11px; max-height:420px; overflow:auto"
 
 
-def stream_panel() -> Panel:
-    """The live areas `stream` writes into: thinking, answer, counter and usage."""
+def stream_panel(lab: Any = None) -> Panel:
+    """The live areas `stream` writes into: thinking, answer, counter and usage (under the provenance
+    badge of ``lab``'s backend)."""
     w = widgets_module()
     box = {"border": "1px solid #ccc", "max_height": "260px", "overflow": "auto", "width": "100%"}
     outputs = {"thinking": w.Output(layout=w.Layout(**box)), "answer": w.Output(layout=w.Layout(**box)),
                "counter": w.Label(value=""), "usage": w.Output()}
-    layout = w.VBox([outputs["counter"], w.HTML("<b>Thinking</b> (reasoning_content)"), outputs["thinking"],
+    layout = w.VBox([provenance_badge(lab), outputs["counter"],
+                     w.HTML("<b>Thinking</b> (reasoning_content)"), outputs["thinking"],
                      w.HTML("<b>Answer</b> (content)"), outputs["answer"], outputs["usage"]])
     return Panel(controls={}, outputs=outputs, widget=layout)
 
 
 def stream(lab: Any, prompt: Any, config: Any, *, experiment: str = "runs", show: bool = True) -> Any:
     """Run one trial with its thinking and answer streamed live into separate areas; return the `Trial`."""
-    panel = stream_panel()
+    panel = stream_panel(lab)
     if show:
         from IPython.display import display
 
