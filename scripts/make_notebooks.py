@@ -20,7 +20,7 @@ SETUP = """\
 import pandas as pd
 import labkit
 from labkit import Config, InnerThoughts, Lab, ThinkingConfig, grid
-from labkit.notebook import accounting, demo, plots, summary_frame, widgets
+from labkit.notebook import accounting, backend_provenance, demo, plots, summary_frame, widgets
 from labkit.tasks import load_tasks
 
 lab = Lab(store=demo.store_path())
@@ -101,7 +101,7 @@ print(configs.report())"""),
     ("code", """\
 from labkit.tokens import format_usd
 
-estimate = demo.table(lab.estimate(tasks, configs, repeats=2), "02_estimate")
+estimate = demo.table(lab.estimate(tasks, configs, repeats=2), "02_estimate", provenance=backend_provenance(lab))
 print(f"{len(configs)} configs x {len(tasks)} tasks x 2 repeats: expected about "
       f"{format_usd(estimate['cost_expected_usd'].sum())} ({', '.join(estimate['expected_source'].unique())}), "
       f"at most {format_usd(estimate['cost_max_usd'].sum())}")"""),
@@ -110,6 +110,16 @@ results = demo.table(lab.sweep(tasks, configs, repeats=2, name="02_thinking_budg
                      "02_results")
 summary = demo.table(summary_frame(results), "02_summary")
 summary"""),
+    ("code", """\
+# findings, computed here from the summary above (never typed in by hand)
+best = summary.loc[summary["accuracy"].idxmax()]
+ok = summary[summary["accuracy"] >= best["accuracy"] - 0.05].sort_values("mean_cost_usd").iloc[0]
+print(f"{summary.attrs['caption'] or 'real API'}")
+print(f"most accurate: {best['model']} budget={best['budget_tokens']} effort={best['effort']}: "
+      f"{best['accuracy']:.0%} [{best['accuracy_low']:.0%}, {best['accuracy_high']:.0%}], "
+      f"{format_usd(best['mean_cost_usd'])} per trial")
+print(f"cheapest within 5 points of it: {ok['model']} budget={ok['budget_tokens']} effort={ok['effort']}: "
+      f"{ok['accuracy']:.0%} at {format_usd(ok['mean_cost_usd'])} per trial")"""),
     ("md", """\
 ## Thinking tokens, utilisation and truncation
 
@@ -144,7 +154,7 @@ comparison = lab.compare("02_thinking_budgets", {"model": "claude-sonnet-4-6", "
                          {"model": "claude-sonnet-4-6", "budget_tokens": 2048})
 print(comparison)
 print(plan_tasks(0.2, paired=True, rate=0.7))
-demo.table(comparison.frame(), "02_compare")"""),
+demo.table(comparison.frame(), "02_compare", rows=results)"""),
     ("md", "## Where the time goes: time to first token, thinking, answer"),
     ("code", 'demo.figure(plots.latency_breakdown(results), "02_latency_breakdown")'),
     ("md", """\
@@ -152,7 +162,18 @@ demo.table(comparison.frame(), "02_compare")"""),
 
 Per model, the smallest budget whose accuracy is within 2 points of the best budget's, and what a
 trial costs there compared with the largest budget."""),
-    ("code", 'demo.table(plots.budget_knee(results), "02_budget_knee")'),
+    ("code", 'demo.table(plots.budget_knee(results), "02_budget_knee", rows=results)'),
+    ("md", """\
+## What is built into the emulator, and what you would measure with a key
+
+Without `ANTHROPIC_API_KEY` these rows come from labkit's emulator, and every figure and table here says
+so. Its effects are assumptions, listed below with their reasons (`labkit.emulator.Assumptions`), not
+measurements: how much work a budget or an effort level buys per model line (thinking verbosity), how often a written step slips, and the spread across repeats; the shapes of the curves above follow from them. With a key the same cells run on Claude and measure where Claude's accuracy actually stops rising with budget, its real token use and cost."""),
+    ("code", """\
+if lab.backend_name == "emulator":  # the assumptions behind every synthetic number in this notebook
+    display(pd.DataFrame(lab.backend.emulator.assumptions.table())[["assumption", "value", "reason"]])
+print(backend_provenance(lab))"""),
+
     ("md", """\
 ## Your own sweep
 
@@ -180,7 +201,7 @@ print(grid(model=models, strategy=strategies, policy="skip").report())"""),
 configs = grid(model=models, strategy=strategies, policy="fallback")
 print(configs.report())
 cells = [{"model": c.model, **c.knobs(), "fallback_from": c.fallback_from} for c in configs]
-demo.table(pd.DataFrame(cells), "03_configs")"""),
+demo.table(pd.DataFrame(cells), "03_configs", provenance="the sweep's configs (no results)")"""),
     ("code", """\
 results = demo.table(lab.sweep(tasks, configs, repeats=2, name="03_inner_thoughts"),
                      "03_results")
@@ -188,11 +209,45 @@ by = ["model", "thinking_mode", "strategy", "prefill", "fallback_from"]
 demo.table(summary_frame(results, by=by), "03_summary")"""),
     ("md", "## Inner thoughts, valid tool calls and accuracy per strategy"),
     ("code", 'demo.figure(plots.strategy_comparison(results), "03_strategy_comparison")'),
+    ("code", """\
+# findings, computed here from the rows above (never typed in by hand)
+finished = results[results["status"] == "ok"]
+per = finished.groupby("strategy", observed=True)[["has_reasoning", "correct"]].mean()
+print(f"{summary_frame(results, by=['strategy']).attrs['caption'] or 'real API'}")
+for strategy, row in per.iterrows():
+    print(f"{strategy:>12}: inner thoughts in {row['has_reasoning']:.0%} of replies, {row['correct']:.0%} correct")
+best = per["correct"].idxmax()
+print(f"most accurate strategy here: {best} ({per.loc[best, 'correct']:.0%})")"""),
     ("md", "## Tokens and cost per strategy"),
     ("code", """\
 tokens = lab.tokens("03_inner_thoughts").merge(results[["trial_key", "prefill"]], on="trial_key")
 demo.figure(plots.token_composition(tokens), "03_token_composition")"""),
     ("code", 'demo.figure(plots.cost_split(results), "03_cost_split")'),
+    ("md", """\
+## How the conclusion moves with an assumption
+
+The gap between `xml` and `xml+prefill` is built in: the emulator assumes that, asked to think in a
+tag but not forced, a model sometimes answers at once (`xml_skip_rate`), and that a prefill forces the tag
+open. The figure reruns those cells under other values of that one assumption: the `xml` line falls as
+the skip rate rises and `xml+prefill` stays put. With a key this is what you would measure instead.
+(`LABKIT_EMULATOR_ASSUMPTIONS='{"xml_skip_rate": 0.8}'` changes every figure above the same way, with no code change.)"""),
+    ("code", """\
+if lab.backend_name == "emulator":
+    from labkit.notebook import assumption_sensitivity
+
+    tagged = [c for c in configs if c.model == "claude-haiku-4-5" and c.knobs()["strategy"] in ("xml", "xml+prefill")]
+    moved = assumption_sensitivity(lab, tasks, tagged, "xml_skip_rate", [0.0, 0.2, 0.5, 0.8], name="03_sensitivity")
+    demo.figure(plots.assumption_sensitivity(moved, metric="has_reasoning"), "03_sensitivity")"""),
+    ("md", """\
+## What is built into the emulator, and what you would measure with a key
+
+Without `ANTHROPIC_API_KEY` these rows come from labkit's emulator, and every figure and table here says
+so. Its effects are assumptions, listed below with their reasons (`labkit.emulator.Assumptions`), not
+measurements: how much planning room each strategy leaves (silent planning for none, the tool argument for kwargs, the tag for xml), how often xml alone is skipped, and how often a step slips per model line. With a key the same cells run on Claude and measure whether Claude really skips the tag, how long its inner thoughts are and what they cost."""),
+    ("code", """\
+if lab.backend_name == "emulator":  # the assumptions behind every synthetic number in this notebook
+    display(pd.DataFrame(lab.backend.emulator.assumptions.table())[["assumption", "value", "reason"]])
+print(backend_provenance(lab))"""),
 ]
 
 ACCOUNTING = [
@@ -212,23 +267,23 @@ tool_task = load_tasks(category="tool", limit=1)[0]
 breakdown = accounting.input_breakdown(client, model="claude-haiku-4-5", prompt=tool_task.prompt,
                                        system="You are a careful assistant. Use tools when they help.",
                                        tools=task_tools(tool_task))
-demo.table(breakdown, "04_input_breakdown")"""),
+demo.table(breakdown, "04_input_breakdown", provenance=backend_provenance(lab))"""),
     ("md", "## Prompt caching: the same long prefix sent twice"),
     ("code", """\
 notes = "Reference notes for the assistant: answer briefly and show the final number. " * 120
 cached = labkit.prepare_request({"model": "claude-sonnet-4-6", "max_tokens": 512, "messages": [
     {"role": "system", "content": notes}, {"role": "user", "content": "What is 12 + 30?"}]})
-demo.table(accounting.prefix_cache_usage(client, cached), "04_prefix_cache")"""),
+demo.table(accounting.prefix_cache_usage(client, cached), "04_prefix_cache", provenance=backend_provenance(lab))"""),
     ("md", "## A small sweep: thinking billed vs shown, estimates vs reported"),
     ("code", """\
 tasks = load_tasks(category="arithmetic", limit=6) + load_tasks(category="sorting", limit=4)
 configs = [*grid(model=["claude-sonnet-4-6", "claude-opus-4-7"], effort=["low", "high"], strategy="native"),
            *grid(model=["claude-haiku-4-5"], strategy=["none", "xml"])]
 results = demo.table(lab.sweep(tasks, configs, repeats=1, name="04_token_accounting"), "04_results")
-tokens = demo.table(accounting.tokens_with_sources(lab, "04_token_accounting"), "04_tokens")"""),
-    ("code", 'demo.table(accounting.billed_vs_shown(results), "04_billed_vs_shown")'),
+tokens = demo.table(accounting.tokens_with_sources(lab, "04_token_accounting"), "04_tokens", rows=results)"""),
+    ("code", 'demo.table(accounting.billed_vs_shown(results), "04_billed_vs_shown", rows=results)'),
     ("code", 'demo.figure(plots.token_composition(tokens), "04_token_composition")'),
-    ("code", 'demo.table(accounting.estimate_errors(tokens), "04_estimate_errors")'),
+    ("code", 'demo.table(accounting.estimate_errors(tokens), "04_estimate_errors", rows=results)'),
     ("code", 'demo.figure(plots.estimate_error(tokens), "04_estimate_error")'),
     ("md", "## The cost split: input, cache, thinking, visible output"),
     ("code", 'demo.figure(plots.cost_split(results), "04_cost_split")'),

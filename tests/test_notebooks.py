@@ -24,7 +24,7 @@ EXPECTED_FIGURES = {
     "02_thinking_budgets": {"02_tokens_vs_budget", "02_budget_utilisation", "02_truncation_rate",
                             "02_accuracy_vs_budget", "02_accuracy_vs_effort", "02_cost_vs_accuracy",
                             "02_latency_breakdown"},
-    "03_inner_thoughts": {"03_strategy_comparison", "03_token_composition", "03_cost_split"},
+    "03_inner_thoughts": {"03_strategy_comparison", "03_token_composition", "03_cost_split", "03_sensitivity"},
     "04_token_accounting": {"04_token_composition", "04_estimate_error", "04_cost_split"},
 }
 
@@ -88,6 +88,41 @@ def test_notebooks_produce_their_figures_and_tables(executed: tuple[Path, dict[s
 
 
 @pytest.mark.slow
+def test_every_figure_and_table_says_it_is_synthetic(executed: tuple[Path, dict[str, demo.NotebookReport]]) -> None:
+    import pandas as pd
+    import PIL.Image
+
+    from labkit.emulator import Assumptions
+
+    stamp = f"synthetic: labkit emulator, not Claude · assumptions {Assumptions().version}"
+    _, reports = executed
+    for report in reports.values():
+        for png in report.figures:
+            with PIL.Image.open(png) as image:
+                described = image.info.get("Description", "")
+                if png.stem == "03_sensitivity":  # one sweep per value of the assumption: every version named
+                    assert described.startswith(stamp.split(" a1-")[0]) and described.count("a1-") == 4
+                else:
+                    assert described == stamp, png.name
+        for csv in report.tables:
+            labels = set(pd.read_csv(csv)["provenance"].astype(str))
+            if csv.stem == "03_configs":  # a table of configs, before anything ran
+                assert labels == {"the sweep's configs (no results)"}
+                continue
+            assert labels and all(label.startswith("synthetic") for label in labels), (csv.name, labels)
+
+
+def test_findings_are_printed_from_the_data(executed: tuple[Path, dict[str, demo.NotebookReport]]) -> None:
+    import pandas as pd
+
+    out, _ = executed
+    summary = pd.read_csv(out / "tables" / "02_summary.csv")
+    best = summary.loc[summary["accuracy"].idxmax()]
+    shown = nbformat.read(out / "notebooks" / "02_thinking_budgets.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in shown.cells for o in c.get("outputs", []))
+    assert f"most accurate: {best['model']}" in text and f"{best['accuracy']:.0%} [" in text
+
+
 def test_quickstart_says_which_backend_and_why(executed: tuple[Path, dict[str, demo.NotebookReport]]) -> None:
     out, _ = executed
     nb = nbformat.read(out / "notebooks" / "01_quickstart.ipynb", as_version=4)

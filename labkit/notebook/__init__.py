@@ -15,6 +15,8 @@ _EXPORTS = {
     "input_breakdown": "labkit.notebook.accounting",
     "prefix_cache_usage": "labkit.notebook.accounting",
     "tokens_with_sources": "labkit.notebook.accounting",
+    "assumption_sensitivity": "labkit.notebook._sensitivity",
+    "backend_provenance": "labkit.notebook._provenance",
     "Provenance": "labkit.notebook._provenance",
     "provenance": "labkit.notebook._provenance",
     "stamp_figure": "labkit.notebook._provenance",
@@ -32,9 +34,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.lab import results_frame as results_frame
     from labkit.lab import tokens_frame as tokens_frame
     from labkit.notebook._provenance import Provenance as Provenance
+    from labkit.notebook._provenance import backend_provenance as backend_provenance
     from labkit.notebook._provenance import provenance as provenance
     from labkit.notebook._provenance import stamp_figure as stamp_figure
     from labkit.notebook._provenance import stamp_of as stamp_of
+    from labkit.notebook._sensitivity import assumption_sensitivity as assumption_sensitivity
     from labkit.notebook._tables import summary_frame as summary_frame
     from labkit.notebook.accounting import billed_vs_shown as billed_vs_shown
     from labkit.notebook.accounting import estimate_errors as estimate_errors

@@ -98,6 +98,16 @@ def provenance_labels(df: pd.DataFrame) -> pd.Series[str]:
     return pd.Series(labels, index=df.index, dtype="object")
 
 
+def backend_provenance(lab: Any) -> str:
+    """Who answers ``lab``: the synthetic stamp (with the emulator's assumptions version) for labkit's
+    emulator, else "real (<backend>)". For tables made by calling the backend directly, not from rows."""
+    backend = getattr(lab, "backend", None)
+    if getattr(backend, "name", None) != "emulator":
+        return f"real ({getattr(backend, 'name', 'API')})"
+    version = getattr(getattr(getattr(backend, "emulator", None), "assumptions", None), "version", None)
+    return f"{SYNTHETIC} · assumptions {version}" if version else SYNTHETIC
+
+
 def stamp_figure(ax: Axes, df: pd.DataFrame) -> None:
     """Write ``df``'s provenance stamp along the bottom of the figure holding ``ax`` (once per figure)."""
     text = provenance(df).stamp

@@ -7,7 +7,7 @@ here touches pyplot state or calls ``show()``: display the returned ``ax.figure`
 
 - `depth`: tokens_vs_budget, accuracy_vs_budget, budget_knee (a table), accuracy_vs_effort, budget_utilisation,
   truncation_rate, latency_breakdown, cost_vs_accuracy
-- `accounting`: strategy_comparison, token_composition, cost_split, estimate_error, save_figure
+- `accounting`: strategy_comparison, assumption_sensitivity, token_composition, cost_split, estimate_error, save_figure
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from labkit._lazy import lazy_exports
 
 _EXPORTS = {
+    "assumption_sensitivity": "labkit.notebook.plots._accounting",
     "cost_split": "labkit.notebook.plots._accounting",
     "estimate_error": "labkit.notebook.plots._accounting",
     "save_figure": "labkit.notebook.plots._accounting",
@@ -37,6 +38,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.core import PlotDataError as PlotDataError
+    from labkit.notebook.plots._accounting import assumption_sensitivity as assumption_sensitivity
     from labkit.notebook.plots._accounting import cost_split as cost_split
     from labkit.notebook.plots._accounting import estimate_error as estimate_error
     from labkit.notebook.plots._accounting import save_figure as save_figure

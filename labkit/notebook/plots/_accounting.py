@@ -24,6 +24,7 @@ from labkit.notebook.plots._frame import (
     nonempty,
     ok_rows,
     percent_axis,
+    rate_intervals,
     require,
     strategy_of,
 )
@@ -239,3 +240,25 @@ def save_figure(ax_or_fig: Axes | Figure | SubFigure, path: str | Path, *, dpi: 
     metadata = {"Description": stamp} if stamp and target.suffix.lower() == ".png" else None
     figure.savefig(target, dpi=dpi, bbox_inches="tight", metadata=metadata)
     return target
+
+
+@stamped
+def assumption_sensitivity(df: pd.DataFrame, *, ax: Axes | None = None, metric: str = "has_reasoning",
+                           by: str = "strategy") -> Axes:
+    """One line per ``by`` group: the share of ``metric`` (95% Wilson CI) against the assumption's value.
+
+    Draws the frame `labkit.notebook.assumption_sensitivity` returns; the x axis names the assumption.
+    """
+    require(df, ["assumption", "assumption_value", by, metric], plot="assumption_sensitivity")
+    rows = nonempty(ok_rows(df), plot="assumption_sensitivity", what="finished trials")
+    stats = rate_intervals(rows, metric, [by, "assumption_value"])
+    ax = new_axes(ax)
+    for group, line in stats.groupby(by, sort=False):
+        ax.errorbar(line["assumption_value"], line["mean"], yerr=error_bars(line), marker="o", capsize=3,
+                    label=str(group))  # fmt: skip
+    ax.set_ylim(-0.02, 1.05)
+    percent_axis(ax)
+    name = str(rows["assumption"].iloc[0])
+    return finish(ax, title=f"{dict(STRATEGY_METRICS).get(metric, metric)} as the emulator's {name} moves",
+                  xlabel=f"Assumptions.{name} (an assumption of the synthetic model, not a measurement)",
+                  ylabel="% of finished trials (95% Wilson CI)")

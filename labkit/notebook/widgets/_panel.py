@@ -139,13 +139,10 @@ BADGE_STYLE = ("display:inline-block; padding:2px 8px; border-radius:4px; backgr
 def badge_text(lab: Any) -> str:
     """What the badge of a panel over ``lab`` says: the synthetic stamp when labkit's emulator answers
     (with its assumptions version), "" for a real server."""
-    from labkit.notebook._provenance import SYNTHETIC
+    from labkit.notebook._provenance import backend_provenance
 
-    backend = getattr(lab, "backend", None)
-    if getattr(backend, "name", None) != "emulator":
-        return ""
-    version = getattr(getattr(getattr(backend, "emulator", None), "assumptions", None), "version", None)
-    return f"{SYNTHETIC} · assumptions {version}" if version else SYNTHETIC
+    text = backend_provenance(lab)
+    return "" if text.startswith("real (") else text
 
 
 def provenance_badge(lab: Any) -> Any:
