@@ -75,6 +75,12 @@ class Assumptions(BaseModel):
         description="Half-width of the capacity factor drawn for repeats after the first, so a task near "
         "the edge of its budget is sometimes finished and sometimes not.",
     )
+    free_form: bool = Field(
+        default=True,
+        description="Recognise free-form versions of the suites' task kinds (letter counting, sorting, "
+        "arithmetic in words) and give any other prompt a worked reply: thinking as long as the prompt "
+        "asks, cut by the budget, and an answer saying it is synthetic. False: the first emulator's canned replies.",
+    )
     tool_use: Literal["named_or_fitting", "suite_only"] = Field(
         default="named_or_fitting",
         description="When tools are given, call one the prompt names or clearly fits (a calculator for "
@@ -130,6 +136,7 @@ REFERENCE_ASSUMPTIONS = Assumptions(
     step_error_rate={},
     effort_work={"low": 1024, "medium": 2048, "high": 4096, "xhigh": 8192, "max": 16384},
     xml_skip_rate=0.0,
+    free_form=False,
     tool_use="suite_only",
 )
 """The effects labkit's first emulator built in as constants (no slips, effort = a budget, xml never

@@ -11,7 +11,8 @@ Where the work goes: native thinking (display ``omitted``: no text, all tokens h
 ``summarized``: a short summary with the rest billed as hidden, except older budget models that
 show it all); else the ``inner_thoughts`` argument of the first tool call, or ``<tag>`` text
 (continuing inside the tag after a prefill). Tool tasks call the tools (both lookups at once
-when parallel use is allowed) and answer once the results are back (`toolflow`). Unknown
+when parallel use is allowed) and answer once the results are back (`toolflow`); other prompts
+that name or fit a given tool call it (`tooluse`, by ``Assumptions.tool_use``). Unknown
 prompts get a short generic reply. Deterministic for (seed, params, sample); no I/O beyond the
 task files.
 
@@ -31,11 +32,13 @@ from typing import Any
 
 from labkit.core import ModelInfo
 from labkit.emulator.model import _toolflow as toolflow
+from labkit.emulator.model import _tooluse as tooluse
 from labkit.emulator.model._assumptions import DEFAULT_ASSUMPTIONS, Assumptions
-from labkit.emulator.model._compose import solve, thinking_block, wrap_tagged
+from labkit.emulator.model._compose import capacity, fit, solve, thinking_block, wrap_tagged
+from labkit.emulator.model._freeform import freeform_task
 from labkit.emulator.model._plan import PlannedBlock, PlannedText, ReplyPlan
 from labkit.emulator.model._situation import Situation, read_situation
-from labkit.emulator.model._solvers import mix
+from labkit.emulator.model._solvers import Work, mix
 from labkit.emulator.model._workouts import work_for
 from labkit.tasks import Task, match_task
 
@@ -55,7 +58,10 @@ _CUE = re.compile(r"what\s+is|what's|calculate|compute|evaluate|how\s+much\s+is|
 
 
 def generic(sit: Situation, seed: int, notes: dict[str, Any]) -> ReplyPlan:
-    """The short deterministic reply to a prompt the model does not recognise."""
+    """The deterministic reply to a prompt the model does not recognise (`worked_generic` when
+    ``Assumptions.free_form``, else one of the first emulator's short canned replies)."""
+    if sit.assumptions.free_form:
+        return worked_generic(sit, notes)
     reply = GENERIC_REPLIES[mix(seed, sit.prompt) % len(GENERIC_REPLIES)]
     note = "The prompt is not one of the tasks I know, so a short reply will do."
     blocks: list[PlannedBlock] = []
@@ -64,6 +70,30 @@ def generic(sit: Situation, seed: int, notes: dict[str, Any]) -> ReplyPlan:
     text = wrap_tagged(sit, note, reply) if sit.strategy in ("xml", "prefill") else reply
     blocks.append(PlannedText(text=text))
     notes.update(generic=True)
+    return ReplyPlan(blocks=tuple(blocks), stop_reason="end_turn", notes=notes)
+
+
+def worked_generic(sit: Situation, notes: dict[str, Any]) -> ReplyPlan:
+    """A reply that exercises all labkit measures: one line of thinking per few words of the prompt
+    (so its length follows the prompt), cut where the capacity in force ends, and a visible answer
+    saying it is synthetic and how far the thinking got."""
+    words = re.findall(r"[\w'-]+", sit.prompt)
+    steps = tuple(f"Consider '{' '.join(words[i:i + 5])}': what it asks and what a useful answer needs."
+                  for i in range(0, len(words), 5)) or ("The prompt is empty: nothing to consider.",)  # fmt: skip
+    work = Work(intro="Reading the prompt a few words at a time.", steps=steps, needed=len(steps), answer="",
+                guess=lambda done, salt: "", summary=(f"Read the prompt in {len(steps)} pieces.",))  # fmt: skip
+    tagged = sit.strategy in ("xml", "prefill")
+    lines, done = fit(work, capacity(sit, strategy_applies=tagged))
+    finished = "all of it" if done >= len(steps) else f"{done} of {len(steps)} pieces (the room to think ran out)"
+    reply = (f"This is a synthetic reply from labkit's emulator, not from Claude. I considered your {len(words)}-word "
+             f"prompt in {finished}. The emulator works out labkit's task kinds (arithmetic, word problems, letter "
+             "counting, sorting, tool calls) for real and answers any other prompt like this.")
+    blocks: list[PlannedBlock] = []
+    if sit.budget is not None:
+        blocks.append(thinking_block(sit, "\n".join(lines), list(work.summary)))
+    text = wrap_tagged(sit, "\n".join(lines), reply) if tagged else reply
+    blocks.append(PlannedText(text=text))
+    notes.update(generic=True, steps_needed=len(steps), steps_done=done)
     return ReplyPlan(blocks=tuple(blocks), stop_reason="end_turn", notes=notes)
 
 
@@ -82,15 +112,20 @@ def parse_arithmetic(prompt: str) -> dict[str, Any] | None:
     return None
 
 
-def _recognise(prompt: str) -> Task | None:
+def _recognise(prompt: str, free_form: bool) -> Task | None:
     task = match_task(prompt) if prompt else None
     if task is not None:
         return task
     spec = parse_arithmetic(prompt)
-    if spec is None:
+    if spec is not None:
+        key = " ".join(map(str, spec["operands"]))
+        return Task(id=f"generic-{mix(key) % 10**8:08d}", prompt=prompt, answer="", category="arithmetic", spec=spec)
+    found = freeform_task(prompt) if free_form and prompt else None
+    if found is None:
         return None
-    key = " ".join(map(str, spec["operands"]))
-    return Task(id=f"generic-{mix(key) % 10**8:08d}", prompt=prompt, answer="", category="arithmetic", spec=spec)
+    category, spec = found
+    return Task(id=f"freeform-{mix(category, prompt) % 10**8:08d}", prompt=prompt, answer="", category=category,
+                spec=spec)  # fmt: skip
 
 
 def sample_scale(seed: int, prompt: str, sample: int, spread: float | None = None) -> float:
@@ -112,8 +147,14 @@ def plan_reply(
     if sample > 0:
         sit = replace(sit, capacity_scale=sample_scale(seed, sit.prompt, sample, sit.assumptions.sample_spread))
         seed = mix(seed, "sample", sample)
-    task = _recognise(sit.prompt)
+    task = _recognise(sit.prompt, sit.assumptions.free_form)
     notes: dict[str, Any] = {"strategy": sit.strategy, "budget": sit.budget, "sample": sample}
+    suite_tools = task is not None and (task.category == "tool" or toolflow.forced_calculator(sit, task))
+    if sit.tools and not suite_tools and sit.assumptions.tool_use == "named_or_fitting":
+        arithmetic = task is not None and task.category == "arithmetic"
+        general = tooluse.plan(sit, arithmetic, notes)
+        if general is not None:
+            return general
     if task is None:
         return generic(sit, seed, notes)
     notes.update(task_id=task.id, category=task.category)
