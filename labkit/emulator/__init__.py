@@ -5,7 +5,8 @@
     client.messages.create(model="claude-opus-5-5", max_tokens=1024, messages=[...])
 
 `Emulator` holds the state; `Assumptions` holds every effect its synthetic model builds in
-(documented, overridable, versioned); `LatencyProfile` and `FaultPlan` are its realism knobs;
+(documented, overridable, versioned); `LatencyProfile`, `FaultPlan` and `RateLimits` are its
+realism knobs;
 ``labkit emulator --port 8765`` (`labkit.emulator.serving`) serves it over loopback HTTP.
 """
 
@@ -20,6 +21,7 @@ _EXPORTS = {
     "Emulator": "labkit.emulator.serving",
     "FaultPlan": "labkit.emulator.serving",
     "LatencyProfile": "labkit.emulator.serving",
+    "RateLimits": "labkit.emulator.serving",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -29,3 +31,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.emulator.serving import Emulator as Emulator
     from labkit.emulator.serving import FaultPlan as FaultPlan
     from labkit.emulator.serving import LatencyProfile as LatencyProfile
+    from labkit.emulator.serving import RateLimits as RateLimits

@@ -118,8 +118,8 @@ def stamp_figure(ax: Axes, df: pd.DataFrame) -> None:
         if artist.get_gid() == STAMP_GID:
             artist.set_text(text if artist.get_text() in ("", text) else f"{artist.get_text()} | {text}")
             return
-    figure.text(0.005, 0.003, text, fontsize=7, color="#8b0000", style="italic", ha="left", va="bottom",
-                gid=STAMP_GID)  # fmt: skip
+    # as the figure's bottom label: constrained layout makes room for it below every axis label
+    figure.supxlabel(text, x=0.005, ha="left", fontsize=7, color="#8b0000", style="italic", gid=STAMP_GID)
 
 
 def stamp_of(ax_or_figure: Any) -> str:

@@ -10,9 +10,18 @@ calculator task out in its head and can only guess a lookup. Pure.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
-from labkit.emulator.model._compose import capacity, fit, solve, summary_of, thinking_block, wrap_tagged
+from labkit.emulator.model._compose import (
+    capacity,
+    fit,
+    skips_reasoning,
+    solve,
+    summary_of,
+    thinking_block,
+    wrap_tagged,
+)
 from labkit.emulator.model._plan import PlannedBlock, PlannedText, PlannedToolUse, ReplyPlan
 from labkit.emulator.model._situation import INNER_THOUGHTS_KEY, Situation
 from labkit.emulator.model._solvers import Work, mix, perturb_number
@@ -142,6 +151,9 @@ def plan(sit: Situation, task: Task, spec: dict[str, Any], seed: int, notes: dic
     kind, work = _planning(task, spec)
     if kind not in sit.tools:
         return _without_tools(sit, task, spec, seed, notes)
+    if skips_reasoning(sit, seed, task.id):  # asked for xml, not forced: this time it answers straight away
+        sit = replace(sit, strategy="none")
+        notes.update(skipped_reasoning=True)
     cap = capacity(sit, strategy_applies=sit.strategy != "none")
     lines, done = fit(work, cap)
     ok = done >= work.needed

@@ -13,6 +13,7 @@ _EXPORTS = {
     "Emulator": "labkit.emulator.serving._emulator",
     "FaultPlan": "labkit.emulator.serving._faults",
     "LatencyProfile": "labkit.emulator.serving._latency",
+    "RateLimits": "labkit.emulator.serving._ratelimits",
     "EmulatorResponse": "labkit.emulator.serving._response",
     "EmulatorServer": "labkit.emulator.serving._server",
     "serve_in_thread": "labkit.emulator.serving._server",
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.emulator.serving._emulator import Emulator as Emulator
     from labkit.emulator.serving._faults import FaultPlan as FaultPlan
     from labkit.emulator.serving._latency import LatencyProfile as LatencyProfile
+    from labkit.emulator.serving._ratelimits import RateLimits as RateLimits
     from labkit.emulator.serving._response import EmulatorResponse as EmulatorResponse
     from labkit.emulator.serving._server import EmulatorServer as EmulatorServer
     from labkit.emulator.serving._server import serve_in_thread as serve_in_thread

@@ -23,7 +23,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from labkit.core import LabkitError
@@ -34,6 +33,7 @@ from labkit.emulator.serving._ids import IdMinter
 from labkit.emulator.serving._messages import MessagesEndpoint, break_response
 from labkit.emulator.serving._models_api import get_model_body, list_models_page, query_params
 from labkit.emulator.serving._platforms import PlatformRoutes, check_platform_auth, platform_error, surface_of
+from labkit.emulator.serving._ratelimits import RateLimits, minute_end
 from labkit.emulator.serving._response import EmulatorResponse, error_response, json_response
 
 MB = 1024 * 1024
@@ -42,7 +42,6 @@ DRAWS_OWN_FAULT = frozenset({"messages", "bedrock.invoke", "bedrock.invoke_strea
                              "vertex.stream_raw_predict"})  # fmt: skip
 """Endpoints answered by `MessagesEndpoint.create`, which draws the fault itself."""
 DEFAULT_BODY_LIMIT = 32 * MB
-RATE_LIMITS = {"requests": 4_000, "tokens": 2_000_000, "input-tokens": 2_000_000, "output-tokens": 400_000}
 
 
 class Call:
@@ -73,23 +72,14 @@ def check_auth(headers: Mapping[str, str], pinned: str | None) -> None:
         raise ApiProblem(401, "invalid x-api-key")
 
 
-def ratelimit_headers(used_this_minute: int, now: float) -> dict[str, str]:
-    reset = datetime.fromtimestamp((int(now) // 60 + 1) * 60, UTC).isoformat().replace("+00:00", "Z")
-    out: dict[str, str] = {}
-    for kind, limit in RATE_LIMITS.items():
-        used = used_this_minute if kind == "requests" else 0
-        out[f"anthropic-ratelimit-{kind}-limit"] = str(limit)
-        out[f"anthropic-ratelimit-{kind}-remaining"] = str(max(0, limit - used))
-        out[f"anthropic-ratelimit-{kind}-reset"] = reset
-    return out
-
-
 class App:
     """The emulator's HTTP application: routes, the HTTP-level rules, counters and failures."""
 
     def __init__(self, *, messages: MessagesEndpoint, batches: BatchStore, ids: IdMinter,
-                 faults: FaultPlan | None, api_key: str | None) -> None:  # fmt: skip
+                 faults: FaultPlan | None, api_key: str | None,
+                 rate_limits: RateLimits | None = None) -> None:  # fmt: skip
         self.messages, self.batches, self.ids = messages, batches, ids
+        self.rate_limits = rate_limits if rate_limits is not None else RateLimits()
         self.faults, self.api_key = faults, api_key
         self.counters: Counter[str] = Counter()
         self.failures: list[BaseException] = []
@@ -172,6 +162,10 @@ class App:
             else:  # the platforms carry the version in the body (checked by the route)
                 check_platform_auth(surface, lowered, self.api_key)
             check_body_size(len(body), limit=BODY_LIMITS.get(name, DEFAULT_BODY_LIMIT))
+            if surface == "anthropic" and self.rate_limits.exceeded(self._requests_this_minute(time.time())):
+                wait = max(1, minute_end(time.time()) - int(time.time()))
+                raise ApiProblem(429, "Number of requests has exceeded your per-minute rate limit (emulated limit: "
+                                      f"{self.rate_limits.requests_per_minute}).", headers={"retry-after": str(wait)})
             fault = None if name in DRAWS_OWN_FAULT else self._endpoint_fault(name)
             response = handler(Call(lowered, body, query, base_url, request_id, groups))
             if fault is not None and self.faults is not None:
@@ -186,7 +180,7 @@ class App:
             response = self._error(surface, failed, request_id)
         now = time.time()
         if surface == "anthropic":
-            response.headers.update(ratelimit_headers(self._requests_this_minute(now), now))
+            response.headers.update(self.rate_limits.headers(self._minute[1], now))
         response.headers["request-id"] = request_id
         response.headers["x-labkit-synthetic"] = "true"
         return response

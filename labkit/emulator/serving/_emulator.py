@@ -2,7 +2,9 @@
 
 ``Emulator(seed=0, latency="none", faults=None, api_key=None, assumptions=None)``; ``assumptions``
 (`labkit.emulator.Assumptions`, a mapping of overrides, or None for ``LABKIT_EMULATOR_ASSUMPTIONS``
-or the defaults) holds every effect the synthetic model builds in. `handle` is the core every
+or the defaults) holds every effect the synthetic model builds in; ``rate_limits`` (`RateLimits`) the
+per-minute limits it advertises and enforces (by default far above what one machine can send).
+`handle` is the core every
 carrier uses (the in-process transports and the HTTP server): method, path with query, headers
 and body in, `EmulatorResponse` out. `client()` / `async_client()` return real
 ``anthropic.Anthropic`` / ``AsyncAnthropic`` clients wired to it in process (built by
@@ -36,6 +38,7 @@ from labkit.emulator.serving._faults import FaultPlan
 from labkit.emulator.serving._ids import IdMinter
 from labkit.emulator.serving._latency import LatencyProfile, resolve_latency
 from labkit.emulator.serving._messages import MessagesEndpoint
+from labkit.emulator.serving._ratelimits import RateLimits
 from labkit.emulator.serving._response import EmulatorResponse
 from labkit.emulator.serving._sampler import Sampler
 from labkit.emulator.serving._transport import DEFAULT_BASE_URL, async_client, platform_client, sync_client
@@ -56,11 +59,14 @@ class Emulator:
         *,
         base_url: str = DEFAULT_BASE_URL,
         assumptions: Assumptions | Mapping[str, Any] | str | None = None,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise EmulatorError(f"seed must be an int, got {seed!r}")
         if faults is not None and not isinstance(faults, FaultPlan):
             raise EmulatorError(f"faults must be a FaultPlan or None, got {type(faults).__name__}")
+        if rate_limits is not None and not isinstance(rate_limits, RateLimits):
+            raise EmulatorError(f"rate_limits must be a RateLimits or None, got {type(rate_limits).__name__}")
         if api_key is not None and not (isinstance(api_key, str) and api_key):
             raise EmulatorError("api_key must be a non-empty string or None")
         self.seed: int = seed
@@ -76,7 +82,9 @@ class Emulator:
         messages = MessagesEndpoint(signer=self.signer, cache=self.cache, sampler=sampler, ids=ids,
                                     latency=self.latency, faults=faults)  # fmt: skip
         self.batches: BatchStore = BatchStore(ids=ids, run_item=messages.batch_result)
-        self.app: App = App(messages=messages, batches=self.batches, ids=ids, faults=faults, api_key=api_key)
+        self.rate_limits: RateLimits = rate_limits if rate_limits is not None else RateLimits()
+        self.app: App = App(messages=messages, batches=self.batches, ids=ids, faults=faults, api_key=api_key,
+                            rate_limits=self.rate_limits)
 
     def __repr__(self) -> str:
         return (f"Emulator(seed={self.seed}, latency={self.latency.name!r}, faults={self.faults is not None}, "

@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from labkit.emulator.serving._emulator import Emulator
 from labkit.emulator.serving._faults import FaultPlan
 from labkit.emulator.serving._latency import PRESETS
+from labkit.emulator.serving._ratelimits import RateLimits
 from labkit.emulator.serving._response import EmulatorResponse
 
 
@@ -173,6 +174,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency", choices=sorted(PRESETS), default="none", help="latency profile")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail (0-1)")
     parser.add_argument("--api-key", default=None, help="accept only this key (default: any non-empty key)")
+    parser.add_argument("--requests-per-minute", type=int, default=None, metavar="N",
+                        help="advertise and enforce this per-minute request limit (default: none in practice)")
     parser.add_argument("--assumptions", default=None, metavar="JSON_OR_FILE",
                         help="the synthetic model's assumptions: a JSON object of overrides or a .json/.toml file "
                              "(default: $LABKIT_EMULATOR_ASSUMPTIONS, else labkit's documented defaults)")
@@ -182,8 +185,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     faults = FaultPlan(rate=args.fault_rate, seed=args.seed, retry_after_s=1.0) if args.fault_rate else None
+    limits = RateLimits(requests_per_minute=args.requests_per_minute) if args.requests_per_minute else None
     emulator = Emulator(seed=args.seed, latency=args.latency, faults=faults, api_key=args.api_key,
-                        assumptions=args.assumptions)
+                        assumptions=args.assumptions, rate_limits=limits)
     server = EmulatorServer(emulator, args.host, args.port)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: serving on {args.host}, reachable beyond this machine", file=sys.stderr)
