@@ -39,7 +39,7 @@ import anthropic
 import httpx2
 
 from labkit.convert._accumulate import accumulate
-from labkit.convert._stream import convert_stream
+from labkit.convert._convert_stream import convert_stream
 from labkit.core._wire import ChatCompletion
 
 MODEL = "claude-sonnet-5-5"

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from labkit.convert._accumulate import accumulate
+from labkit.convert._convert_stream import convert_stream
 from labkit.convert._response import to_chat_completion
-from labkit.convert._stream import convert_stream
 from labkit.emulator import Emulator
 from labkit.lab._batches import message_events, run_batches, split_requests
 from labkit.lab._client import emulator_backend

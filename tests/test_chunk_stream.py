@@ -12,7 +12,8 @@ from sse_fixtures import NAMES, load_events, sdk_events
 
 from labkit.convert._accumulate import accumulate
 from labkit.convert._chunk_stream import AsyncChunkStream, ChunkStream
-from labkit.convert._stream import StreamConverter, convert_stream
+from labkit.convert._convert_stream import convert_stream
+from labkit.convert._stream import StreamConverter
 from labkit.core._errors import ConfigError, ConversionError, IncompleteStreamError
 
 STRATEGIES: list[dict[str, Any] | None] = [None, {"strategy": "kwargs"}, {"strategy": "xml"}]

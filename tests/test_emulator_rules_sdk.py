@@ -103,14 +103,17 @@ def test_prefill(client: anthropic.Anthropic) -> None:
     rejected(client, "This model does not support assistant message prefill.", messages=messages)
 
 
+MANUAL = {"type": "enabled", "budget_tokens": 1024}
+
+
 def test_forced_tool_choice_with_thinking(client: anthropic.Anthropic) -> None:
     message = rejected(
         client,
         "Thinking may not be enabled",
-        model="claude-opus-4-8",
+        model="claude-sonnet-4-6",
         tools=[CALC],
         tool_choice={"type": "any"},
-        thinking={"type": "adaptive"},
+        thinking=MANUAL,
     )
     assert message == "Thinking may not be enabled when tool_choice forces tool use."
 
@@ -130,7 +133,10 @@ def test_continuation_without_thinking_block(client: anthropic.Anthropic) -> Non
         {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "calc", "input": {}}]},
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "4"}]},
     ]
-    message = rejected(client, "messages.1.content.0.type: Expected `thinking`", tools=[CALC], messages=messages)
+    message = rejected(
+        client, "messages.1.content.0.type: Expected `thinking`", model="claude-sonnet-4-6", thinking=MANUAL,
+        tools=[CALC], messages=messages,
+    )  # fmt: skip
     assert "but found `tool_use`" in message
 
 
@@ -243,8 +249,8 @@ def test_thinking_replayed_to_another_model_is_rejected(client: anthropic.Anthro
 
 
 def test_dropping_the_thinking_block_of_a_tool_call_is_rejected(client: anthropic.Anthropic) -> None:
-    messages = _tool_loop(client, "claude-opus-5-5", None, stream=False)
+    messages = _tool_loop(client, "claude-sonnet-4-6", MANUAL, stream=False)
     call = messages[1]["content"]
     messages = [messages[0], {"role": "assistant", "content": [b for b in call if b.type != "thinking"]}, messages[2]]
     rejected(client, "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`", messages=messages,
-             tools=TOOLS)  # fmt: skip
+             tools=TOOLS, model="claude-sonnet-4-6", thinking=MANUAL)  # fmt: skip

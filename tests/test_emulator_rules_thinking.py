@@ -115,20 +115,27 @@ def test_output_config_shape() -> None:
     bad(req(output_config=fmt), "output_config.format.type: Input tag 'json_object'")
 
 
+MANUAL = {"type": "enabled", "budget_tokens": 1024}
+
+
 # --- forced tool choice --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("model", "thinking"),
-    [
-        ("claude-sonnet-4-6", {"type": "enabled", "budget_tokens": 1024}),
-        ("claude-opus-4-8", {"type": "adaptive"}),
-        ("claude-opus-5", None),
-    ],
-)
-def test_forced_tool_choice_with_thinking(model: str, thinking: dict[str, Any] | None) -> None:
-    body = req(model, tools=[CALC], tool_choice={"type": "any"}, thinking=thinking if thinking else ...)
+@pytest.mark.parametrize("model", ["claude-sonnet-4-6", "claude-opus-4-6", "claude-haiku-4-5"])
+def test_forced_tool_choice_with_manual_thinking(model: str) -> None:
+    body = req(model, tools=[CALC], tool_choice={"type": "any"}, thinking={"type": "enabled", "budget_tokens": 1024})
     assert bad(body, "Thinking may not") == "Thinking may not be enabled when tool_choice forces tool use."
+
+
+@pytest.mark.parametrize(
+    ("model", "thinking"), [("claude-opus-4-6", {"type": "adaptive"}), ("claude-opus-4-8", {"type": "adaptive"}),
+                            ("claude-opus-5", None)],
+)  # fmt: skip
+def test_forced_tool_choice_with_adaptive_thinking_is_accepted(model: str, thinking: dict[str, Any] | None) -> None:
+    """Real traffic: pydantic-ai's recorded opus-4-6 request with adaptive thinking and tool_choice
+    ``any`` got a 200 (the model answered with the tool call and no thinking)."""
+    body = req(model, tools=[CALC], tool_choice={"type": "any"}, thinking=thinking if thinking else ...)
+    assert ok(body) == model
 
 
 def test_forced_tool_choice_without_thinking_is_fine_where_allowed() -> None:
@@ -145,9 +152,16 @@ def test_forced_tool_choice_on_models_that_forbid_it(model: str) -> None:
 
 
 def test_tool_continuation_must_start_with_thinking() -> None:
-    body = tool_turn(req("claude-opus-5-5", tools=[CALC]), thinking=None)
+    body = tool_turn(req("claude-sonnet-4-6", tools=[CALC], thinking=MANUAL), thinking=None)
     message = bad(body, "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`.")
     assert "a final `assistant` message must start with a thinking block" in message
+
+
+@pytest.mark.parametrize("model", ["claude-opus-5-5", "claude-opus-5", "claude-fable-5"])
+def test_adaptive_thinking_may_skip_a_tool_turn_s_thinking(model: str) -> None:
+    """Real traffic: pydantic-ai's recorded tool loops on Opus 5, Sonnet 5 and Fable 5 (adaptive by
+    default) replay assistant turns without thinking blocks and get 200s."""
+    assert ok(tool_turn(req(model, tools=[CALC]), thinking=None)) == model
 
 
 def test_tool_continuation_text_first_names_text() -> None:
@@ -270,7 +284,8 @@ def test_later_calls_of_a_tool_loop_need_no_thinking_block() -> None:
 
 
 def test_first_call_of_a_tool_loop_needs_its_thinking_block() -> None:
-    body = _second_call(tool_turn(req("claude-opus-5-5", tools=[CALC]), thinking=None), thinking=True)
+    first = tool_turn(req("claude-sonnet-4-6", tools=[CALC], thinking=MANUAL), thinking=None)
+    body = _second_call(first, thinking=True)
     bad(body, "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`.")
 
 

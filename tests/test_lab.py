@@ -115,8 +115,9 @@ def test_tokens_long_format_with_every_source(tmp_path: Path) -> None:
     lab, emulator = lab_at(tmp_path)
     results = lab.sweep(load_tasks("arithmetic", limit=2), [HAIKU], name="t", repeats=2)
     tokens = lab.tokens("t")
-    assert set(tokens["token_category"]) == {"input", "cache_write", "cache_read", "thinking", "visible_output"}
-    assert len(tokens) == 4 * 5 + 4 + 4  # usage: 4 trials x 5 categories; + count_tokens and estimated input
+    categories = {"input", "cache_write_5m", "cache_write_1h", "cache_read", "thinking", "visible_output"}
+    assert set(tokens["token_category"]) == categories
+    assert len(tokens) == 4 * 6 + 4 + 4  # usage: 4 trials x 6 categories; + count_tokens and estimated input
     inputs = tokens[tokens["token_category"] == "input"]
     assert inputs.groupby("source", observed=True).size().to_dict() == {"reported": 4, "count_tokens": 4,
                                                                          "estimated": 4}
@@ -142,7 +143,7 @@ def test_tokens_sources_can_be_chosen(tmp_path: Path) -> None:
     lab, emulator = lab_at(tmp_path)
     lab.sweep(load_tasks("arithmetic", limit=2), [HAIKU], name="t")
     reported = lab.tokens("t", sources=["reported"])
-    assert len(reported) == 2 * 5  # the usage rows only
+    assert len(reported) == 2 * 6  # the usage rows only
     assert set(reported.loc[reported["token_category"] == "input", "source"].astype(str)) == {"reported"}
     assert emulator.counters["count_tokens"] == 0  # nothing asked for what is not wanted
     estimated = lab.tokens("t", sources="estimated")

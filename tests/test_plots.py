@@ -88,11 +88,12 @@ def _tokens() -> pd.DataFrame:
         base = {"experiment": "t", "trial_key": f"k{trial}", "model": "claude-x", "task_id": f"t{trial}",
                 "category": "tool_use", "repeat": 0, "thinking_mode": "off", "budget_tokens": None, "effort": None,
                 "strategy": strategy}
-        reported = {"input": 400 + 60 * (strategy == "kwargs"), "cache_write": 200 if trial < 3 else 0,
-                    "cache_read": 0 if trial < 3 else 200, "thinking": 0, "visible_output": 80}
+        reported = {"input": 400 + 60 * (strategy == "kwargs"), "cache_write_5m": 200 if trial < 3 else 0,
+                    "cache_write_1h": 50 if trial == 0 else 0, "cache_read": 0 if trial < 3 else 200, "thinking": 0,
+                    "visible_output": 80}  # fmt: skip
         for cat, n in reported.items():
             rows.append({**base, "token_category": cat, "tokens": n, "source": "reported"})
-        total = sum(reported[c] for c in ("input", "cache_write", "cache_read"))
+        total = sum(reported[c] for c in ("input", "cache_write_5m", "cache_write_1h", "cache_read"))
         rows.append({**base, "token_category": "input", "tokens": total, "source": "count_tokens"})
         rows.append({**base, "token_category": "input", "tokens": int(total * 1.1), "source": "estimated"})
     return pd.DataFrame(rows)
@@ -269,7 +270,9 @@ def test_strategy_comparison_tells_zero_from_not_applicable() -> None:
 def test_token_composition_stacks_categories() -> None:
     ax = plots.token_composition(_tokens(), by="strategy")
     bars = _bars(ax)
-    assert [b.get_label() for b in bars] == ["input", "cache write", "cache read", "thinking", "visible output"]
+    assert [b.get_label() for b in bars] == [
+        "input", "cache write 5m", "cache write 1h", "cache read", "thinking", "visible output"
+    ]  # fmt: skip
     assert [t.get_text() for t in ax.get_yticklabels()] == ["none", "kwargs", "xml"]
     assert bars[0].patches[1].get_width() == pytest.approx(460)
     assert ax.get_ylabel() == "strategy" and "tokens" in ax.get_xlabel()

@@ -35,7 +35,7 @@ DOCUMENTED = {
     "StoreError": "labkit.core._errors", "SchemaVersionError": "labkit.core._errors",
     "TrialError": "labkit.core._errors",
     "prepare_request": "labkit.convert._request", "to_chat_completion": "labkit.convert._response",
-    "StreamConverter": "labkit.convert._stream", "convert_stream": "labkit.convert._stream",
+    "StreamConverter": "labkit.convert._stream", "convert_stream": "labkit.convert._convert_stream",
     "ChunkStream": "labkit.convert._chunk_stream", "AsyncChunkStream": "labkit.convert._chunk_stream",
     "accumulate": "labkit.convert._accumulate",
     "Emulator": "labkit.emulator.serving._emulator",

@@ -526,9 +526,10 @@ def test_forced_tool_choice_with_thinking_refused_or_downgraded() -> None:
 
 
 def test_forced_tool_choice_on_a_model_that_thinks_by_default() -> None:
+    """Adaptive thinking does not forbid forced tool use (recorded real traffic: a 200, no thinking)."""
     request = req([user()], model=HAIKU_55, tools=[CALC], tool_choice="required")
-    with pytest.raises(ConfigError, match="while thinking is on"):
-        prepare_request(request)
+    assert prepare_request(request)["tool_choice"] == {"type": "any"}
+    assert prepare_request(request, thinking={"mode": "adaptive"})["tool_choice"] == {"type": "any"}
     assert prepare_request(request, thinking={"mode": "off"})["tool_choice"] == {"type": "any"}
     with pytest.raises(ConfigError, match=rf"{FABLE} rejects forced tool use"):
         prepare_request(req([user()], model=FABLE, tools=[CALC], tool_choice="required"))

@@ -253,3 +253,28 @@ def test_citations_of_a_text_block_are_kept_beside_the_content() -> None:
         assert completion.passthrough[0]["type"] == "citations"
         assert completion.passthrough[0]["block"] == "content[0]"
         assert completion.passthrough[0]["citations"][0]["cited_text"] == "97"
+
+
+REFUSAL = {
+    "id": "msg_refusal", "type": "message", "role": "assistant", "model": "claude-opus-4-8",
+    "content": [{"type": "text", "text": "I can't help with that."}], "stop_reason": "refusal", "stop_sequence": None,
+    "stop_details": {"type": "refusal", "category": "cyber", "explanation": "Blocked under the usage policy."},
+    "usage": {"input_tokens": 87, "output_tokens": 9},
+}  # fmt: skip
+"""Written from the API reference (section 2): no public cassette holds a real refusal."""
+
+
+def test_a_refusal_keeps_its_stop_details() -> None:
+    choice = to_chat_completion(REFUSAL).choices[0]
+    assert choice.finish_reason == "content_filter" and choice.stop_reason == "refusal"
+    assert choice.stop_details == REFUSAL["stop_details"]
+
+
+def test_a_streamed_refusal_keeps_its_stop_details() -> None:
+    from labkit.convert import convert_stream
+    from labkit.lab._batches import message_events
+
+    events = [{k: v for k, v in e.items() if k != "t"} for e in message_events(REFUSAL)]
+    streamed = convert_stream(events).completion()
+    assert streamed.choices[0].stop_details == REFUSAL["stop_details"]
+    assert streamed.choices == to_chat_completion(REFUSAL).choices

@@ -13,8 +13,9 @@ import pytest
 from sse_fixtures import NAMES, load_events, sdk_events, sdk_final_message, sse_body
 
 from labkit.convert._accumulate import accumulate
+from labkit.convert._convert_stream import convert_stream
 from labkit.convert._response import to_chat_completion
-from labkit.convert._stream import StreamConverter, convert_stream
+from labkit.convert._stream import StreamConverter
 from labkit.core._errors import ConversionError, IncompleteStreamError
 from labkit.core._wire import ChatCompletionChunk, Delta
 

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from sse_fixtures import sdk_events, sdk_final_message
 
 from labkit.convert._accumulate import accumulate
+from labkit.convert._convert_stream import convert_stream
 from labkit.convert._response import to_chat_completion
-from labkit.convert._stream import StreamConverter, convert_stream
+from labkit.convert._stream import StreamConverter
 from labkit.core._errors import ConversionError, IncompleteStreamError, LabkitError
 from labkit.core._wire import ChatCompletion, ChatCompletionChunk
 

@@ -77,13 +77,14 @@ def test_bad_rows_are_table_errors() -> None:
 def test_tokens_frame_long_format_with_sources() -> None:
     rows = [_row("r"), _row("s", thinking_source="estimated")]
     df = tokens_frame(rows)
-    assert list(df.columns) == list(TOKEN_COLUMNS) and len(df) == 10
+    assert list(df.columns) == list(TOKEN_COLUMNS) and len(df) == 12
     df["token_category"] = df["token_category"].astype(str)
     r = df[df["trial_key"] == "r"].set_index("token_category")["tokens"]
-    assert r.to_dict() == {"input": 100, "cache_write": 10, "cache_read": 20, "thinking": 256, "visible_output": 256}
+    assert r.to_dict() == {"input": 100, "cache_write_5m": 10, "cache_write_1h": 0, "cache_read": 20, "thinking": 256,
+                           "visible_output": 256}  # fmt: skip
     s = df[df["trial_key"] == "s"].set_index("token_category")["source"].astype(str)
-    assert s.to_dict() == {"input": "reported", "cache_write": "reported", "cache_read": "reported",
-                           "thinking": "estimated", "visible_output": "estimated"}  # fmt: skip
+    assert s.to_dict() == {"input": "reported", "cache_write_5m": "reported", "cache_write_1h": "reported",
+                           "cache_read": "reported", "thinking": "estimated", "visible_output": "estimated"}
     assert (df.groupby("trial_key")["tokens"].sum() == 100 + 10 + 20 + 512).all()
 
 

@@ -29,7 +29,7 @@ _EXPORTS = {
     "compose_reasoning": "labkit.convert._response",
     "to_chat_completion": "labkit.convert._response",
     "StreamConverter": "labkit.convert._stream",
-    "convert_stream": "labkit.convert._stream",
+    "convert_stream": "labkit.convert._convert_stream",
     "ThinkingParams": "labkit.convert._thinking",
     "thinking_params": "labkit.convert._thinking",
     "convert_tool_choice": "labkit.convert._tools",
@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.convert._arguments import parse_arguments as parse_arguments
     from labkit.convert._chunk_stream import AsyncChunkStream as AsyncChunkStream
     from labkit.convert._chunk_stream import ChunkStream as ChunkStream
+    from labkit.convert._convert_stream import convert_stream as convert_stream
     from labkit.convert._finish import finish_reason as finish_reason
     from labkit.convert._inner_thoughts import INNER_THOUGHTS_KEY as INNER_THOUGHTS_KEY
     from labkit.convert._inner_thoughts import PartialThoughts as PartialThoughts
@@ -58,7 +59,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.convert._response import compose_reasoning as compose_reasoning
     from labkit.convert._response import to_chat_completion as to_chat_completion
     from labkit.convert._stream import StreamConverter as StreamConverter
-    from labkit.convert._stream import convert_stream as convert_stream
     from labkit.convert._thinking import ThinkingParams as ThinkingParams
     from labkit.convert._thinking import thinking_params as thinking_params
     from labkit.convert._tools import convert_tool_choice as convert_tool_choice

@@ -24,6 +24,7 @@ instead of raising. Pure: no I/O.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
@@ -100,6 +101,10 @@ class Accumulator:
         self.stop_sequence: str | None = None
         self.usage: Usage | None = None
         self.passthrough: list[dict[str, Any]] = []
+        self.anthropic_content: list[dict[str, Any]] | None = None
+        self.stop_details: dict[str, Any] | None = None
+        self.container: dict[str, Any] | None = None
+        self.context_management: dict[str, Any] | None = None
 
     def add(self, chunk: ChatCompletionChunk) -> None:
         """Take in one chunk."""
@@ -108,6 +113,7 @@ class Accumulator:
             self.id, self.model = fields["id"], fields["model"]
         if fields["usage"] is not None:
             self.usage = fields["usage"]
+            self.message_fields(fields, None)
         if fields["passthrough"]:
             self.passthrough.extend(fields["passthrough"])
         for choice in fields["choices"]:
@@ -125,6 +131,8 @@ class Accumulator:
                 self._calls(delta["tool_calls"])
             if values["finish_reason"] is not None or values["stop_reason"] is not None:
                 self.finish(values["finish_reason"], values["stop_reason"], values["stop_sequence"])
+                if values["stop_details"] is not None:
+                    self.stop_details = values["stop_details"]
 
     def _calls(self, calls: list[ToolCallDelta]) -> None:
         for call in calls:
@@ -175,6 +183,14 @@ class Accumulator:
             self.stop_reason = stop_reason
             self.stop_sequence = stop_sequence
 
+    def message_fields(self, fields: dict[str, Any], stop_details: dict[str, Any] | None) -> None:
+        """Take the final chunk's message-level fields (content in order, container, context management)."""
+        for name in ("anthropic_content", "container", "context_management"):
+            if fields.get(name) is not None:
+                setattr(self, name, fields[name])
+        if stop_details is not None:
+            self.stop_details = stop_details
+
     def result(self, *, partial: bool = False) -> ChatCompletion:
         """The completion so far. Raises `ConversionError` on invalid tool arguments unless ``partial``."""
         thinking = [self.thinking[k].block() for k in sorted(self.thinking)]
@@ -185,15 +201,23 @@ class Accumulator:
             tool_calls=calls or None,
             reasoning_content=compose_reasoning((b.thinking for b in thinking), "".join(self.inner)),
             thinking_blocks=thinking or None,
+            anthropic_content=None if partial else copy.deepcopy(self.anthropic_content),
         )
         choice = Choice(
             message=message,
             finish_reason=self.finish_reason,
             stop_reason=self.stop_reason,
             stop_sequence=self.stop_sequence,
+            stop_details=self.stop_details,
         )
         return ChatCompletion(
-            id=self.id, model=self.model, choices=[choice], usage=self.usage, passthrough=list(self.passthrough)
+            id=self.id,
+            model=self.model,
+            choices=[choice],
+            usage=self.usage,
+            passthrough=list(self.passthrough),
+            container=self.container,
+            context_management=self.context_management,
         )
 
 

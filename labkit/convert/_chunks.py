@@ -80,6 +80,14 @@ class Block:
     shell_input: dict[str, Any] = field(default_factory=dict)
     thoughts: PartialThoughts | None = None
     thoughts_started: bool = False
+    record: dict[str, Any] = field(default_factory=dict)
+    """The block as the API sends it, filled in at its stop (`labkit.convert.StreamConverter`)."""
+    first_part: int = 0
+    """Where this text block's pieces start in the converter's shared text record."""
+    raw: list[str] | None = None
+    """The text as it arrived, when the visible record is not it (xml tags split out)."""
+    json_parts: list[str] | None = None
+    """A server or MCP tool block's streamed input JSON."""
 
 
 def record_only(parts: list[str]) -> OnValue:

@@ -35,3 +35,15 @@ def plain(obj: Any) -> dict[str, Any]:
     if isinstance(obj, dict):
         return dict(obj)
     raise ConversionError(f"expected a dict or an SDK object, got {type(obj).__name__}")
+
+
+def plain_value(obj: Any) -> Any:
+    """A JSON-ready deep copy of any value read from the API (objects, lists, scalars), keeping
+    exactly the keys that arrived: what a replay must send back unchanged."""
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(obj, dict):
+        return {key: plain_value(value) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [plain_value(value) for value in obj]
+    return obj

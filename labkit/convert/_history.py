@@ -6,7 +6,11 @@ Owns `MessageRenderer`, used by `labkit.convert.prepare_request`:
   first in one user turn, before any user text of that turn (``[text, tool_result]`` is a 400);
 - user text and ``image_url`` parts become text and image blocks (data URLs -> base64, http(s) ->
   url); Anthropic-native blocks pass through unchanged;
-- an assistant turn is [its replayable thinking blocks, byte-exact] + [inner thoughts, per
+- an assistant turn converted from a reply (``anthropic_content``) is sent back exactly as the API
+  sent it, block order, signatures and server-tool blocks included, as long as its OpenAI view
+  (content, tool calls, thinking blocks, reasoning) still says what those blocks say; an edited
+  turn is rebuilt from the view, with a note, and its server-tool blocks reported in ``dropped``;
+- any other assistant turn is [its replayable thinking blocks, byte-exact] + [inner thoughts, per
   strategy] + [text] + [tool_use with parsed input]; kwargs thoughts go back *into* the first
   tool call's input, xml thoughts become one well-formed ``<tag>...</tag>`` text block;
 - consecutive same-role turns are merged; a first non-user turn gets the dummy user message;
@@ -42,7 +46,7 @@ _ROLE_FIELDS = {
     "developer": ("content",),
     "user": ("content",),
     "tool": ("content", "tool_call_id"),
-    "assistant": ("content", "tool_calls", "reasoning_content", "thinking_blocks"),
+    "assistant": ("content", "tool_calls", "reasoning_content", "thinking_blocks", "anthropic_content"),
 }
 
 Turn = tuple[str, list[dict[str, Any]]]
@@ -163,6 +167,10 @@ class MessageRenderer:
     # ------------------------------------------------------------------ assistant messages
 
     def _assistant(self, i: int, msg: ChatMessage) -> list[dict[str, Any]]:
+        if msg.anthropic_content is not None:
+            received = self._as_received(i, msg, msg.anthropic_content)
+            if received is not None:
+                return received
         blocks = self._thinking_blocks(i, msg)
         thoughts = self._own_reasoning(msg)
         content = self._assistant_content(i, msg.content)
@@ -179,6 +187,36 @@ class MessageRenderer:
                 why = "this turn has no tool call" if strategy == "kwargs" else "no inner-thoughts strategy is set"
                 self.notes.append(f"messages[{i}].reasoning_content not sent: no thinking blocks to replay and {why}")
         return blocks + content + tool_uses
+
+    def _as_received(self, i: int, msg: ChatMessage, received: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """The turn's blocks exactly as the API sent them, or None (with a note) when the message's
+        OpenAI view no longer matches them: the user edited it, and the edit must win."""
+        from labkit.convert._response import to_chat_completion  # the response side reads blocks the same way
+
+        strategy = InnerThoughts(strategy=self.strategy.strategy, tag=self.strategy.tag)
+        try:
+            view = to_chat_completion({"id": "-", "model": "-", "content": received}, inner_thoughts=strategy)
+        except ConversionError as exc:
+            raise ConfigError(f"messages[{i}].anthropic_content: {exc}") from None
+        seen = view.choices[0].message
+        same = (seen.content, seen.tool_calls, seen.thinking_blocks, seen.reasoning_content) == (
+            msg.content, msg.tool_calls, msg.thinking_blocks, msg.reasoning_content
+        )
+        if not same:
+            self.notes.append(
+                f"messages[{i}] was edited after it arrived: rebuilt from content / tool_calls / thinking_blocks "
+                "(the received block order is not kept)"
+            )
+            for j, block in enumerate(received):
+                if block.get("type") not in ("text", "thinking", "redacted_thinking", "tool_use"):
+                    self.dropped[f"messages[{i}].anthropic_content[{j}]"] = (
+                        f"{block.get('type')} block of an edited turn (the view cannot say where it belongs)"
+                    )
+            return None
+        for block in received:
+            if block.get("type") == "tool_use":
+                self._call_at[str(block.get("id"))] = i  # for the tool-result pairing check
+        return copy.deepcopy(received)
 
     def _thinking_blocks(self, i: int, msg: ChatMessage) -> list[dict[str, Any]]:
         blocks: list[dict[str, Any]] = []
@@ -312,7 +350,7 @@ class MessageRenderer:
 
     def _report_unused_fields(self, i: int, msg: ChatMessage) -> None:
         used = _ROLE_FIELDS[msg.role]
-        for key in ("name", "tool_calls", "tool_call_id", "reasoning_content", "thinking_blocks"):
+        for key in ("name", "tool_calls", "tool_call_id", "reasoning_content", "thinking_blocks", "anthropic_content"):
             if key not in used and getattr(msg, key) is not None:
                 self.dropped[f"messages[{i}].{key}"] = f"a {msg.role} message carries no {key} in the Messages API"
         for key, value in (msg.model_extra or {}).items():

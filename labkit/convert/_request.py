@@ -99,6 +99,10 @@ def prepare_request(
         ConfigError: the request, config or strategy is malformed or the model would reject it.
     """
     req = _validate(request)
+    if not req.messages:
+        # the API answers 400 "at least one message is required"; the dummy user message (kept for a
+        # system-only prompt, as the ancestor did) would be a request nobody wrote, billed as if they had
+        raise ConfigError("messages: at least one message is required (got an empty list)")
     model = get_model(req.model)
     thinking_cfg = ThinkingConfig.coerce(thinking)
     strategy = InnerThoughts.coerce(inner_thoughts) or InnerThoughts()
@@ -135,7 +139,10 @@ def prepare_request(
         kwargs["system"] = "\n\n".join(block["text"] for block in system) if plain else system
     kwargs["messages"] = messages
 
-    _tools(req, strategy, model, kwargs, dropped, notes, thinking_on, on_forced_tool_choice)
+    # only manual (budget) thinking forbids forced tool use; under adaptive thinking the API accepts it
+    # and the model answers without thinking (recorded real traffic, tests/test_real_traffic.py)
+    manual_thinking = isinstance(params.thinking, dict) and params.thinking.get("type") == "enabled"
+    _tools(req, strategy, model, kwargs, dropped, notes, manual_thinking, on_forced_tool_choice)
     if params.thinking is not None:
         kwargs["thinking"] = params.thinking
     output_config = _output_config(req, effort, dropped)

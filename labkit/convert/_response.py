@@ -12,6 +12,13 @@ Every content block is kept, in order (a dropped block could not be replayed):
   ``ChatCompletion.passthrough``, never dropped and never an error; so are a text block's
   citations (``{"type": "citations", "block": "content[i]", "citations": [...]}``).
 
+The message's blocks are also kept whole, in the order the API sent them, as
+``message.anthropic_content`` (the OpenAI view cannot say that text came between two thinking
+blocks, or where a server tool ran); replay sends them back exactly. A prefilled reply is the
+exception: it began in the request, so its content alone is not the turn, and it is left out.
+Message-level fields are kept too: ``stop_details`` on the choice, ``container`` and
+``context_management`` on the completion, and every usage field (`labkit.convert.to_usage`).
+
 Inner thoughts (`labkit.core.InnerThoughts`): ``kwargs`` pops ``inner_thoughts`` out of every
 tool call's input; ``xml`` splits the joined text with `labkit.convert.split_tagged`
 (starting inside the tag when the request prefilled it): tag text is reasoning, the rest content.
@@ -28,7 +35,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from labkit.convert._arguments import canonical_arguments
-from labkit.convert._fields import fields_of, plain
+from labkit.convert._fields import fields_of, plain, plain_value
 from labkit.convert._finish import finish_reason
 from labkit.convert._inner_thoughts import pop_inner_thoughts, split_tagged
 from labkit.convert._usage import to_usage
@@ -150,6 +157,7 @@ def to_chat_completion(message: Any, *, inner_thoughts: InnerThoughts | dict[str
         tool_calls=tool_calls,
         reasoning_content=compose_reasoning((b.thinking for b in collected.thinking), inner),
         thinking_blocks=collected.thinking or None,
+        anthropic_content=None if strategy.prefill else plain_value(blocks),
     )
     stop_reason = fields.get("stop_reason")
     choice = Choice(
@@ -157,6 +165,7 @@ def to_chat_completion(message: Any, *, inner_thoughts: InnerThoughts | dict[str
         finish_reason=finish_reason(stop_reason),
         stop_reason=stop_reason if isinstance(stop_reason, str) else None,
         stop_sequence=fields.get("stop_sequence") if isinstance(fields.get("stop_sequence"), str) else None,
+        stop_details=_object(fields, "stop_details"),
     )
     usage = fields.get("usage")
     return ChatCompletion(
@@ -165,4 +174,18 @@ def to_chat_completion(message: Any, *, inner_thoughts: InnerThoughts | dict[str
         choices=[choice],
         usage=None if usage is None else to_usage(usage),
         passthrough=collected.passthrough,
+        container=_object(fields, "container"),
+        context_management=_object(fields, "context_management"),
     )
+
+
+def _object(fields: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """A message-level object field as received (None when absent or null)."""
+    value = fields.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        value = plain_value(value)
+    if not isinstance(value, dict):
+        raise ConversionError(f"message.{name} must be an object, got {type(value).__name__}")
+    return dict(plain_value(value))

@@ -18,6 +18,9 @@
   with the completion so far. Events out of order, a delta for a block that never started, or
   invalid tool JSON at block stop raise `ConversionError` naming the event index.
 
+The blocks are also recorded whole, in order, as the API sends them; the final chunk carries them
+(``anthropic_content``), with ``stop_details``, ``container`` and ``context_management``.
+
 Chunks are built without validation (`_chunks`); a body delta of an open block takes a short path
 in `feed` to the block's ``on_value``. The converter records the message as it goes (`completion`,
 `partial`); ``body_chunks=False`` records without building body chunks (`ChunkStream` uses it).
@@ -26,14 +29,13 @@ in `feed` to the block's ``on_value``. The converter records the message as it g
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterable, Callable, Iterable, Sequence
-from typing import Any, Final, NoReturn, overload
+from collections.abc import Callable, Sequence
+from typing import Any, Final, NoReturn
 
 from pydantic import BaseModel
 
 from labkit.convert._accumulate import Accumulator
 from labkit.convert._arguments import canonical_arguments, parse_arguments
-from labkit.convert._chunk_stream import AsyncChunkStream, ChunkStream
 from labkit.convert._chunks import (
     BODY_DELTAS,
     DELTA_BLOCK,
@@ -45,14 +47,15 @@ from labkit.convert._chunks import (
     record_only,
     string_at,
 )
-from labkit.convert._fields import fields_of, plain
+from labkit.convert._content_log import finish_record, keep_message_fields, log_delta
+from labkit.convert._fields import fields_of, plain, plain_value
 from labkit.convert._finish import finish_reason
 from labkit.convert._inner_thoughts import PartialThoughts, TagSplitter, pop_inner_thoughts
 from labkit.convert._response import REASONING_SEPARATOR
 from labkit.convert._usage import apply_delta_usage, read_usage_counts, usage_from_counts
 from labkit.core import ChatCompletion, ChatCompletionChunk, ConversionError, IncompleteStreamError, InnerThoughts
 
-__all__ = ["StreamConverter", "convert_stream"]
+__all__ = ["StreamConverter"]
 
 Strategy = InnerThoughts | dict[str, Any] | None
 Chunk = ChatCompletionChunk
@@ -82,6 +85,9 @@ class StreamConverter:
         self._stop_reason: str | None = None
         self._stop_sequence: str | None = None
         self._inner_emitted = False
+        self._record_content = not strategy.prefill  # a prefilled reply is not the whole turn
+        self._content_log: list[dict[str, Any]] = []
+        self._message_fields: dict[str, Any] = {}
         self._so_far = Accumulator()  # what arrived, for `partial` (keeping every chunk would cost GC time)
         self._handlers: dict[str, Callable[[dict[str, Any], Any, int], list[Chunk]]] = {
             kind: getattr(self, f"_{kind}") for kind in _HANDLED.split()
@@ -191,6 +197,7 @@ class StreamConverter:
         self._id = self._so_far.id = string_at(message.get("id"), "message_start.message.id", index)
         self._model = self._so_far.model = string_at(message.get("model"), "message_start.message.model", index)
         self._counts = at_event(index, read_usage_counts, message.get("usage"))
+        keep_message_fields(self._message_fields, message)
         self._make = ChunkMaker(self._id, self._model)
         self._started = self._live = True
         chunks = [make_chunk(self._id, self._model, {"role": "assistant"})]
@@ -209,12 +216,17 @@ class StreamConverter:
         shell = fields_of(fields.get("content_block"), "content_block_start.content_block", event_index=index)
         kind = shell.get("type")
         self._blocks += 1
+        record = plain_value(fields.get("content_block"))  # the object: only the fields that arrived
+        self._content_log.append(record)
         if kind == "text":
-            self._open[position] = self._text_body(Block("text"))
+            block = Block("text", record=record, first_part=len(self._so_far.content))
+            self._open[position] = self._text_body(block)
             text = shell.get("text")
+            if block.raw is not None and text:
+                block.raw.append(text)
             return self._text(string_at(text, "text block text", index)) if text else []
         if kind == "thinking" or kind == "redacted_thinking":
-            block = self._open[position] = Block(kind, self._thinking)
+            block = self._open[position] = Block(kind, self._thinking, record=record)
             self._thinking += 1
             if kind == "redacted_thinking":
                 return [self._thinking_chunk(block.ordinal, data=string_at(shell.get("data"), "redacted data", index))]
@@ -224,12 +236,12 @@ class StreamConverter:
             self._plain(block)  # after the chunk made its record
             return [chunk]
         if kind == "tool_use":
-            return self._tool_start(position, shell, index)
-        self._open[position] = Block("unknown")
+            return self._tool_start(position, shell, record, index)
+        self._open[position] = Block("unknown", record=record, json_parts=[])
         return [self._passthrough(event)]
 
-    def _tool_start(self, position: int, shell: dict[str, Any], index: int) -> list[Chunk]:
-        block = self._open[position] = Block("tool_use", self._tools)
+    def _tool_start(self, position: int, shell: dict[str, Any], record: dict[str, Any], index: int) -> list[Chunk]:
+        block = self._open[position] = Block("tool_use", self._tools, record=record)
         self._tools += 1
         call_id = string_at(shell.get("id"), "tool_use id", index)
         name = string_at(shell.get("name"), "tool_use name", index)
@@ -255,7 +267,14 @@ class StreamConverter:
         if self._splitter is None:
             return self._plain(block)
         pieces, feed = self._pieces, self._splitter.feed
-        return self._body(block, lambda value: pieces(feed(value)))
+        raw: list[str] = []
+        block.raw = raw
+
+        def on_value(value: str) -> list[Chunk]:
+            raw.append(value)  # the text as sent, tags included, for the block's record
+            return pieces(feed(value))
+
+        return self._body(block, on_value)
 
     def _plain(self, block: Block) -> Block:
         """A plain body (text, thinking, tool arguments): each piece is recorded, then its chunk built
@@ -283,6 +302,7 @@ class StreamConverter:
         kind = delta.get("type")
         expected = DELTA_BLOCK.get(kind) if type(kind) is str else None
         if expected is None or block.kind == "unknown":
+            log_delta(block, kind, delta, index)
             return [self._passthrough(event)]
         if block.kind != expected[0]:
             raise ConversionError(f"{kind} for a {block.kind} block", event_index=index)
@@ -302,6 +322,7 @@ class StreamConverter:
             self._no_block(position, "content_block_stop", index)
         if block.kind == "tool_use":
             return self._tool_stop(block, index)
+        finish_record(block, self._so_far, index)
         return [self._passthrough(event)] if block.kind == "unknown" else []
 
     def _message_delta(self, fields: dict[str, Any], event: Any, index: int) -> list[Chunk]:
@@ -311,6 +332,7 @@ class StreamConverter:
         self._stop_reason = None if stop_reason is None else string_at(stop_reason, "stop_reason", index)
         self._stop_sequence = None if stop_sequence is None else string_at(stop_sequence, "stop_sequence", index)
         at_event(index, apply_delta_usage, self._counts, fields.get("usage"))
+        keep_message_fields(self._message_fields, delta, fields)
         self._after_delta = True  # no block may start after the message delta
         return []
 
@@ -353,6 +375,7 @@ class StreamConverter:
         arguments_so_far = self._so_far.calls[block.ordinal].arguments  # what streamed, kept for `partial`
         raw = block.thoughts.text if block.thoughts is not None else "".join(arguments_so_far)
         arguments = at_event(index, parse_arguments, raw) if raw.strip() else block.shell_input
+        block.record["input"] = copy.deepcopy(arguments)  # as sent, inner thoughts included
         if block.thoughts is None:
             return [] if raw.strip() else [self._call_chunk(block.ordinal, arguments=canonical_arguments(arguments))]
         thoughts, arguments = pop_inner_thoughts(arguments)
@@ -368,30 +391,14 @@ class StreamConverter:
         finish = finish_reason(self._stop_reason)
         self._so_far.finish(finish, self._stop_reason, self._stop_sequence)
         usage = self._so_far.usage = usage_from_counts(self._counts)
+        stop_details = self._message_fields.get("stop_details")
         choice = {"finish_reason": finish, "stop_reason": self._stop_reason, "stop_sequence": self._stop_sequence}
-        return [*chunks, make_chunk(self._id, self._model, {}, choice, {"usage": usage})]
+        if stop_details is not None:
+            choice["stop_details"] = stop_details
+        extra: dict[str, Any] = {k: v for k, v in self._message_fields.items() if k != "stop_details"}
+        extra["usage"] = usage
+        if self._record_content:
+            extra["anthropic_content"] = self._content_log
+        self._so_far.message_fields(extra, stop_details)
+        return [*chunks, make_chunk(self._id, self._model, {}, choice, extra)]
 
-
-@overload
-def convert_stream(events: AsyncIterable[Any], *, inner_thoughts: Strategy = None) -> AsyncChunkStream: ...
-@overload
-def convert_stream(events: Iterable[Any], *, inner_thoughts: Strategy = None) -> ChunkStream: ...
-def convert_stream(
-    events: Iterable[Any] | AsyncIterable[Any], *, inner_thoughts: Strategy = None
-) -> ChunkStream | AsyncChunkStream:
-    """Convert a whole stream: a sync iterable gives a `ChunkStream`, an async one an `AsyncChunkStream`.
-
-    Iterate it for the chunks, or call its ``completion()`` for the whole message (what
-    `labkit.convert` does with a stream nobody has iterated). The stream must reach
-    ``message_stop``: `IncompleteStreamError` (with ``.partial``) otherwise.
-    """
-    strategy = InnerThoughts.coerce(inner_thoughts) or InnerThoughts()  # a bad strategy raises here
-
-    def make(body_chunks: bool) -> StreamConverter:
-        return StreamConverter(inner_thoughts=strategy, body_chunks=body_chunks)
-
-    if isinstance(events, AsyncIterable):
-        return AsyncChunkStream(events, make)
-    if isinstance(events, Iterable):
-        return ChunkStream(events, make)
-    raise ConversionError(f"events must be an iterable or async iterable, got {type(events).__name__}")

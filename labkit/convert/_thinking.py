@@ -168,7 +168,8 @@ def check_forced_tool_choice(
 ) -> tuple[dict[str, Any] | None, str | None]:
     """Refuse (or, with ``policy="downgrade"``, turn into ``auto``) a forced tool choice the model would reject.
 
-    ``thinking_on`` is True when native thinking will run (explicitly, or by the model's default).
+    ``thinking_on`` is True when manual (budget) thinking will run: only that forbids forced tool use;
+    under adaptive thinking the API accepts it and the model answers without thinking.
     Returns (the tool_choice to send, a note describing the downgrade or None).
     """
     if policy not in ("error", "downgrade"):

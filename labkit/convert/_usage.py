@@ -6,7 +6,10 @@ Accepts the SDK's usage objects (GA or beta ``Usage``, ``MessageDeltaUsage``) or
   (Anthropic's ``input_tokens`` excludes cached tokens, so leaving the cache out under-reports);
 - ``completion_tokens`` = ``output_tokens`` (billed output, thinking included);
 - ``prompt_tokens_details.cached_tokens`` = cache read, ``.cache_creation_tokens`` = cache write;
-- ``completion_tokens_details.reasoning_tokens`` = ``output_tokens_details.thinking_tokens`` when reported.
+- ``completion_tokens_details.reasoning_tokens`` = ``output_tokens_details.thinking_tokens`` when reported;
+- the rest of what the API reports is carried as received (`EXTRA_FIELDS`): the cache-write split
+  by lifetime, server-tool request counts, per-iteration usage (compaction, advisor), service
+  tier, inference geo and speed. Nothing billed is dropped; `labkit.tokens.token_record` prices it.
 
 Streams: ``message_start`` carries the input and cache counts (and a small provisional
 ``output_tokens``); every ``message_delta`` carries *cumulative* totals. Each delta value that is
@@ -19,10 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from labkit.convert._fields import fields_of
+from labkit.convert._fields import fields_of, plain_value
 from labkit.core import CompletionTokensDetails, ConversionError, PromptTokensDetails, Usage
 
-__all__ = ["COUNT_FIELDS", "apply_delta_usage", "read_usage_counts", "to_usage", "usage_from_counts"]
+__all__ = ["COUNT_FIELDS", "EXTRA_FIELDS", "apply_delta_usage", "read_usage_counts", "to_usage", "usage_from_counts"]
 
 COUNT_FIELDS = (
     "input_tokens",
@@ -33,7 +36,10 @@ COUNT_FIELDS = (
 )
 """The counts labkit keeps: Anthropic's four usage integers plus ``output_tokens_details.thinking_tokens``."""
 
-Counts = dict[str, int | None]
+EXTRA_FIELDS = ("cache_creation", "server_tool_use", "iterations", "service_tier", "inference_geo", "speed")
+"""Usage fields kept as received, beside the counts (a delta that carries one replaces it)."""
+
+Counts = dict[str, Any]
 
 
 def _count(value: Any, name: str) -> int | None:
@@ -51,6 +57,9 @@ def read_usage_counts(usage: Any) -> Counts:
     found = fields.get("output_tokens_details")
     details = {} if found is None else fields_of(found, "usage.output_tokens_details")
     counts["thinking_tokens"] = _count(details.get("thinking_tokens"), "output_tokens_details.thinking_tokens")
+    for name in EXTRA_FIELDS:
+        value = fields.get(name)
+        counts[name] = None if value is None else plain_value(value)
     return counts
 
 
@@ -78,6 +87,7 @@ def usage_from_counts(counts: Counts) -> Usage:
         cache_creation_input_tokens=cache_write,
         cache_read_input_tokens=cache_read,
         output_tokens=output_tokens,
+        **{name: counts.get(name) for name in EXTRA_FIELDS},
     )
 
 

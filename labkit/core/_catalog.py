@@ -94,6 +94,10 @@ class ModelInfo:
     price_confidence: str = ""
     prices_read: str = ""
     batch_discount: float = 0.5
+    server_tool_prices: tuple[tuple[str, float], ...] = ()
+    """USD per server-tool request, by usage counter (``web_search_requests`` ...)."""
+    server_tool_prices_read: str = ""
+    """When those prices were read, and from where."""
     source: str = field(default="catalog")
     """"catalog" for the shipped entry, "live" once live capabilities were applied."""
     bedrock_ids: tuple[str, ...] = ()
@@ -178,6 +182,8 @@ def _entry(raw: dict[str, Any], doc: dict[str, Any]) -> ModelInfo:
         price_confidence=raw.get("price_confidence", ""),
         prices_read=doc["prices_read"],
         batch_discount=float(doc["batch_discount"]),
+        server_tool_prices=tuple((k, float(v)) for k, v in doc["server_tool_prices"]["prices"].items()),
+        server_tool_prices_read=f"{doc['server_tool_prices']['read']}: {doc['server_tool_prices']['source']}",
         bedrock_ids=tuple(raw.get("bedrock_ids", ())),
         vertex_ids=tuple(raw.get("vertex_ids", ())),
     )

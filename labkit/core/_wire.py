@@ -74,6 +74,10 @@ class ChatMessage(_Shape):
     """Visible thinking or extracted inner thoughts, joined in order."""
     thinking_blocks: list[ThinkingBlock] | None = None
     """Every thinking / redacted_thinking block in order, byte-exact, for replay."""
+    anthropic_content: list[dict[str, Any]] | None = None
+    """On a converted reply: every Anthropic content block in the order the API sent it (text,
+    thinking, tool and server-tool blocks, citations). Replay sends exactly these while the
+    OpenAI view above still agrees with them; an edited message is rebuilt from the view."""
 
 
 class ChatRequest(_Shape):
@@ -123,6 +127,16 @@ class Usage(_Shape):
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
     output_tokens: int = 0
+    cache_creation: dict[str, int] | None = None
+    """The cache-write split by lifetime as reported (``ephemeral_5m_input_tokens``, ``ephemeral_1h_input_tokens``)."""
+    server_tool_use: dict[str, int] | None = None
+    """Server-tool requests billed per request (``web_search_requests``, ``web_fetch_requests``)."""
+    iterations: list[dict[str, Any]] | None = None
+    """Per-sampling-iteration usage (compaction, advisor), as reported. The top-level counts
+    cover only the ``message`` iterations; what was billed is the sum over all of them."""
+    service_tier: str | None = None
+    inference_geo: str | None = None
+    speed: str | None = None
 
 
 class Choice(_Shape):
@@ -132,6 +146,8 @@ class Choice(_Shape):
     stop_reason: str | None = None
     """Anthropic's raw stop reason, kept whatever it maps to."""
     stop_sequence: str | None = None
+    stop_details: dict[str, Any] | None = None
+    """Why output stopped, when the API says more than the reason (a refusal's category and explanation)."""
 
 
 class ChatCompletion(_Shape):
@@ -143,6 +159,10 @@ class ChatCompletion(_Shape):
     usage: Usage | None = None
     passthrough: list[dict[str, Any]] = Field(default_factory=list)
     """Blocks and events labkit does not know, kept as received instead of dropped."""
+    container: dict[str, Any] | None = None
+    """The code-execution container the reply ran in (id, expiry), to reuse on the next request."""
+    context_management: dict[str, Any] | None = None
+    """What context management (clearing, compaction) applied to this request, as reported."""
 
 
 class FunctionCallDelta(_Shape):
@@ -175,6 +195,7 @@ class ChunkChoice(_Shape):
     finish_reason: FinishReason | None = None
     stop_reason: str | None = None
     stop_sequence: str | None = None
+    stop_details: dict[str, Any] | None = None
 
 
 class ChatCompletionChunk(_Shape):
@@ -185,3 +206,7 @@ class ChatCompletionChunk(_Shape):
     choices: list[ChunkChoice]
     usage: Usage | None = None
     passthrough: list[dict[str, Any]] | None = None
+    anthropic_content: list[dict[str, Any]] | None = None
+    """On the final chunk only: the message's content blocks in the order the API sent them."""
+    container: dict[str, Any] | None = None
+    context_management: dict[str, Any] | None = None

@@ -60,8 +60,12 @@ def message_events(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = [{"type": "message_start", "message": start}]
     for index, block in enumerate(message.get("content") or []):
         events += _block_events(index, dict(block))
-    events.append({"type": "message_delta", "usage": usage,
-                   "delta": {"stop_reason": message.get("stop_reason"), "stop_sequence": message.get("stop_sequence")}})
+    delta = {"stop_reason": message.get("stop_reason"), "stop_sequence": message.get("stop_sequence")}
+    delta.update({k: message[k] for k in ("stop_details", "container") if message.get(k) is not None})
+    final: dict[str, Any] = {"type": "message_delta", "usage": usage, "delta": delta}
+    if message.get("context_management") is not None:
+        final["context_management"] = message["context_management"]
+    events.append(final)
     events.append({"type": "message_stop"})
     return [{**e, "t": 0.0} for e in events]
 

@@ -152,7 +152,8 @@ def _turn(events: list[Mapping[str, Any]], inner: InnerThoughts | None, known: C
 
 def sum_tokens(records: Sequence[TokenRecord]) -> TokenRecord:
     """Token records of several requests added up (the least reliable sources kept)."""
-    names = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "thinking", "visible")
+    names = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "thinking", "visible",
+             "web_search_requests", "web_fetch_requests", "iterations")  # fmt: skip
     totals = {name: sum(getattr(r, name) for r in records) for name in names}
     worst = max(records, key=lambda r: ("reported", "count_tokens", "estimated").index(r.overall_source))
     return TokenRecord(**totals, source=worst.source, thinking_source=worst.thinking_source)
@@ -169,6 +170,7 @@ def _cost(model: str, records: Sequence[TokenRecord], batch: bool) -> CostSplit 
         cache_usd=sum(p.cache_usd for p in parts),
         thinking_usd=sum(p.thinking_usd for p in parts),
         output_usd=sum(p.output_usd for p in parts),
+        server_tool_usd=sum(p.server_tool_usd for p in parts),
     )
 
 
@@ -303,6 +305,7 @@ def derive_trial(
     answer, correct = _score(task, _reply_text(completion))
     count, valid = tool_call_stats([t.completion for t in turns], params)
     stop_reason = completion.choices[0].stop_reason if completion and completion.choices else None
+    last_usage = merged_usage(turn_events[-1]) if turn_events else None
     return Trial(
         trial_key=trial_key, backend=backend, model=model, knobs=knob_values, experiment=experiment,
         task_id=getattr(task, "id", None), category=getattr(task, "category", None), repeat=repeat,
@@ -313,7 +316,14 @@ def derive_trial(
         tool_calls=count, tool_calls_valid=valid, correct=correct if status == "ok" else None, cached=cached,
         batch=batch, error_type=error_type, error_message=error_message, events=len(events), created_at=created_at,
         synthetic=backend == "emulator" or _synthetic_ids(events),
+        service_tier=_reported(last_usage, "service_tier"), inference_geo=_reported(last_usage, "inference_geo"),
     )  # fmt: skip
+
+
+def _reported(usage: Mapping[str, Any] | None, name: str) -> str | None:
+    """A string field of the usage as reported (None when absent, null or empty)."""
+    value = (usage or {}).get(name)
+    return value if isinstance(value, str) and value else None
 
 
 SYNTHETIC_ID_PREFIX = "msg_synth_"

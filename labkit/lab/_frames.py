@@ -28,23 +28,26 @@ if TYPE_CHECKING:
     import pandas as pd
 
 INT_COLUMNS = (
-    "budget_tokens", "repeat", "input_tokens", "cache_write_tokens", "cache_read_tokens", "output_tokens",
-    "thinking_tokens", "visible_tokens", "tool_calls",
+    "budget_tokens", "repeat", "input_tokens", "cache_write_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
+    "cache_read_tokens", "output_tokens", "thinking_tokens", "visible_tokens", "web_search_requests",
+    "web_fetch_requests", "iterations", "tool_calls",
 )  # fmt: skip
 FLOAT_COLUMNS = (
     "budget_utilisation", "ttft_s", "thinking_s", "answer_s", "total_s", "cost_input_usd", "cost_cache_usd",
-    "cost_thinking_usd", "cost_output_usd", "cost_usd",
+    "cost_thinking_usd", "cost_output_usd", "cost_server_tool_usd", "cost_usd",
 )  # fmt: skip
 BOOL_COLUMNS = ("prefill", "batch", "has_reasoning", "tool_calls_valid", "correct", "cached", "synthetic")
 CATEGORIES = {"status": ("ok", "error", "skipped"), "strategy": ("none", "native", "kwargs", "xml", "xml+prefill")}
-TOKEN_CATEGORIES = ("input", "cache_write", "cache_read", "thinking", "visible_output")
+TOKEN_CATEGORIES = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "thinking", "visible_output")
+"""Cache writes by lifetime: a 1-hour write costs 2x input, a 5-minute one 1.25x."""
 TOKEN_ROW_COLUMNS = (
     "experiment", "trial_key", "backend", "endpoint", "synthetic", "model", "task_id", "category", "repeat",
     "thinking_mode", "budget_tokens", "effort", "strategy",
 )  # fmt: skip
 """The trial-row columns each long token row repeats (provenance included, for stamping figures)."""
 TOKEN_COLUMNS = (*TOKEN_ROW_COLUMNS, "token_category", "tokens", "source")
-_ROW_TOKENS = {"input": "input_tokens", "cache_write": "cache_write_tokens", "cache_read": "cache_read_tokens",
+_ROW_TOKENS = {"input": "input_tokens", "cache_write_5m": "cache_write_5m_tokens",
+               "cache_write_1h": "cache_write_1h_tokens", "cache_read": "cache_read_tokens",
                "thinking": "thinking_tokens", "visible_output": "visible_tokens"}  # fmt: skip
 
 
@@ -94,10 +97,13 @@ def _token_rows(row: Mapping[str, Any]) -> list[dict[str, Any]]:
     base = {c: row.get(c) for c in TOKEN_ROW_COLUMNS}
     shown = row.get("tokens_source") or "reported"
     usage_source = "count_tokens" if shown == "count_tokens" else "reported"
+    counts = {category: row.get(column) or 0 for category, column in _ROW_TOKENS.items()}
+    if _missing(row.get("cache_write_5m_tokens")):  # stored before the split: its writes count as 5-minute
+        counts["cache_write_5m"] = (row.get("cache_write_tokens") or 0) - counts["cache_write_1h"]
     out = []
-    for category, column in _ROW_TOKENS.items():
+    for category, tokens in counts.items():
         source = shown if category in ("thinking", "visible_output") else usage_source
-        out.append({**base, "token_category": category, "tokens": row.get(column) or 0, "source": source})
+        out.append({**base, "token_category": category, "tokens": tokens, "source": source})
     return out
 
 

@@ -36,11 +36,12 @@ ROW_COLUMNS: tuple[str, ...] = (
     "experiment", "trial_key", "backend", "endpoint", "model", "capabilities", "synthetic", "label", "thinking_mode",
     "budget_tokens", "effort", "display", "strategy", "tag", "prefill", "fallback_from", "task_id", "category",
     "repeat", "status",
-    "error_type", "error_message", "stop_reason", "input_tokens", "cache_write_tokens", "cache_read_tokens",
-    "output_tokens", "thinking_tokens", "visible_tokens", "tokens_source", "budget_utilisation", "ttft_s",
-    "thinking_s", "answer_s", "total_s", "cost_input_usd", "cost_cache_usd", "cost_thinking_usd",
-    "cost_output_usd", "cost_usd", "batch", "answer", "reasoning", "has_reasoning", "tool_calls",
-    "tool_calls_valid", "correct", "cached", "created_at",
+    "error_type", "error_message", "stop_reason", "input_tokens", "cache_write_tokens", "cache_write_5m_tokens",
+    "cache_write_1h_tokens", "cache_read_tokens", "output_tokens", "thinking_tokens", "visible_tokens",
+    "tokens_source", "web_search_requests", "web_fetch_requests", "iterations", "service_tier", "inference_geo",
+    "budget_utilisation", "ttft_s", "thinking_s", "answer_s", "total_s", "cost_input_usd", "cost_cache_usd",
+    "cost_thinking_usd", "cost_output_usd", "cost_server_tool_usd", "cost_usd", "batch", "answer", "reasoning",
+    "has_reasoning", "tool_calls", "tool_calls_valid", "correct", "cached", "created_at",
 )  # fmt: skip
 """The trial-row columns, in order (docs/architecture.md "Trial rows")."""
 
@@ -193,6 +194,10 @@ class Trial:
     project, emulator seed and assumptions version); None in rows stored before it was recorded."""
     capabilities: str | None = None
     """Where the model checks came from: "live" (the backend's ``GET /v1/models``) or "catalog"."""
+    service_tier: str | None = None
+    """The tier that served the last turn (``standard``, ``priority``, ``batch``), as the usage reports it."""
+    inference_geo: str | None = None
+    """Where the last turn ran, as the usage reports it (``global``, ``us`` ...; None when not reported)."""
     synthetic: bool | None = None
     """True when labkit's emulator answered (in process, or over HTTP: its ``msg_synth_`` message ids),
     False for a real server; None in rows stored before it was recorded (then the backend says)."""
@@ -248,13 +253,18 @@ class Trial:
             "task_id": self.task_id, "category": self.category, "repeat": self.repeat, "status": self.status,
             "error_type": self.error_type, "error_message": self.error_message, "stop_reason": self.stop_reason,
             "input_tokens": t and t.input, "cache_write_tokens": t and t.cache_write,
+            "cache_write_5m_tokens": t and t.cache_write_5m, "cache_write_1h_tokens": t and t.cache_write_1h,
             "cache_read_tokens": t and t.cache_read, "output_tokens": t and t.output,
             "thinking_tokens": t and t.thinking, "visible_tokens": t and t.visible,
-            "tokens_source": t and t.overall_source, "budget_utilisation": self.budget_utilisation,
+            "tokens_source": t and t.overall_source, "web_search_requests": t and t.web_search_requests,
+            "web_fetch_requests": t and t.web_fetch_requests, "iterations": t and t.iterations,
+            "service_tier": self.service_tier, "inference_geo": self.inference_geo,
+            "budget_utilisation": self.budget_utilisation,
             "ttft_s": tm.ttft_s, "thinking_s": tm.thinking_s, "answer_s": tm.answer_s, "total_s": tm.total_s,
             "cost_input_usd": c and c.input_usd, "cost_cache_usd": c and c.cache_usd,
             "cost_thinking_usd": c and c.thinking_usd, "cost_output_usd": c and c.output_usd,
-            "cost_usd": c and c.total_usd, "batch": self.batch, "answer": self.answer,
+            "cost_server_tool_usd": c and c.server_tool_usd, "cost_usd": c and c.total_usd, "batch": self.batch,
+            "answer": self.answer,
             "reasoning": self.reasoning, "has_reasoning": self.has_reasoning, "tool_calls": self.tool_calls,
             "tool_calls_valid": self.tool_calls_valid, "correct": self.correct, "cached": self.cached,
             "created_at": self.created_at,
@@ -263,12 +273,17 @@ class Trial:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], *, completion: ChatCompletion | None = None) -> Trial:
-        """Rebuild a Trial from a stored row (cache writes come back as 5-minute writes)."""
+        """Rebuild a Trial from a stored row (a row stored before the cache-write split was recorded
+        gives its cache writes back as 5-minute writes)."""
         tokens = None
         if row.get("output_tokens") is not None:
             source: TokenSource = row.get("tokens_source") or "reported"
+            write_1h = row.get("cache_write_1h_tokens") or 0
             tokens = TokenRecord(
-                input=row.get("input_tokens") or 0, cache_write_5m=row.get("cache_write_tokens") or 0,
+                input=row.get("input_tokens") or 0, cache_write_1h=write_1h,
+                cache_write_5m=(row.get("cache_write_tokens") or 0) - write_1h,
+                web_search_requests=row.get("web_search_requests") or 0,
+                web_fetch_requests=row.get("web_fetch_requests") or 0, iterations=row.get("iterations") or 0,
                 cache_read=row.get("cache_read_tokens") or 0, output=row["output_tokens"],
                 thinking=row.get("thinking_tokens") or 0, visible=row.get("visible_tokens") or 0,
                 source="reported" if source == "estimated" else source, thinking_source=source,
@@ -278,6 +293,7 @@ class Trial:
             cost = CostSplit(
                 input_usd=row.get("cost_input_usd") or 0.0, cache_usd=row.get("cost_cache_usd") or 0.0,
                 thinking_usd=row.get("cost_thinking_usd") or 0.0, output_usd=row.get("cost_output_usd") or 0.0,
+                server_tool_usd=row.get("cost_server_tool_usd") or 0.0,
             )  # fmt: skip
         return cls(
             trial_key=row["trial_key"], backend=row["backend"], model=row["model"],
@@ -291,7 +307,8 @@ class Trial:
             correct=row.get("correct"), cached=bool(row.get("cached")), batch=bool(row.get("batch")),
             error_type=row.get("error_type"), error_message=row.get("error_message"),
             created_at=row.get("created_at"), endpoint=row.get("endpoint"), capabilities=row.get("capabilities"),
-            synthetic=row.get("synthetic"),
+            synthetic=row.get("synthetic"), service_tier=row.get("service_tier"),
+            inference_geo=row.get("inference_geo"),
         )  # fmt: skip
 
 

@@ -119,7 +119,7 @@ def estimate_errors(tokens: pd.DataFrame) -> pd.DataFrame:
     """Input-token error of ``count_tokens`` and the local estimate against reported input (+ cache), per source."""
     import pandas as pd
 
-    inputs = tokens[tokens["token_category"].isin(["input", "cache_write", "cache_read"])]
+    inputs = tokens[tokens["token_category"].isin(["input", "cache_write_5m", "cache_write_1h", "cache_read"])]
     truth = inputs[inputs["source"] == "reported"].groupby("trial_key")["tokens"].sum().astype(float)
     rows = []
     for source in ("count_tokens", "estimated"):

@@ -12,10 +12,16 @@
   leaves out), else as ``tokens(thinking_text)``; clamped to ``[0, output]``. Tokens are counted
   with `labkit.tokens.count_tokens` when that module exists, else labkit's local heuristic.
 - ``visible = output - thinking``: thinking is billed as output, but not shown as output.
+- ``iterations``: when the usage lists sampling iterations (compaction, advisor), its top-level
+  counts cover only the ``message`` iterations; what was billed is the sum over all of them, so
+  the record sums them (``billed_from`` "iterations") and keeps how many there were.
+- ``web_search_requests`` / ``web_fetch_requests``: server-tool requests, billed per request.
 
 `price(record, model, batch=False) -> CostSplit`: prices from the catalog entry, tier chosen by the
-request's total input (input + cache writes + cache reads, `ModelInfo.prices_for`), thinking and
-visible output both at the output rate, everything times ``1 - batch_discount`` for batch rows.
+request's total input (input + cache writes + cache reads, `ModelInfo.prices_for`), 5-minute and
+1-hour cache writes and cache reads at their own rates, thinking and visible output both at the
+output rate, tokens times ``1 - batch_discount`` for batch rows; server-tool requests at the
+catalog's per-request prices (``ModelInfo.server_tool_prices``, not discounted).
 `format_usd(amount)` writes money as money: ``$161.69``, ``$0.0205`` (cents from ten cents up,
 three significant digits below), ``+$0.0205`` with ``signed=True``.
 Pure: no I/O, no clock.
@@ -47,6 +53,10 @@ class TokenRecord:
     output: int = 0
     thinking: int = 0
     visible: int = 0
+    web_search_requests: int = 0
+    web_fetch_requests: int = 0
+    iterations: int = 0
+    """Sampling iterations the usage listed (0: it listed none, the top-level counts are the bill)."""
     source: TokenSource = "reported"
     thinking_source: TokenSource = "reported"
 
@@ -74,10 +84,12 @@ class CostSplit:
     thinking_usd: float = 0.0
     output_usd: float = 0.0
     """Visible output only (thinking excluded)."""
+    server_tool_usd: float = 0.0
+    """Server-tool requests (web searches), billed per request."""
 
     @property
     def total_usd(self) -> float:
-        return self.input_usd + self.cache_usd + self.thinking_usd + self.output_usd
+        return self.input_usd + self.cache_usd + self.thinking_usd + self.output_usd + self.server_tool_usd
 
 
 def _field(obj: Any, name: str) -> Any:
@@ -146,25 +158,41 @@ def token_record(
     """
     if usage is None:
         raise ConversionError("no usage to build a token record from")
+    iterations = _field(usage, "iterations") or []
+    if not isinstance(iterations, list | tuple):
+        raise ConversionError(f"usage.iterations must be a list, got {type(iterations).__name__}")
+    billed = [_counts(part) for part in iterations] if iterations else [_counts(usage)]
+    totals = {name: sum(part[name] for part in billed) for name in billed[0]}
+    output = totals["output"]
+    thinking, thinking_source = _thinking(usage, output, thinking_text, visible_text, has_thinking)
+    server = _field(usage, "server_tool_use")
+    return TokenRecord(
+        **totals,
+        thinking=thinking,
+        visible=output - thinking,
+        web_search_requests=_count(server, "web_search_requests"),
+        web_fetch_requests=_count(server, "web_fetch_requests"),
+        iterations=len(iterations),
+        source="reported",
+        thinking_source=thinking_source,
+    )
+
+
+def _counts(usage: Any) -> dict[str, int]:
+    """One usage's (or one iteration's) billed token counts, the cache write split by lifetime."""
     cache_write = _count(usage, "cache_creation_input_tokens")
     breakdown = _field(usage, "cache_creation")
     write_1h = _count(breakdown, "ephemeral_1h_input_tokens")
     write_5m = _count(breakdown, "ephemeral_5m_input_tokens")
     if breakdown is None or write_1h + write_5m != cache_write:
         write_5m, write_1h = max(cache_write - write_1h, 0), min(write_1h, cache_write)
-    output = _count(usage, "output_tokens")
-    thinking, thinking_source = _thinking(usage, output, thinking_text, visible_text, has_thinking)
-    return TokenRecord(
-        input=_count(usage, "input_tokens"),
-        cache_write_5m=write_5m,
-        cache_write_1h=write_1h,
-        cache_read=_count(usage, "cache_read_input_tokens"),
-        output=output,
-        thinking=thinking,
-        visible=output - thinking,
-        source="reported",
-        thinking_source=thinking_source,
-    )
+    return {
+        "input": _count(usage, "input_tokens"),
+        "cache_write_5m": write_5m,
+        "cache_write_1h": write_1h,
+        "cache_read": _count(usage, "cache_read_input_tokens"),
+        "output": _count(usage, "output_tokens"),
+    }
 
 
 def price(tokens: TokenRecord, model: ModelInfo, *, batch: bool = False) -> CostSplit:
@@ -182,6 +210,7 @@ def price(tokens: TokenRecord, model: ModelInfo, *, batch: bool = False) -> Cost
         * scale,
         thinking_usd=tokens.thinking * p.output * scale,
         output_usd=tokens.visible * p.output * scale,
+        server_tool_usd=sum(getattr(tokens, counter, 0) * usd for counter, usd in model.server_tool_prices),
     )
 
 

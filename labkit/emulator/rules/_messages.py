@@ -10,6 +10,7 @@ them; a ``document`` block in an assistant message and user-side citations under
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,9 +31,16 @@ BLOCK_TYPES = (
     "text", "image", "document", "search_result", "thinking", "redacted_thinking", "tool_use", "tool_result",
     "server_tool_use", "web_search_tool_result", "web_fetch_tool_result", "code_execution_tool_result",
     "bash_code_execution_tool_result", "text_editor_code_execution_tool_result", "tool_search_tool_result",
-    "container_upload",
+    "container_upload", "mcp_tool_use", "mcp_tool_result", "compaction",
 )  # fmt: skip
-ASSISTANT_ONLY = frozenset({"thinking", "redacted_thinking", "tool_use", "server_tool_use"})
+SERVER_RESULT_BLOCK = re.compile(r"^[a-z][a-z0-9_]*_tool_result$")
+"""Server tools come and go (advisor, tool search ...) and each brings a ``<name>_tool_result`` block:
+the pattern is checked rather than a list that would reject the next one the API adds."""
+SYSTEM_BLOCK_TYPES = ("text", "tool_addition")
+"""A mid-conversation system message: text, or a tool made available from here on (``tool_addition``)."""
+ASSISTANT_ONLY = frozenset(
+    {"thinking", "redacted_thinking", "tool_use", "server_tool_use", "mcp_tool_use", "compaction"}
+)
 USER_ONLY = frozenset({"tool_result"})
 PREFILL_MESSAGE = (
     "This model does not support assistant message prefill. The conversation must end with a user message."
@@ -81,8 +89,11 @@ def _check_content(req: Request, message: Mapping[str, Any], i: int, role: str, 
     if role == "system":
         for j, block in enumerate(content):
             block = require_mapping(block, f"messages.{i}.content.{j}")
-            require_tag(block.get("type"), ("text",), f"messages.{i}.content.{j}.type")
-            _check_text(req, block, f"messages.{i}.content.{j}", role)
+            kind = require_tag(block.get("type"), SYSTEM_BLOCK_TYPES, f"messages.{i}.content.{j}.type")
+            if kind == "text":
+                _check_text(req, block, f"messages.{i}.content.{j}", role)
+            else:
+                require_mapping(block.get("tool"), f"messages.{i}.content.{j}.tool")
         return
     for j, block in enumerate(content):
         _check_block(req, block, f"messages.{i}.content.{j}", role)
@@ -90,7 +101,9 @@ def _check_content(req: Request, message: Mapping[str, Any], i: int, role: str, 
 
 def _check_block(req: Request, raw: Any, path: str, role: str) -> None:
     block = require_mapping(raw, path)
-    kind = require_tag(block.get("type"), BLOCK_TYPES, f"{path}.type")
+    kind = block.get("type")
+    if not (isinstance(kind, str) and SERVER_RESULT_BLOCK.match(kind)):
+        kind = require_tag(kind, BLOCK_TYPES, f"{path}.type")
     if kind in ASSISTANT_ONLY and role != "assistant":
         raise field_error(f"{path}.type", f"`{kind}` blocks are only allowed in `assistant` messages")
     if kind in USER_ONLY and role != "user":
@@ -126,9 +139,9 @@ def _check_system_messages(messages: list[Any]) -> None:
             continue
         if i == 0:
             raise field_error("messages.0.role", "the first message cannot be a `system` message")
-        if messages[i - 1].get("role") != "user":
+        if messages[i - 1].get("role") not in ("user", "system"):  # consecutive system messages merge
             raise field_error(f"messages.{i}", "a `system` message must follow a `user` message")
-        if i + 1 < len(messages) and messages[i + 1].get("role") != "assistant":
+        if i + 1 < len(messages) and messages[i + 1].get("role") not in ("assistant", "system"):
             raise field_error(
                 f"messages.{i}", "a `system` message must be last or be followed by an `assistant` message"
             )

@@ -135,7 +135,7 @@ def check_forced_tool_choice(req: Request) -> None:
             f"`{choice['type']}` (forced tool use) is not supported for {req.model_id}. "
             "Use tool_choice `auto` with `strict: true` tools.",
         )
-    if req.thinking_on:
+    if req.thinking_mode == "enabled":  # manual thinking only: under adaptive the model just does not think
         raise bad_request(FORCED_WITH_THINKING)
 
 
@@ -162,14 +162,14 @@ def check_replayed_thinking(req: Request, signer: Signer | None) -> None:
 
 
 def _check_continuation(req: Request, messages: list[Any]) -> None:
-    """Under thinking, a tool loop's first assistant message must start with its thinking block.
+    """Under manual thinking, a tool loop's first assistant message must start with its thinking block.
 
     The loop is everything after the last user message without ``tool_result`` blocks (the prompt):
     assistant tool calls and the user messages carrying their results. Only its first assistant
     message must start with thinking; later calls may follow without (non-interleaved thinking).
     """
-    if not req.thinking_on or not messages or not _has_result(messages[-1]):
-        return
+    if req.thinking_mode != "enabled" or not messages or not _has_result(messages[-1]):
+        return  # adaptive thinking may skip a turn's thinking: recorded traffic replays such turns with a 200
     prompt = max((i for i, m in enumerate(messages) if m.get("role") == "user" and not _has_result(m)), default=-1)
     loop = [(i, m) for i, m in enumerate(messages) if i > prompt and m.get("role") == "assistant"]
     if not loop or not any(b.get("type") == "tool_use" for _, m in loop for b in content_blocks(m)):

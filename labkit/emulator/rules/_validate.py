@@ -51,6 +51,7 @@ BETA_FIELDS = frozenset(
         "billing_policy",
         "mcp_servers",
         "thread",
+        "output_format",
     }
 )
 COUNT_BETA_FIELDS = frozenset({"mcp_servers", "context_management", "compaction"})
@@ -59,9 +60,11 @@ SAMPLING_DEFAULTS: dict[str, float | None] = {"temperature": 1.0, "top_p": 1.0, 
 SAMPLING_CUTOFF_MODEL = "claude-opus-4-7"
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
 SERVER_TOOL_TYPE = re.compile(
-    r"^(web_search|web_fetch|code_execution|bash|text_editor|memory|tool_search_tool_bm25|tool_search_tool_regex|"
-    r"computer_toolset|browser_toolset)(_\d{8})?$"
+    r"^((web_search|web_fetch|code_execution|bash|text_editor|memory|tool_search_tool_bm25|tool_search_tool_regex|"
+    r"computer_toolset|browser_toolset)|[a-z][a-z0-9_]*_\d{8})$"
 )
+"""Anthropic-defined tool types: the known unversioned names, or any ``<name>_<YYYYMMDD>`` (the API adds
+versioned types, such as ``advisor_20260301``, faster than a closed list could follow)."""
 CUSTOM_TOOL_KEYS = frozenset(
     {"type", "name", "description", "input_schema", "cache_control", "strict", "eager_input_streaming",
      "input_examples", "defer_loading", "allowed_callers"}

@@ -199,7 +199,7 @@ def estimate_error(tokens: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     reported = _per_trial(tokens, "reported")
     if reported.empty:
         raise PlotDataError("estimate_error: no reported token rows to compare against")
-    cached = [c for c in ("input", "cache_write", "cache_read") if c in reported.columns]
+    cached = [c for c in ("input", "cache_write_5m", "cache_write_1h", "cache_read") if c in reported.columns]
     truth = reported.set_index("trial_key")[cached].sum(axis=1).astype(float)
     ax = new_axes(ax)
     compared = 0

@@ -18,13 +18,13 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 EFFORT_ORDER = ("low", "medium", "high", "xhigh", "max")
-TOKEN_CATEGORIES = ("input", "cache_write", "cache_read", "thinking", "visible_output")
+TOKEN_CATEGORIES = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "thinking", "visible_output")
 STRATEGY_ORDER = STRATEGIES
 """The one strategy vocabulary (`labkit.core.STRATEGIES`), in the order plots show it."""
 DEFAULT_FIGSIZE = (7.0, 4.2)
 COLORS = {
-    "input": "#1f77b4", "cache_write": "#ff7f0e", "cache_read": "#2ca02c", "cache": "#ff7f0e",
-    "thinking": "#d62728", "visible_output": "#9467bd",
+    "input": "#1f77b4", "cache_write_5m": "#ff7f0e", "cache_write_1h": "#8c564b", "cache_read": "#2ca02c",
+    "cache": "#ff7f0e", "thinking": "#d62728", "visible_output": "#9467bd",
     "ttft": "#7f7f7f", "answer": "#9467bd",
 }
 """One colour per token / cost / time category, shared by every stacked plot."""

@@ -1,0 +1,73 @@
+"""The real-traffic corpus: recorded Anthropic responses from other projects' test cassettes.
+
+`tests/fixtures/real/recordings/<source>/<name>.json` each hold one recorded exchange: ``source``
+(repository, path, commit, licence), the ``request`` body as sent and the ``response`` body as
+received (a Message object, or the SSE text of a stream). See tests/fixtures/real/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from labkit.core import UnknownModelError, get_model
+
+RECORDINGS = Path(__file__).parent / "fixtures" / "real" / "recordings"
+RETIRED_LINES = {
+    "opus": "claude-opus-4-5", "sonnet": "claude-sonnet-4-5", "haiku": "claude-haiku-4-5",
+    "claude-2": "claude-sonnet-4-5",
+}  # fmt: skip
+"""A recorded model id the catalog no longer has -> the oldest current model of its line (Claude 2
+had no line name: its successor in general use was Sonnet)."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    name: str
+    source: dict[str, Any]
+    request: Any
+    response: Any
+
+    @property
+    def streamed(self) -> bool:
+        return isinstance(self.response, str)
+
+    def events(self) -> list[dict[str, Any]]:
+        return parse_sse(self.response)
+
+
+def parse_sse(text: str) -> list[dict[str, Any]]:
+    """The JSON data of every SSE message in ``text`` (tolerant of CRLF and blank-line runs)."""
+    events = []
+    for message in text.replace("\r\n", "\n").split("\n\n"):
+        data = [line[5:].lstrip() for line in message.splitlines() if line.startswith("data:")]
+        if data:
+            events.append(json.loads("\n".join(data)))
+    return events
+
+
+@cache
+def recordings() -> tuple[Recording, ...]:
+    found = []
+    for path in sorted(RECORDINGS.glob("*/*.json")):
+        raw = json.loads(path.read_text())
+        found.append(Recording(f"{path.parent.name}/{path.stem}", raw["source"], raw["request"], raw["response"]))
+    return tuple(found)
+
+
+def by_name(name: str) -> Recording:
+    return next(r for r in recordings() if r.name == name)
+
+
+def current_model(model_id: str) -> str:
+    """``model_id`` if the catalog knows it, else the oldest current model of the same line."""
+    try:
+        return get_model(model_id).id
+    except UnknownModelError:
+        line = next((line for line in RETIRED_LINES if line in model_id), None)
+        if line is None:
+            raise
+        return RETIRED_LINES[line]
