@@ -19,7 +19,7 @@ from labkit.convert._fields import plain_value
 if TYPE_CHECKING:
     from labkit.convert._accumulate import Accumulator
 
-__all__ = ["MESSAGE_FIELDS", "finish_record", "keep_message_fields", "log_delta"]
+__all__ = ["MESSAGE_FIELDS", "final_fields", "finish_record", "keep_message_fields", "log_delta"]
 
 MESSAGE_FIELDS = ("stop_details", "container", "context_management")
 """Message-level fields kept from a stream (``message_delta`` values replace ``message_start`` ones)."""
@@ -59,3 +59,15 @@ def finish_record(block: Block, so_far: Accumulator, index: int) -> None:
         record["thinking"], record["signature"] = "".join(thinking.text), thinking.signature
     elif block.json_parts:
         record["input"] = at_event(index, parse_arguments, "".join(block.json_parts))
+
+
+def final_fields(
+    kept: dict[str, Any], content: list[dict[str, Any]] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the final chunk's choice fields, its chunk fields): ``stop_details`` goes on the choice, the
+    other message-level fields and the recorded ``content`` (None: not recorded) on the chunk."""
+    fields = dict(kept)
+    choice = {"stop_details": fields.pop("stop_details")} if "stop_details" in fields else {}
+    if content is not None:
+        fields["anthropic_content"] = content
+    return choice, fields

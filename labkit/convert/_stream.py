@@ -8,18 +8,16 @@
   JSON as reasoning while the call streams; the arguments (without them) come in canonical form
   at block stop. Otherwise arguments stream as they arrive and are checked at block stop; a call
   whose input never streamed gets its canonical arguments at block stop.
-- ``xml``: one `TagSplitter` runs over all the text of the message (flushed
-  at ``message_stop``), so a tag split across any chunk boundary is removed exactly.
-- No empty-string deltas. The last chunk carries ``finish_reason``, the raw ``stop_reason`` and the
-  usage: input and cache counts from ``message_start``, output from the last cumulative
-  ``message_delta`` (assigned, never added).
+- ``xml``: one `TagSplitter` runs over all the message's text (flushed at ``message_stop``), so a
+  tag split across any chunk boundary is removed exactly.
+- No empty-string deltas. The last chunk carries ``finish_reason``, the raw ``stop_reason``, the
+  usage (``message_start`` counts, each overwritten by the last cumulative ``message_delta``), and
+  the blocks recorded whole, in order, as the API sent them (``anthropic_content``), with
+  ``stop_details``, ``container`` and ``context_management``.
 - Unknown event, block and delta types pass through (``chunk.passthrough``); ``ping`` is ignored.
   An ``error`` event, or an end without ``message_stop`` (`close`), raises `IncompleteStreamError`
   with the completion so far. Events out of order, a delta for a block that never started, or
   invalid tool JSON at block stop raise `ConversionError` naming the event index.
-
-The blocks are also recorded whole, in order, as the API sends them; the final chunk carries them
-(``anthropic_content``), with ``stop_details``, ``container`` and ``context_management``.
 
 Chunks are built without validation (`_chunks`); a body delta of an open block takes a short path
 in `feed` to the block's ``on_value``. The converter records the message as it goes (`completion`,
@@ -47,7 +45,7 @@ from labkit.convert._chunks import (
     record_only,
     string_at,
 )
-from labkit.convert._content_log import finish_record, keep_message_fields, log_delta
+from labkit.convert._content_log import final_fields, finish_record, keep_message_fields, log_delta
 from labkit.convert._fields import fields_of, plain, plain_value
 from labkit.convert._finish import finish_reason
 from labkit.convert._inner_thoughts import PartialThoughts, TagSplitter, pop_inner_thoughts
@@ -216,8 +214,7 @@ class StreamConverter:
         shell = fields_of(fields.get("content_block"), "content_block_start.content_block", event_index=index)
         kind = shell.get("type")
         self._blocks += 1
-        record = plain_value(fields.get("content_block"))  # the object: only the fields that arrived
-        self._content_log.append(record)
+        self._content_log.append(record := plain_value(fields.get("content_block")))  # only the fields that came
         if kind == "text":
             block = Block("text", record=record, first_part=len(self._so_far.content))
             self._open[position] = self._text_body(block)
@@ -391,14 +388,10 @@ class StreamConverter:
         finish = finish_reason(self._stop_reason)
         self._so_far.finish(finish, self._stop_reason, self._stop_sequence)
         usage = self._so_far.usage = usage_from_counts(self._counts)
-        stop_details = self._message_fields.get("stop_details")
+        ends, extra = final_fields(self._message_fields, self._content_log if self._record_content else None)
         choice = {"finish_reason": finish, "stop_reason": self._stop_reason, "stop_sequence": self._stop_sequence}
-        if stop_details is not None:
-            choice["stop_details"] = stop_details
-        extra: dict[str, Any] = {k: v for k, v in self._message_fields.items() if k != "stop_details"}
+        choice.update(ends)
         extra["usage"] = usage
-        if self._record_content:
-            extra["anthropic_content"] = self._content_log
-        self._so_far.message_fields(extra, stop_details)
+        self._so_far.message_fields(extra, ends.get("stop_details"))
         return [*chunks, make_chunk(self._id, self._model, {}, choice, extra)]
 
