@@ -301,3 +301,28 @@ def test_a_new_store_starts_at_the_current_schema_with_no_migration(tmp_path: Pa
     store.put_trial("e", _trial("k1"))
     assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert store.rows()[0]["capabilities"] is None  # set by the Lab, not invented by the store
+
+
+def test_another_program_s_database_is_refused_without_a_byte_written(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.execute("INSERT INTO notes (body) VALUES ('keep me')")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"another program's SQLite database \(tables: notes\)"):
+        Store(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.sqlite"]  # no -wal, no -shm left behind
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["notes"]
+    conn.close()
+
+
+def test_an_existing_labkit_store_and_an_empty_file_open(tmp_path: Path) -> None:
+    Store(tmp_path / "a.sqlite").close()
+    assert Store(tmp_path / "a.sqlite").path.exists()
+    (tmp_path / "empty.sqlite").write_bytes(b"")
+    assert Store(tmp_path / "empty.sqlite").path.exists()

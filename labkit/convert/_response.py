@@ -100,8 +100,10 @@ class _Collected:
     def add(self, block: Any, where: str) -> None:
         fields = fields_of(block, where)
         kind = fields.get("type")
+        if not isinstance(kind, str) or not kind:
+            raise ConversionError(f"{where} has no type (every content block names its type)")
         if kind == "text":
-            self.texts.append(_text(fields, "text", where))
+            self.texts.append(_text(fields, "text", where, required=True))
             citations = fields.get("citations")
             if citations:  # the text joins `content`; its citations are kept beside it
                 cited = [plain(c) for c in citations] if isinstance(citations, list) else citations

@@ -151,10 +151,31 @@ class GridResult(list[Config]):
 def _axis(name: str, value: Any) -> list[Any]:
     if value is None or isinstance(value, str | int | bool):
         return [value]
-    values = list(value)
+    try:
+        values = list(value)
+    except TypeError:
+        raise ConfigError(f"grid {name} must be a value or a list of values, got {type(value).__name__}") from None
     if not values:
         raise ConfigError(f"grid axis {name!r} is empty")
     return values
+
+
+def _check_axes(model: list[Any], max_tokens: list[Any], budget: list[Any], effort: list[Any],
+                display: list[Any]) -> None:  # fmt: skip
+    """Each axis value of the right kind: a wrong one is a mistake to name, never a cell to skip."""
+    for value in model:
+        if not isinstance(value, str):
+            raise ConfigError(f"grid model must be model ids (strings), got {value!r}")
+    for name, values in (("max_tokens", max_tokens), ("budget", budget)):
+        for value in values:
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ConfigError(f"grid {name} must be positive whole numbers of tokens, got {value!r}")
+    for value in effort:
+        if value is not None and value not in EFFORT_LEVELS:
+            raise ConfigError(f"grid effort {value!r} is not one of {', '.join(EFFORT_LEVELS)}")
+    for value in display:
+        if value is not None and value not in ("summarized", "omitted"):
+            raise ConfigError(f"grid display {value!r} is not 'summarized' or 'omitted'")
 
 
 def grid(
@@ -184,6 +205,7 @@ def grid(
             raise ConfigError(f"grid strategy {value!r} is not one of {', '.join(STRATEGIES)}")
     axes = [_axis(n, v) for n, v in (("model", model), ("max_tokens", max_tokens), ("budget", budget),
                                      ("effort", effort), ("display", display), ("strategy", strategy))]
+    _check_axes(*axes[:5])
     for name in axes[0]:
         get_model(name)  # an unknown model is a mistake, not a cell to skip
     cells: list[Cell] = []

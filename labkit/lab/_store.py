@@ -21,7 +21,8 @@ Guarantees:
   ``ANTHROPIC_API_KEY`` / ``ANTHROPIC_AUTH_TOKEN`` environment variables are redacted from all
   stored text.
 - A store written by a newer schema raises `SchemaVersionError` before anything is changed; a path
-  that cannot be created or is not a SQLite database raises `StoreError` naming the path.
+  that cannot be created or is not a SQLite database raises `StoreError` naming the path; so does
+  another program's database, found by a read-only look before anything is written to it.
 - An older store is migrated on open, one `MIGRATIONS` step per version, all in one transaction,
   keeping every row: version 1 -> 2 adds the rows' ``endpoint`` (None: recorded before backend
   identity was) and ``capabilities`` ("catalog", the only source then). Old trial keys hashed the
@@ -53,6 +54,9 @@ SECRET_ENV_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 REDACTED = "[redacted]"
 _SECRET_NAMES = ("apikey", "api_key", "api-key", "authorization")
 """Every spelling `labkit.lab.SECRET_KEY` matches contains one of these (lower-cased)."""
+
+_LABKIT_TABLES = frozenset({"experiments", "trials"})
+"""Tables every labkit store has (from schema version 1): a file with other tables and not these is foreign."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiments (
@@ -125,6 +129,7 @@ class Store:
             raise StoreError(f"cannot create the store directory for {str(self.path)!r}: {exc}") from exc
         if self.path.is_dir():
             raise StoreError(f"store path {str(self.path)!r} is a directory, not a SQLite file")
+        self._refuse_foreign_file()
         self._init_schema(self._conn())
 
     def __repr__(self) -> str:
@@ -140,6 +145,26 @@ class Store:
                 raise StoreError(f"cannot open the store {str(self.path)!r}: {exc}") from exc
             self._local.conn = conn
         return conn
+
+    def _refuse_foreign_file(self) -> None:
+        """Look at an existing file read-only first: another program's database (or no database at all)
+        raises `StoreError` before labkit writes a byte to it (no WAL switch, no tables)."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        try:
+            probe = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+            try:
+                tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                probe.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot use {str(self.path)!r} as a labkit store: {exc}") from exc
+        if tables and not tables >= _LABKIT_TABLES:
+            found = ", ".join(sorted(tables)[:5]) + (" ..." if len(tables) > 5 else "")
+            raise StoreError(
+                f"{str(self.path)!r} is another program's SQLite database (tables: {found}); labkit left it "
+                "untouched: pass a new or labkit store path"
+            )
 
     def _init_schema(self, conn: sqlite3.Connection) -> None:
         try:

@@ -57,6 +57,10 @@ def load_spec(path: Path) -> dict[str, Any]:
     unknown = sorted(set(grid_axes) - set(GRID_KEYS))
     if unknown:
         raise LabkitError(f"{path}: unknown [grid] keys {unknown}; known: {', '.join(GRID_KEYS)}")
+    for key, where in (("repeats", spec), ("concurrency", spec), ("limit", spec.get("tasks") or {})):
+        value = where.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise LabkitError(f"{path}: {key} must be a whole number >= 1, got {value!r}")
     return spec
 
 
@@ -65,7 +69,7 @@ def load_task_list(table: dict[str, Any]) -> list[Any]:
 
     tasks = list(load_tasks(table.get("suite"), category=table.get("category")))
     limit = table.get("limit")
-    return tasks[: int(limit)] if limit is not None else tasks
+    return tasks[:limit] if limit is not None else tasks
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         configs = grid(**spec["grid"])
         tasks = load_task_list(spec.get("tasks") or {})
         lab = Lab(store=args.store or spec.get("store"))
-        frame = lab.sweep(tasks, configs, repeats=int(spec.get("repeats", 1)), name=spec["name"],
-                          concurrency=int(spec.get("concurrency", 8)), via=spec.get("via", "stream"),
+        frame = lab.sweep(tasks, configs, repeats=spec.get("repeats", 1), name=spec["name"],
+                          concurrency=spec.get("concurrency", 8), via=spec.get("via", "stream"),
                           retry_errors=bool(spec.get("retry_errors", False)), progress=args.progress)
     except LabkitError as exc:
         print(f"labkit sweep: {exc}", file=sys.stderr)

@@ -84,8 +84,8 @@ def load_tasks(suite: str | None = None, *, category: str | None = None, limit: 
         raise ConfigError(f"unknown task suite {suite!r}; known suites: {', '.join(SUITES)}")
     if category is not None and category not in CATEGORIES:
         raise ConfigError(f"unknown task category {category!r}; known categories: {', '.join(CATEGORIES)}")
-    if limit is not None and limit < 0:
-        raise ConfigError(f"limit must be >= 0, got {limit}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ConfigError(f"limit must be a whole number >= 0, got {limit!r}")
     tasks = list(_suite(suite)) if suite else _interleave([_suite(s) for s in SUITES])
     if category is not None:
         tasks = [t for t in tasks if t.category == category]
