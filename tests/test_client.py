@@ -139,3 +139,22 @@ def test_a_silent_stream_is_cut_by_the_stall_watchdog() -> None:
     record = asyncio.run(stream_once(client, _params(), stall_timeout=0.05))
     assert not record.ok and record.error_type == "APITimeoutError"
     assert [e["type"] for e in record.events] == ["message_start"]
+
+
+def test_a_rate_limit_wait_longer_than_the_stall_timeout_is_not_a_stall() -> None:
+    """A 429 whose retry-after (0.3 s) outlasts the stall timeout (0.1 s): the SDK waits and retries,
+    the trial succeeds; the watchdog only measures silence once the stream has begun."""
+    import asyncio
+
+    from labkit.emulator import Emulator, FaultPlan
+    from labkit.lab._client import stream_once
+
+    emulator = Emulator(faults=FaultPlan.scripted("rate_limit", "overloaded", retry_after_s=0.3))
+    client = emulator.async_client(max_retries=2)
+    record = asyncio.run(stream_once(client, _params(), stall_timeout=0.1))
+    assert record.ok and record.error is None, record.error_message
+    assert emulator.counters["messages"] == 3  # two refusals waited out, then the stream
+    spent = asyncio.run(stream_once(Emulator(faults=FaultPlan.scripted("rate_limit", "rate_limit",
+                                                                       retry_after_s=0.3)).async_client(max_retries=1),
+                                    _params(), stall_timeout=0.1))  # fmt: skip
+    assert not spent.ok and spent.error_type == "rate_limit_error"  # retries ran out: the real error, not a stall

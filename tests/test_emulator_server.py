@@ -82,8 +82,10 @@ def test_raw_httpx2_reads_chunked_sse_event_by_event() -> None:
         chunks = list(response.iter_raw())
     events = read_sse(b"".join(chunks))
     check_event_grammar(events)
-    assert len(chunks) == len(events)  # one HTTP chunk per SSE event
-    assert all(chunk.endswith(b"\n\n") and chunk.count(b"\n\n") == 1 for chunk in chunks)
+    # events produced back to back share one write; a latency wait flushes what is ready, so the
+    # stream arrives in pieces as it is produced, each ending on an event boundary
+    assert 1 < len(chunks) <= len(events)
+    assert all(chunk.endswith(b"\n\n") for chunk in chunks)
     assert rebuild_message(events)["stop_reason"] == "end_turn"
 
 

@@ -206,9 +206,12 @@ async def stream_once(
 
     Events are read as the raw SSE the server sent (``AsyncStream.raw_events``: no per-event model
     construction) and parsed to dicts. ``convert`` feeds them live to a `StreamConverter` (always
-    when ``on_chunk`` is given). ``stall_timeout`` bounds the silence between events (a gap of more
-    than ``stall_timeout`` always ends the stream, one of less than half of it never does) with
-    error type ``APITimeoutError``. Cancellation propagates.
+    when ``on_chunk`` is given). ``stall_timeout`` bounds the silence between events of a live
+    stream (a gap of more than ``stall_timeout`` always ends it, one of less than half of it never
+    does) with error type ``APITimeoutError``. The watchdog starts when the response has begun:
+    waiting for it (connecting, and the SDK's retries with their ``retry-after`` or backoff pauses)
+    is never a stall; the SDK's own timeout and ``max_retries`` bound that wait, so a trial fails
+    there only once its retries are spent. Cancellation propagates.
     """
     from labkit.convert import StreamConverter
 
@@ -218,8 +221,8 @@ async def stream_once(
     start = time.perf_counter()
     stream: Any = None
     try:
+        stream = await client.messages.create(**record.params, stream=True)  # the SDK's timeouts and retries
         async with asyncio.timeout(stall_timeout) as watchdog:
-            stream = await client.messages.create(**record.params, stream=True)
             # The stream's own decoder: SSE for the Anthropic API and Vertex, AWS event-stream
             # frames for Bedrock (the SDK's decoder, before any per-event model is built).
             async for sse in stream._iter_events():

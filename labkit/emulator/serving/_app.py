@@ -185,6 +185,20 @@ class App:
         response.headers["x-labkit-synthetic"] = "true"
         return response
 
+    def refuse_oversized(self, method: str, target: str, declared: int) -> EmulatorResponse | None:
+        """The 413 for a body whose declared length is over its endpoint's limit, decided before a byte
+        of it is read (an HTTP carrier calls this first); None when the length is fine or unknown."""
+        try:
+            name, _, _ = self.route(method, target.partition("?")[0])
+            check_body_size(declared, limit=BODY_LIMITS.get(name, DEFAULT_BODY_LIMIT))
+        except ApiProblem as problem:
+            if problem.status != 413:
+                return None  # an unknown route is answered by `handle`, as always
+            response = self._error(surface_of(name), problem, self.ids.request_id())
+            response.headers["x-labkit-synthetic"] = "true"
+            return response
+        return None
+
     @staticmethod
     def _error(surface: str, problem: ApiProblem, request_id: str) -> EmulatorResponse:
         if surface == "anthropic":

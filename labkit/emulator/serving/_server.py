@@ -1,143 +1,106 @@
-"""``labkit emulator``: the emulator over real HTTP, on the standard library's ThreadingHTTPServer.
+"""``labkit emulator``: the emulator over real HTTP, served by uvicorn (an ASGI server).
 
     labkit emulator --host 127.0.0.1 --port 8765 [--seed N] [--latency none|fast|realistic]
                     [--fault-rate R] [--api-key KEY]
 
 Binds to loopback by default and prints, per backend rule, a line to copy (`connect_hints`):
 labkit reads ``LABKIT_BASE_URL`` (``ANTHROPIC_API_KEY`` wins over it in labkit's rule, so it is
-unset first); other Anthropic clients read ``ANTHROPIC_BASE_URL``. Streams go out with chunked
-transfer encoding, one SSE event a chunk, flushed before every latency wait (so clients see events
-as they are produced) and otherwise coalesced into as few writes as possible; TCP_NODELAY is set.
-Faults: ``"drop"`` closes the connection mid-body; ``"stall"`` holds it silent for ``stall_s``
-(or until the server stops) and then closes it. `serve_in_thread` runs a server on a free port
-for tests and stops it on exit.
+unset first); other Anthropic clients read ``ANTHROPIC_BASE_URL``.
+
+uvicorn gives what the standard library's threading server lacked: keep-alive, a listen backlog of
+`BACKLOG` (200 clients connecting at once are all answered, none waits for a dropped SYN to be
+resent), ``400`` for malformed framing, one log line for a client that disconnects, and a graceful
+shutdown that ends stalled streams. The application is `labkit.emulator.serving._asgi` around the
+same `Emulator.handle` the in-process transports use. `serve_in_thread` runs a server on a free
+port for tests and stops it on exit.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import uvicorn
+
+from labkit.emulator.serving._asgi import asgi_app
 from labkit.emulator.serving._emulator import Emulator
 from labkit.emulator.serving._faults import FaultPlan
 from labkit.emulator.serving._latency import PRESETS
 from labkit.emulator.serving._ratelimits import RateLimits
-from labkit.emulator.serving._response import EmulatorResponse
+
+BACKLOG = 2048
+"""Pending connections the kernel queues for the server (the standard library's default was 5)."""
+GRACE_S = 1
+"""On shutdown, how long open responses (a stalled stream) may take before they are cut."""
 
 
-class EmulatorServer(ThreadingHTTPServer):
-    """A threading HTTP server bound to one `Emulator`."""
+class _InjectedFaults(logging.Filter):
+    """Drops uvicorn's error line for a response left unfinished: the emulator does that on purpose
+    when it injects a drop or stall fault (`labkit.emulator.serving._asgi` logs its own line)."""
 
-    daemon_threads = True
-    allow_reuse_address = True
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "ASGI callable returned without completing response" not in record.getMessage()
+
+
+class EmulatorServer:
+    """One `Emulator` on ``host:port`` (0: a free port), bound at construction so `url` is known at once."""
 
     def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
         self.emulator = emulator
-        self.stopping = threading.Event()
-        super().__init__((host, port), _Handler)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.create_server((host, port), family=family, backlog=BACKLOG)
+        config = uvicorn.Config(
+            asgi_app(emulator), log_level="warning", access_log=False, lifespan="off", backlog=BACKLOG,
+            timeout_graceful_shutdown=GRACE_S, timeout_keep_alive=30,
+        )  # fmt: skip
+        self._server = uvicorn.Server(config)
+        errors = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, _InjectedFaults) for f in errors.filters):
+            errors.addFilter(_InjectedFaults())
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        host, port = self.socket.getsockname()[:2]
+        return f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host}:{port}"
 
+    @property
+    def started(self) -> bool:
+        return bool(self._server.started)
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: EmulatorServer
-    timeout = 30
-    disable_nagle_algorithm = True  # small SSE frames must not wait for the peer's delayed ACK
+    def serve_forever(self, poll_interval: float | None = None) -> None:
+        """Serve until `shutdown` (or Ctrl-C in the main thread). ``poll_interval`` is accepted for the
+        old server's callers and ignored: uvicorn wakes on events, not by polling."""
+        self._server.run(sockets=[self.socket])
 
-    def log_message(self, format: str, *args: object) -> None:  # quiet: one line a request is noise
-        return
+    def shutdown(self) -> None:
+        """Ask the server to stop: no new connections; open responses get `GRACE_S` to finish."""
+        self._server.should_exit = True
 
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    do_PUT = do_PATCH = do_DELETE  # answered by the emulator (404/405 in the API's error shape)
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            parts = []
-            while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
-                parts.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
-                pass
-            return b"".join(parts)
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _serve(self) -> None:
-        body = self._read_body()
-        host = self.headers.get("host") or self.server.url.removeprefix("http://")
-        headers = {key.lower(): value for key, value in self.headers.items()}
-        response = self.server.emulator.handle(self.command, self.path, headers, body, base_url=f"http://{host}")
-        if response.delay_s > 0 and self.server.stopping.wait(response.delay_s):
-            return
-        self.send_response(response.status)
-        for key, value in response.headers.items():
-            self.send_header(key, value)
-        if response.chunks is None:
-            self.send_header("content-length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
-            return
-        self._stream(response)
-
-    def _stream(self, response: EmulatorResponse) -> None:
-        """Write the chunks (HTTP chunked frames, one SSE event each). Frames are coalesced into
-        one write until a latency delay has to pass, so a zero-latency stream costs one syscall."""
-        chunked = "content-length" not in response.headers
-        if chunked:
-            self.send_header("transfer-encoding", "chunked")
-        self.end_headers()
-        pending: list[bytes] = []
-        for index, chunk in enumerate(response.chunks or ()):
-            if (delay := response.wait_before(index)) > 0:
-                self._write(pending)
-                if self.server.stopping.wait(delay):
-                    self.close_connection = True
-                    return
-            pending.append(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
-        if response.interrupt is None:
-            self._write([*pending, b"0\r\n\r\n"] if chunked else pending)
-            return
-        self._write(pending)
-        if response.interrupt == "stall":
-            self.server.stopping.wait(response.stall_s)
-        self.close_connection = True
-
-    def _write(self, frames: list[bytes]) -> None:
-        if frames:
-            self.wfile.write(b"".join(frames))
-            self.wfile.flush()
-            frames.clear()
+    def server_close(self) -> None:
+        self.socket.close()
 
 
 @contextmanager
 def serve_in_thread(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve ``emulator`` on ``host:port`` (0: a free port) in a thread; yields the base URL."""
     server = EmulatorServer(emulator, host, port)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True, name="labkit-emulator-server")
     thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.005)  # the socket already listens: this only waits for the loop to accept
     try:
         yield server.url
     finally:
-        server.stopping.set()
         server.shutdown()
+        thread.join(timeout=GRACE_S + 5)
         server.server_close()
-        thread.join(timeout=5)
 
 
 def connect_hints(url: str, api_key: str | None = None) -> list[str]:
@@ -195,10 +158,10 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     print("\n".join(connect_hints(server.url, args.api_key)), flush=True)
     try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
+        server.serve_forever()
+    except KeyboardInterrupt:  # uvicorn handles the first one itself; a second one lands here
         pass
     finally:
-        server.stopping.set()
+        server.shutdown()
         server.server_close()
     return 0
