@@ -131,3 +131,13 @@ def test_shutdown_ends_a_stalled_stream_within_the_grace_period() -> None:
     sock.close()
     assert not thread.is_alive()
     assert time.perf_counter() - began < GRACE_S + 5  # the 600 s stall did not hold the shutdown
+
+
+def test_connections_do_not_wait_for_delayed_acks() -> None:
+    """Without TCP_NODELAY every response waited ~40 ms for the client's delayed ACK (headers and
+    body are separate writes); accepted sockets inherit it from the listening one."""
+    server = EmulatorServer(Emulator())
+    try:
+        assert server.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        server.server_close()

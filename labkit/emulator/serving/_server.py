@@ -55,6 +55,9 @@ class EmulatorServer:
         self.emulator = emulator
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.create_server((host, port), family=family, backlog=BACKLOG)
+        # small writes (headers, one SSE event) must not wait for the peer's delayed ACK (40 ms a
+        # request): accepted connections inherit the listening socket's TCP_NODELAY
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         config = uvicorn.Config(
             asgi_app(emulator), log_level="warning", access_log=False, lifespan="off", backlog=BACKLOG,
             timeout_graceful_shutdown=GRACE_S, timeout_keep_alive=30,
