@@ -17,18 +17,17 @@ config, empty task list, unreadable or newer-schema store) raises before any req
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import os
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from labkit.core import ChatCompletionChunk, ConfigError, TrialError
 from labkit.lab._backends import Backend
 from labkit.lab._client import resolve_backend
 from labkit.lab._experiment import Config
+from labkit.lab._run_sync import run_sync
 from labkit.lab._runner import RateGate, Runner, TrialSpec
 from labkit.lab._store import Store, StoredTrial, default_store_path
 from labkit.lab._sweep_specs import (
@@ -41,18 +40,7 @@ from labkit.lab._sweep_specs import (
 )
 from labkit.lab._trial import Trial
 
-T = TypeVar("T")
 TOKEN_SOURCES = ("reported", "count_tokens", "estimated")
-
-
-def run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine to completion, also from inside Jupyter's running loop (in a worker thread)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make())
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 class Lab:
