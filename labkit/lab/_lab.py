@@ -21,12 +21,14 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from labkit.core import ChatCompletionChunk, ConfigError, TrialError
 from labkit.lab._backends import Backend
 from labkit.lab._client import resolve_backend
 from labkit.lab._experiment import Config
+from labkit.lab._leases import Leases, new_owner
 from labkit.lab._run_sync import run_sync
 from labkit.lab._runner import RateGate, Runner, TrialSpec
 from labkit.lab._store import Store, StoredTrial, default_store_path
@@ -149,19 +151,22 @@ class Lab:
             run_batches(self.backend, self.store, todo, finish=lambda spec, turns: finish_trial(
                 self.backend_name, spec, turns, batch=True, endpoint=self.backend.endpoint),
                 poll_interval=poll_interval, progress=progress)
-        elif todo:
-            cached = len(specs) - len(todo)
-            run_sync(lambda: self._play(todo, concurrency, progress, cached))
         fresh = {s.key for s in todo}
+        if todo and via != "batch":
+            cached = len(specs) - len(todo)
+            played = run_sync(lambda: self._play(todo, concurrency, progress, cached))
+            fresh = {t.trial_key for t in played if not t.cached}  # not what another process ran meanwhile
         rows = {r["trial_key"]: r for r in self.store.rows(name)} if todo or copied else stored
         ordered = [{**rows[s.key], "cached": s.key not in fresh} for s in specs if s.key in rows]
         return _frame(ordered)
 
-    async def _play(self, todo: list[TrialSpec], concurrency: int, progress: bool | None, cached: int) -> None:
-        """Run ``todo`` and close the client inside the loop (its connections die with the loop)."""
+    async def _play(self, todo: list[TrialSpec], concurrency: int, progress: bool | None, cached: int) -> list[Trial]:
+        """Run ``todo`` and close the client inside the loop (its connections die with the loop). Trials
+        are claimed first (`labkit.lab._leases`): another process sweeping the same store pays for none twice."""
         runner = self._runner(concurrency)
+        runner.leases = Leases(self.store, new_owner(), since=datetime.now(UTC).isoformat())
         try:
-            await runner.run(todo, progress=progress, cached=cached)
+            return await runner.run(todo, progress=progress, cached=cached)
         finally:
             await runner.client.close()
 

@@ -12,6 +12,10 @@ inside the stream: ``error`` event, dropped connection, stall), the runner retri
 up to ``max_attempts`` times; then the trial is stored with status "error" and its error type. A
 400-class error is not retried. Only the final attempt is stored and priced, so a retried trial is
 never billed twice. Nothing a single trial does can stop the sweep.
+
+With `Leases` (what ``lab.sweep`` passes), each trial is claimed before it is requested, so
+sweeps in several processes over one store pay for each trial once: a trial another live process
+is running is waited for and its stored result used (`labkit.lab._leases`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import email.utils
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +34,7 @@ import anthropic
 
 from labkit.lab._client import RecordedStream, stream_once
 from labkit.lab._experiment import Config
+from labkit.lab._leases import Leases
 from labkit.lab._store import Store
 from labkit.lab._trial import Trial
 from labkit.lab._wire_errors import error_message_of, error_type_of
@@ -187,6 +192,10 @@ class Runner:
     wire: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     """The backend's last touch to each turn's kwargs (`Backend.wire_params`), e.g. Bedrock's body version."""
     stats: SweepStats = field(default_factory=SweepStats)
+    leases: Leases | None = None
+    """Claims shared with other processes using the same store (None: this process alone)."""
+    claim_poll_s: float = 0.25
+    """How often a trial another process holds is looked at again."""
 
     async def run(self, specs: Sequence[TrialSpec], *, progress: bool | None = None, cached: int = 0) -> list[Trial]:
         """Play ``specs`` (``cached`` more were served from the store: shown on the bar, not run).
@@ -219,14 +228,42 @@ class Runner:
                 bar.set_postfix(cached=cached, errors=self.stats.errors, refresh=False)
                 await asyncio.sleep(0)  # let the other workers run: see `Runner.run`
 
+        heartbeat = asyncio.create_task(self._renew_leases()) if self.leases is not None else None
         try:
             await asyncio.gather(*(worker() for _ in range(max(1, min(self.concurrency, len(specs))))))
         finally:
             bar.close()
+            if heartbeat is not None:
+                heartbeat.cancel()
+            if self.leases is not None:
+                self.leases.release_all()
         return [r for r in results if r is not None]
+
+    async def _renew_leases(self) -> None:
+        """Keep this runner's claims alive while it runs (a dead process's claims expire instead)."""
+        assert self.leases is not None
+        while True:
+            await asyncio.sleep(self.leases.lease_s / 3)
+            self.leases.renew()
+
+    async def _claimed(self, spec: TrialSpec) -> Trial | None:
+        """None once this runner holds ``spec``'s claim; the stored trial when another process ran it."""
+        while self.leases is not None:
+            claim = self.leases.claim(spec.experiment, spec.key)
+            if claim == "mine":
+                return None
+            if claim == "done":
+                stored = self.store.get_trial(spec.key, spec.experiment)
+                if stored is not None:
+                    return replace(stored.trial(), cached=True)
+            await asyncio.sleep(self.claim_poll_s)  # another live process is running it
+        return None
 
     async def play(self, spec: TrialSpec) -> Trial:
         """One trial, retried up to ``max_attempts``; stored before it returns. Never raises."""
+        elsewhere = await self._claimed(spec)
+        if elsewhere is not None:
+            return elsewhere
         attempt = 0
         turns: list[RecordedStream] = []
         while attempt < self.max_attempts:
@@ -250,6 +287,8 @@ class Runner:
             trial = self._failed(spec, exc)
             knobs = spec.config.trial_knobs().as_dict()
             self.store.put_trial(spec.experiment, trial, params=spec.params, knobs=knobs, events=[])
+        if self.leases is not None:
+            self.leases.release(spec.experiment, spec.key)
         return trial
 
     async def _attempt(self, spec: TrialSpec) -> list[RecordedStream]:
