@@ -282,13 +282,14 @@ def test_a_schema_1_store_opens_migrates_and_keeps_every_row(tmp_path: Path) -> 
         before = {(e, k): (r, ev) for e, k, r, ev in found}
     assert len(before) == 7
     store = Store(path)
-    assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
-    rows = store.rows()
+    assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    rows = store.rows()  # read from trial_rows, filled by the 2 -> 3 step
     assert len(rows) == 7 and {(r["experiment"], r["trial_key"]) for r in rows} == set(before)
     for row in rows:
         old = json.loads(before[row["experiment"], row["trial_key"]][0])
-        assert {k: v for k, v in row.items() if k not in ("endpoint", "capabilities")} == old
+        assert {k: row[k] for k in old} == old  # every old value, as it was
         assert row["endpoint"] is None and row["capabilities"] == "catalog"
+        assert all(row[k] is None for k in row if k not in old and k not in ("endpoint", "capabilities"))
     for item in store.stored():
         assert json.loads(zlib.decompress(before[item.experiment, item.trial_key][1])) == item.events
         assert item.trial().trial_key == item.trial_key  # every old row still builds a Trial

@@ -71,7 +71,18 @@ def results_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per trial, typed, in the documented column order (empty rows give an empty frame)."""
     import pandas as pd
 
-    df = pd.DataFrame.from_records(_records(rows), columns=list(ROW_COLUMNS))
+    return _typed(pd.DataFrame.from_records(_records(rows), columns=list(ROW_COLUMNS)))
+
+
+def results_frame_from_tuples(rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+    """The same frame from value tuples in `ROW_COLUMNS` order (`labkit.lab.Store.row_tuples`): no dict per row."""
+    import pandas as pd
+
+    return _typed(pd.DataFrame.from_records(rows, columns=list(ROW_COLUMNS), coerce_float=False))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
     for col in INT_COLUMNS:
         df[col] = pd.array(pd.to_numeric(df[col], errors="raise"), dtype="Int64")
     for col in FLOAT_COLUMNS:

@@ -133,18 +133,9 @@ class Lab:
         specs = list({s.key: s for s in specs}.values())  # the same trial listed twice runs once
         self.store.add_experiment(name, {"backend": self.backend_name, "endpoint": self.backend.endpoint,
                                          "repeats": repeats, "via": via})  # fmt: skip
-        stored = {r["trial_key"]: r for r in self.store.rows(name)}  # one query: a rerun needs no other
-        finished = ("ok", "skipped") if retry_errors else ("ok", "skipped", "error")
-        done = {key for key, row in stored.items() if row.get("status") in finished}
-        todo: list[TrialSpec] = []
-        copied = False
-        for spec in specs:
-            if spec.key in done:
-                continue
-            if self._copy_cached(spec):
-                copied = True
-            else:
-                todo.append(spec)
+        done = self.store.finished_keys(name, include_errors=not retry_errors)  # keys only: no row is read
+        # a trial stored ok under another experiment is copied, not requested again
+        todo = [spec for spec in specs if spec.key not in done and not self._copy_cached(spec)]
         if todo and via == "batch":
             from labkit.lab._batches import run_batches
 
@@ -154,19 +145,17 @@ class Lab:
         fresh = {s.key for s in todo}
         if todo and via != "batch":
             cached = len(specs) - len(todo)
-            played = run_sync(lambda: self._play(todo, concurrency, progress, cached))
-            fresh = {t.trial_key for t in played if not t.cached}  # not what another process ran meanwhile
-        rows = {r["trial_key"]: r for r in self.store.rows(name)} if todo or copied else stored
-        ordered = [{**rows[s.key], "cached": s.key not in fresh} for s in specs if s.key in rows]
-        return _frame(ordered)
+            fresh = run_sync(lambda: self._play(todo, concurrency, progress, cached))  # not what others ran
+        return _sweep_frame(self.store.row_tuples(name), [s.key for s in specs], fresh)
 
-    async def _play(self, todo: list[TrialSpec], concurrency: int, progress: bool | None, cached: int) -> list[Trial]:
+    async def _play(self, todo: list[TrialSpec], concurrency: int, progress: bool | None, cached: int) -> set[str]:
         """Run ``todo`` and close the client inside the loop (its connections die with the loop). Trials
         are claimed first (`labkit.lab._leases`): another process sweeping the same store pays for none twice."""
         runner = self._runner(concurrency)
         runner.leases = Leases(self.store, new_owner(), since=datetime.now(UTC).isoformat())
         try:
-            return await runner.run(todo, progress=progress, cached=cached)
+            await runner.run(todo, progress=progress, cached=cached, keep=False)  # rows come from the store
+            return runner.fresh
         finally:
             await runner.client.close()
 
@@ -183,8 +172,10 @@ class Lab:
     # -- reading ---------------------------------------------------------------------------------
 
     def results(self, name: str | None = None) -> Any:
-        """One row per stored trial (of experiment ``name``, or all)."""
-        return _frame(self.store.rows(name))
+        """One row per stored trial (of experiment ``name``, or all): read as plain columns, no JSON."""
+        from labkit.lab._frames import results_frame_from_tuples
+
+        return results_frame_from_tuples(self.store.row_tuples(name))
 
     def tokens(self, name: str | None = None, sources: Iterable[str] = TOKEN_SOURCES) -> Any:
         """Long format: one row per trial x token category, with the number's ``source``.
@@ -293,6 +284,18 @@ def _frame(rows: Sequence[dict[str, Any]]) -> Any:
     from labkit.lab._frames import results_frame
 
     return results_frame(rows)
+
+
+def _sweep_frame(rows: list[tuple[Any, ...]], keys: list[str], fresh: set[str]) -> Any:
+    """The sweep's rows in the order of its specs; ``cached`` is True where nothing was requested now."""
+    from labkit.lab._frames import results_frame_from_tuples
+
+    frame = results_frame_from_tuples(rows)
+    position = {key: i for i, key in enumerate(keys)}
+    frame = frame[frame["trial_key"].isin(position)]
+    frame = frame.iloc[frame["trial_key"].map(position).argsort(kind="stable")].reset_index(drop=True)
+    frame["cached"] = (~frame["trial_key"].isin(fresh)).astype("boolean")
+    return frame
 
 
 def _live_display() -> Callable[[ChatCompletionChunk], None] | None:

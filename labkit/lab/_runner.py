@@ -196,9 +196,16 @@ class Runner:
     """Claims shared with other processes using the same store (None: this process alone)."""
     claim_poll_s: float = 0.25
     """How often a trial another process holds is looked at again."""
+    fresh: set[str] = field(default_factory=set)
+    """Keys of the trials this runner requested (not those another process ran meanwhile)."""
 
-    async def run(self, specs: Sequence[TrialSpec], *, progress: bool | None = None, cached: int = 0) -> list[Trial]:
+    async def run(
+        self, specs: Sequence[TrialSpec], *, progress: bool | None = None, cached: int = 0, keep: bool = True
+    ) -> list[Trial]:
         """Play ``specs`` (``cached`` more were served from the store: shown on the bar, not run).
+
+        ``keep=False`` (what ``lab.sweep`` asks) returns nothing: each trial is dropped once it is
+        stored, so memory stays flat however many trials run; `fresh` says which ones were paid for.
 
         Each worker yields to the event loop after every trial. A backend that answers without
         ever suspending (the in-process emulator with no latency) would otherwise let one worker
@@ -221,7 +228,10 @@ class Runner:
                 except asyncio.QueueEmpty:
                     return
                 trial = await self.play(specs[index])
-                results[index] = trial
+                if not trial.cached:
+                    self.fresh.add(trial.trial_key)
+                if keep:
+                    results[index] = trial
                 self.stats.done += 1
                 self.stats.errors += trial.status == "error"
                 bar.update(1)

@@ -44,6 +44,8 @@ ROW_COLUMNS: tuple[str, ...] = (
     "has_reasoning", "tool_calls", "tool_calls_valid", "correct", "cached", "created_at",
 )  # fmt: skip
 """The trial-row columns, in order (docs/architecture.md "Trial rows")."""
+ROW_BOOLEANS = frozenset({"synthetic", "prefill", "batch", "has_reasoning", "tool_calls_valid", "correct", "cached"})
+"""The row columns holding True / False (or None)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,0 +1,192 @@
+"""Scale benchmark: sweeps of 1k to 50k trials against the in-process emulator, figures side by side.
+
+Prints, in one run (targets from the "sweeps at scale" issue):
+
+1. **CPU per trial**: a zero-latency sweep's process CPU split into the floor (the SDK streaming the
+   same requests from the same in-process emulator, no labkit: `sweep.sdk_floor_cpu`) and labkit's
+   share on top (target <= 0.35 ms).
+2. **Wall vs CPU** of a zero-latency 10k sweep (target <= 1.2: no stalls, e.g. on a rate limit).
+3. **Peak RSS** of 1k / 10k / 50k-trial sweeps, each in a fresh child process: RSS before the sweep
+   and the peak during it (target at 50k: within 150 MB of before).
+4. **`lab.results()`** on the stores of the 10k and 50k sweeps vs a Parquet read of the same frame
+   (pyarrow; target <= 3x at 50k).
+5. **Wall / ideal** at concurrency 32 and 128 with 50 ms latency (ideal: trials x latency / concurrency).
+
+    .venv/bin/python benchmarks/scale.py [--sizes 1000,10000,50000] [--trials 2000]
+
+Figures vary with the machine's other load (printed); run it on a quiet machine for the record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sweep import CONFIG, sdk_floor_cpu
+
+from labkit.emulator import Emulator, LatencyProfile
+from labkit.lab._client import emulator_backend
+from labkit.lab._lab import Lab
+from labkit.tasks import load_tasks
+
+TASKS = [t for t in load_tasks() if t.category != "tool"][:100]
+CHILD = "--child"
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _sweep(lab: Lab, trials: int, name: str, concurrency: int = 16) -> Any:
+    return lab.sweep(TASKS, [CONFIG], repeats=max(1, trials // len(TASKS)), name=name, concurrency=concurrency,
+                     progress=False)  # fmt: skip
+
+
+def child(trials: int, store: str) -> None:
+    """In a fresh process: one sweep of ``trials``; prints RSS before, peak during, wall and CPU."""
+    lab = Lab(backend=emulator_backend(Emulator()), store=store)
+    _sweep(lab, 200, "warm-up")  # imports and first-use costs are not the sweep's
+    gc.collect()
+    before = _rss_mb()
+    peak = [before]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.05):
+            peak[0] = max(peak[0], _rss_mb())
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    frame = _sweep(lab, trials, "scale")
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    stop.set()
+    watcher.join()
+    peak[0] = max(peak[0], _rss_mb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps({"trials": len(frame), "before_mb": before, "peak_mb": peak[0], "wall": wall, "cpu": cpu,
+                      "ok": bool((frame["status"] == "ok").all())}))  # fmt: skip
+
+
+def run_child(trials: int, store: Path) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, CHILD, str(trials), str(store)], capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def cpu_split(trials: int) -> tuple[float, float]:
+    """(floor, labkit) CPU ms per trial of a zero-latency in-process sweep."""
+    with tempfile.TemporaryDirectory() as tmp:
+        lab = Lab(backend=emulator_backend(Emulator()), store=Path(tmp) / "cpu.sqlite")
+        _sweep(lab, 200, "warm-up")
+        gc.collect()
+        cpu0 = time.process_time()
+        frame = _sweep(lab, trials, "cpu")
+        cpu = time.process_time() - cpu0
+    repeats = max(1, trials // len(TASKS))
+    floor = sdk_floor_cpu(lambda: emulator_backend(Emulator()).async_client(), TASKS, repeats, 16)
+    per = 1e3 / len(frame)
+    return floor * per, (cpu - floor) * per
+
+
+def results_vs_parquet(store: Path, tmp: Path) -> tuple[float, float, int]:
+    """(lab.results() seconds, Parquet read seconds of the same frame, rows), best of three each."""
+    import pandas as pd
+
+    lab = Lab(backend=emulator_backend(Emulator()), store=store)
+    frame = lab.results("scale")
+    parquet = tmp / f"{store.stem}.parquet"
+    frame.to_parquet(parquet)
+
+    def best(fn: Any) -> float:
+        times = []
+        for _ in range(3):
+            gc.collect()
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    return best(lambda: lab.results("scale")), best(lambda: pd.read_parquet(parquet)), len(frame)
+
+
+def concurrency_ratio(trials: int, concurrency: int, latency: float = 0.05) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        lab = Lab(backend=emulator_backend(Emulator(latency=LatencyProfile(name="bench", ttft_s=latency))),
+                  store=Path(tmp) / "conc.sqlite")  # fmt: skip
+        _sweep(lab, 100, "warm-up", concurrency)
+        start = time.perf_counter()
+        frame = _sweep(lab, trials, "conc", concurrency)
+        wall = time.perf_counter() - start
+    return wall / (len(frame) * latency / concurrency)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,50000", help="trial counts for the RSS sweeps")
+    parser.add_argument("--trials", type=int, default=2000, help="trials for the CPU split and concurrency runs")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"cores: {os.cpu_count()}  load average: {os.getloadavg()[0]:.2f}")
+    met: list[bool] = []
+
+    floor, labkit = cpu_split(args.trials)
+    met.append(labkit <= 0.35)
+    print(f"1. CPU per trial ({args.trials} trials, zero latency): SDK + emulator floor {floor:.3f} ms, "
+          f"labkit {labkit:.3f} ms  (target labkit <= 0.35 ms: {verdict(met[-1])})")
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        runs = {n: run_child(n, tmp / f"s{n}.sqlite") for n in sizes}
+        biggest = max(sizes)
+        for n, r in runs.items():
+            ratio = r["wall"] / r["cpu"]
+            line = (f"   {r['trials']:>6} trials: RSS before {r['before_mb']:.0f} MB, peak {r['peak_mb']:.0f} MB "
+                    f"(+{r['peak_mb'] - r['before_mb']:.0f} MB); wall {r['wall']:.1f} s, CPU {r['cpu']:.1f} s, "
+                    f"wall/CPU {ratio:.2f}")  # fmt: skip
+            if n == 10_000:
+                met.append(ratio <= 1.2)
+                line += f"  (10k target wall/CPU <= 1.2: {verdict(met[-1])})"
+            if n == biggest:
+                met.append(r["peak_mb"] - r["before_mb"] <= 150)
+                line += f"  (target peak within 150 MB: {verdict(met[-1])})"
+            print(("2/3." if n == sizes[0] else "    ") + line)
+        for n in sizes:
+            if n < 10_000:
+                continue
+            results_s, parquet_s, rows = results_vs_parquet(tmp / f"s{n}.sqlite", tmp)
+            ratio = results_s / parquet_s
+            line = (f"4. lab.results() at {rows} rows: {results_s * 1e3:.0f} ms vs Parquet read "
+                    f"{parquet_s * 1e3:.0f} ms = {ratio:.1f}x")  # fmt: skip
+            if n == biggest:
+                met.append(ratio <= 3.0)
+                line += f"  (target <= 3x: {verdict(met[-1])})"
+            print(line)
+
+    for concurrency in (32, 128):
+        ratio = concurrency_ratio(args.trials, concurrency)
+        print(f"5. {args.trials} trials, 50 ms latency, concurrency {concurrency}: wall / ideal {ratio:.2f}")
+    print(f"targets met: {sum(met)} of {len(met)}  (load average now: {os.getloadavg()[0]:.2f})")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == CHILD:
+        child(int(sys.argv[2]), sys.argv[3])
+    else:
+        main()

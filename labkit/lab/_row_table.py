@@ -1,0 +1,86 @@
+"""The store's columnar copy of the trial rows: one SQL column per row column (`ROW_COLUMNS`).
+
+``lab.results()`` on 50k trials used to scan the ``trials`` table (each row beside its compressed
+events) and parse a JSON document per trial. The ``trial_rows`` table keeps the same rows as plain
+SQL columns, written in the same transaction as the trial, so a frame is one ``SELECT`` of exactly
+its columns into tuples: no event blob is touched and no JSON is parsed. The JSON ``row`` in
+``trials`` stays the source of truth (`labkit.lab.Store.stored`, ``rederive``); this table is rebuilt
+from it when a store is migrated (schema 2 -> 3) and gains any column a newer labkit adds (NULL for
+rows stored before, as their JSON lacks it too). Booleans come back as ``True`` / ``False``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+import pydantic_core
+
+from labkit.lab._trial import ROW_BOOLEANS, ROW_COLUMNS
+
+__all__ = ["ensure_row_table", "fill_row_table", "read_row_tuples", "read_rows", "upsert_sql", "upsert_values"]
+
+_COLUMNS = ", ".join(ROW_COLUMNS)
+_BOOL_AT = [i for i, name in enumerate(ROW_COLUMNS) if name in ROW_BOOLEANS]
+_UPDATES = ", ".join(f"{c} = excluded.{c}" for c in ROW_COLUMNS if c not in ("experiment", "trial_key"))
+upsert_sql = (
+    f"INSERT INTO trial_rows ({_COLUMNS}) VALUES ({', '.join('?' * len(ROW_COLUMNS))}) "
+    f"ON CONFLICT (experiment, trial_key) DO UPDATE SET {_UPDATES}"
+)
+"""Insert or replace one row (the rowid of a replaced row is kept: rows stay in first-stored order)."""
+
+
+def ensure_row_table(conn: sqlite3.Connection) -> None:
+    """Create ``trial_rows`` if missing, and add any row column it lacks."""
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS trial_rows ({_COLUMNS}, PRIMARY KEY (experiment, trial_key))"
+    )
+    present = {r[1] for r in conn.execute("PRAGMA table_info(trial_rows)")}
+    for name in ROW_COLUMNS:
+        if name not in present:
+            conn.execute(f"ALTER TABLE trial_rows ADD COLUMN {name}")
+
+
+def fill_row_table(conn: sqlite3.Connection) -> None:
+    """(Re)build ``trial_rows`` from the JSON rows in ``trials``, in storage order (a migration step)."""
+    ensure_row_table(conn)
+    conn.execute("DELETE FROM trial_rows")
+    batch: list[tuple[Any, ...]] = []
+    for (text,) in conn.execute("SELECT row FROM trials ORDER BY rowid"):
+        batch.append(upsert_values(pydantic_core.from_json(text)))
+        if len(batch) >= 1000:
+            conn.executemany(upsert_sql, batch)
+            batch.clear()
+    if batch:
+        conn.executemany(upsert_sql, batch)
+
+
+def upsert_values(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """``row``'s values in `ROW_COLUMNS` order (a missing column is NULL)."""
+    return tuple(row.get(name) for name in ROW_COLUMNS)
+
+
+def read_row_tuples(conn: sqlite3.Connection, experiment: str | None) -> list[tuple[Any, ...]]:
+    """Every stored row as a tuple in `ROW_COLUMNS` order (booleans restored), in storage order."""
+    sql = f"SELECT {_COLUMNS} FROM trial_rows"
+    args: tuple[Any, ...] = ()
+    if experiment is not None:
+        sql, args = sql + " WHERE experiment = ?", (experiment,)
+    found = conn.execute(sql + " ORDER BY rowid", args).fetchall()
+    if not _BOOL_AT:
+        return found
+    return [_with_bools(values) for values in found]
+
+
+def _with_bools(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    out = list(values)
+    for i in _BOOL_AT:
+        if out[i] is not None:
+            out[i] = bool(out[i])
+    return tuple(out)
+
+
+def read_rows(conn: sqlite3.Connection, experiment: str | None) -> list[dict[str, Any]]:
+    """Every stored row as a dict of `ROW_COLUMNS`, in storage order."""
+    return [dict(zip(ROW_COLUMNS, values, strict=True)) for values in read_row_tuples(conn, experiment)]
