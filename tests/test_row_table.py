@@ -59,3 +59,35 @@ def test_rederive_updates_the_columns(lab: Lab) -> None:
     assert lab.store.replace_rows("e", [{**row, "answer": "changed"}]) == 1
     assert lab.store.rows("e")[0]["answer"] == "changed"
     assert lab.results("e").loc[0, "answer"] == "changed"
+
+
+def test_the_parquet_copy_is_the_frame_and_follows_every_write(lab: Lab) -> None:
+    from labkit.lab._frame_cache import frames_folder
+    from labkit.lab._frames import results_frame_from_tuples
+
+    built = results_frame_from_tuples(lab.store.row_tuples("e"))
+    first = lab.results("e")
+    copies = list(frames_folder(lab.store).glob("*.parquet"))
+    assert len(copies) == 1
+    assert first.equals(built) and list(first.dtypes) == list(built.dtypes)
+    assert lab.results("e").equals(built)  # read back from the copy: the same frame, same types
+
+    row = lab.store.rows("e")[0]
+    lab.store.replace_rows("e", [{**row, "answer": "rederived"}])  # same count, same rowids: a new version
+    assert lab.results("e").loc[0, "answer"] == "rederived"
+    lab.sweep(TASKS, [Config(model="claude-haiku-4-5", max_tokens=512)], repeats=3, name="e", progress=False)
+    assert len(lab.results("e")) == 36  # one more repeat of each task
+    assert len(list(frames_folder(lab.store).glob("*.parquet"))) == 1  # stale copies are removed
+
+
+def test_a_broken_or_missing_copy_is_rebuilt(lab: Lab) -> None:
+    import shutil
+
+    from labkit.lab._frame_cache import frames_folder
+
+    expected = lab.results("e")
+    [copy] = frames_folder(lab.store).glob("*.parquet")
+    copy.write_bytes(b"not parquet")
+    assert lab.results("e").equals(expected)
+    shutil.rmtree(frames_folder(lab.store))
+    assert lab.results("e").equals(expected)

@@ -146,7 +146,7 @@ class Lab:
         if todo and via != "batch":
             cached = len(specs) - len(todo)
             fresh = run_sync(lambda: self._play(todo, concurrency, progress, cached))  # not what others ran
-        return _sweep_frame(self.store.row_tuples(name), [s.key for s in specs], fresh)
+        return _sweep_frame(self.results(name), [s.key for s in specs], fresh)
 
     async def _play(self, todo: list[TrialSpec], concurrency: int, progress: bool | None, cached: int) -> set[str]:
         """Run ``todo`` and close the client inside the loop (its connections die with the loop). Trials
@@ -172,10 +172,11 @@ class Lab:
     # -- reading ---------------------------------------------------------------------------------
 
     def results(self, name: str | None = None) -> Any:
-        """One row per stored trial (of experiment ``name``, or all): read as plain columns, no JSON."""
-        from labkit.lab._frames import results_frame_from_tuples
+        """One row per stored trial (of experiment ``name``, or all): from the Parquet copy kept beside
+        the store while it matches the store (`labkit.lab._frame_cache`), else from its plain row columns."""
+        from labkit.lab._frame_cache import cached_results
 
-        return results_frame_from_tuples(self.store.row_tuples(name))
+        return cached_results(self.store, name)
 
     def tokens(self, name: str | None = None, sources: Iterable[str] = TOKEN_SOURCES) -> Any:
         """Long format: one row per trial x token category, with the number's ``source``.
@@ -286,11 +287,8 @@ def _frame(rows: Sequence[dict[str, Any]]) -> Any:
     return results_frame(rows)
 
 
-def _sweep_frame(rows: list[tuple[Any, ...]], keys: list[str], fresh: set[str]) -> Any:
+def _sweep_frame(frame: Any, keys: list[str], fresh: set[str]) -> Any:
     """The sweep's rows in the order of its specs; ``cached`` is True where nothing was requested now."""
-    from labkit.lab._frames import results_frame_from_tuples
-
-    frame = results_frame_from_tuples(rows)
     position = {key: i for i, key in enumerate(keys)}
     frame = frame[frame["trial_key"].isin(position)]
     frame = frame.iloc[frame["trial_key"].map(position).argsort(kind="stable")].reset_index(drop=True)

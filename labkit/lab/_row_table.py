@@ -40,6 +40,24 @@ def ensure_row_table(conn: sqlite3.Connection) -> None:
     for name in ROW_COLUMNS:
         if name not in present:
             conn.execute(f"ALTER TABLE trial_rows ADD COLUMN {name}")
+    # a replaced row (retry, rederive) bumps its experiment's version: cached frames know they are stale
+    conn.execute("""CREATE TRIGGER IF NOT EXISTS trial_rows_replaced AFTER UPDATE ON trial_rows BEGIN
+        INSERT INTO row_versions (experiment, version) VALUES (NEW.experiment, 1)
+        ON CONFLICT (experiment) DO UPDATE SET version = version + 1; END""")
+
+
+def rows_signature(conn: sqlite3.Connection, experiment: str | None) -> tuple[int, int, int]:
+    """(rows, last rowid, replacements) of ``experiment``'s rows (None: all): changes with any write."""
+    if experiment is None:
+        count, last = conn.execute("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM trial_rows").fetchone()
+        (version,) = conn.execute("SELECT COALESCE(SUM(version), 0) FROM row_versions").fetchone()
+    else:
+        count, last = conn.execute(
+            "SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM trial_rows WHERE experiment = ?", (experiment,)
+        ).fetchone()
+        found = conn.execute("SELECT version FROM row_versions WHERE experiment = ?", (experiment,)).fetchone()
+        version = found[0] if found else 0
+    return int(count), int(last), int(version)
 
 
 def fill_row_table(conn: sqlite3.Connection) -> None:

@@ -47,7 +47,14 @@ from typing import Any, TypeVar
 import pydantic_core
 
 from labkit.core import SchemaVersionError, StoreError
-from labkit.lab._row_table import ensure_row_table, read_row_tuples, read_rows, upsert_sql, upsert_values
+from labkit.lab._row_table import (
+    ensure_row_table,
+    read_row_tuples,
+    read_rows,
+    rows_signature,
+    upsert_sql,
+    upsert_values,
+)
 from labkit.lab._store_schema import LABKIT_TABLES, MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION
 from labkit.lab._trial import Trial, scrub
 
@@ -297,6 +304,10 @@ class Store:
     def row_tuples(self, experiment: str | None = None) -> list[tuple[Any, ...]]:
         """The same rows as tuples in `ROW_COLUMNS` order: what a frame is built from, with no dict per row."""
         return self._read(read_row_tuples, experiment)
+
+    def rows_signature(self, experiment: str | None = None) -> tuple[int, int, int]:
+        """(rows, last rowid, replacements) of ``experiment``'s rows: any write changes it."""
+        return self._read(rows_signature, experiment)
 
     def _read(self, reader: Callable[[sqlite3.Connection, str | None], T], experiment: str | None) -> T:
         try:

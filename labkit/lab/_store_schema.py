@@ -29,6 +29,7 @@ CREATE INDEX IF NOT EXISTS trials_key ON trials (trial_key);
 CREATE TABLE IF NOT EXISTS token_counts (
     request TEXT PRIMARY KEY, tokens INTEGER NOT NULL, created_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS trials_status ON trials (experiment, status);
+CREATE TABLE IF NOT EXISTS row_versions (experiment TEXT PRIMARY KEY, version INTEGER NOT NULL);
 """
 
 
