@@ -35,7 +35,7 @@ def frames_folder(store: Store) -> Path:
 def cached_results(store: Store, experiment: str | None) -> pd.DataFrame:
     """The results frame of ``experiment`` (None: every experiment), from the Parquet copy when current."""
     if importlib.util.find_spec("pyarrow") is None:
-        return results_frame_from_tuples(store.row_tuples(experiment))
+        return results_frame_from_tuples(store.row_chunks(experiment))
     import pandas as pd
 
     count, last, version = store.rows_signature(experiment)
@@ -47,7 +47,7 @@ def cached_results(store: Store, experiment: str | None) -> pd.DataFrame:
             return pd.read_parquet(path)
         except (OSError, ValueError):  # a torn or foreign file: rebuilt below
             pass
-    frame = results_frame_from_tuples(store.row_tuples(experiment))
+    frame = results_frame_from_tuples(store.row_chunks(experiment))
     try:
         folder.mkdir(exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:

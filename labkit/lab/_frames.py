@@ -74,14 +74,25 @@ def results_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return _typed(pd.DataFrame.from_records(_records(rows), columns=list(ROW_COLUMNS)))
 
 
-def results_frame_from_tuples(rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
-    """The same frame from value tuples in `ROW_COLUMNS` order (`labkit.lab.Store.row_tuples`): no dict per row."""
+def results_frame_from_tuples(rows: Iterable[Sequence[tuple[Any, ...]]] | Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+    """The same frame from value tuples in `ROW_COLUMNS` order (`labkit.lab.Store.row_tuples`), or from
+    chunks of them (`labkit.lab.Store.row_chunks`): each chunk is typed (compact columns) before the
+    next is read, so building a 50k-row frame never holds 50k rows of Python objects at once."""
     import pandas as pd
 
-    return _typed(pd.DataFrame.from_records(rows, columns=list(ROW_COLUMNS), coerce_float=False))
+    if isinstance(rows, list) and (not rows or isinstance(rows[0], tuple)):
+        rows = [rows]
+    parts = [_typed(pd.DataFrame.from_records(chunk, columns=list(ROW_COLUMNS), coerce_float=False), categories=False)
+             for chunk in rows]  # fmt: skip
+    if not parts:
+        parts = [_typed(pd.DataFrame.from_records([], columns=list(ROW_COLUMNS)), categories=False)]
+    df = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    for col, known in CATEGORIES.items():
+        df[col] = _categorical(df[col], known)
+    return df
 
 
-def _typed(df: pd.DataFrame) -> pd.DataFrame:
+def _typed(df: pd.DataFrame, *, categories: bool = True) -> pd.DataFrame:
     import pandas as pd
     for col in INT_COLUMNS:
         df[col] = pd.array(pd.to_numeric(df[col], errors="raise"), dtype="Int64")
@@ -91,7 +102,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
         values, missing = df[col].tolist(), df[col].isna().tolist()
         df[col] = pd.array([None if m else bool(v) for v, m in zip(values, missing, strict=True)], dtype="boolean")
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True, format="ISO8601")
-    for col, known in CATEGORIES.items():
+    for col, known in CATEGORIES.items() if categories else ():
         df[col] = _categorical(df[col], known)
     return df
 

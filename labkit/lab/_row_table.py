@@ -12,14 +12,17 @@ rows stored before, as their JSON lacks it too). Booleans come back as ``True`` 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pydantic_core
 
 from labkit.lab._trial import ROW_BOOLEANS, ROW_COLUMNS
 
-__all__ = ["ensure_row_table", "fill_row_table", "read_row_tuples", "read_rows", "upsert_sql", "upsert_values"]
+__all__ = [
+    "ensure_row_table", "fill_row_table", "read_row_chunks", "read_row_tuples", "read_rows", "rows_signature",
+    "upsert_sql", "upsert_values",
+]  # fmt: skip
 
 _COLUMNS = ", ".join(ROW_COLUMNS)
 _BOOL_AT = [i for i, name in enumerate(ROW_COLUMNS) if name in ROW_BOOLEANS]
@@ -97,6 +100,19 @@ def _with_bools(values: tuple[Any, ...]) -> tuple[Any, ...]:
         if out[i] is not None:
             out[i] = bool(out[i])
     return tuple(out)
+
+
+def read_row_chunks(
+    conn: sqlite3.Connection, experiment: str | None, size: int = 5000
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of `read_row_tuples` in chunks of ``size`` (one cursor: a frame is built chunk by chunk)."""
+    sql = f"SELECT {_COLUMNS} FROM trial_rows"
+    args: tuple[Any, ...] = ()
+    if experiment is not None:
+        sql, args = sql + " WHERE experiment = ?", (experiment,)
+    cursor = conn.execute(sql + " ORDER BY rowid", args)
+    while chunk := cursor.fetchmany(size):
+        yield [_with_bools(values) for values in chunk] if _BOOL_AT else chunk
 
 
 def read_rows(conn: sqlite3.Connection, experiment: str | None) -> list[dict[str, Any]]:

@@ -49,6 +49,7 @@ import pydantic_core
 from labkit.core import SchemaVersionError, StoreError
 from labkit.lab._row_table import (
     ensure_row_table,
+    read_row_chunks,
     read_row_tuples,
     read_rows,
     rows_signature,
@@ -304,6 +305,13 @@ class Store:
     def row_tuples(self, experiment: str | None = None) -> list[tuple[Any, ...]]:
         """The same rows as tuples in `ROW_COLUMNS` order: what a frame is built from, with no dict per row."""
         return self._read(read_row_tuples, experiment)
+
+    def row_chunks(self, experiment: str | None = None, size: int = 5000) -> Iterator[list[tuple[Any, ...]]]:
+        """`row_tuples` in chunks of ``size``, read lazily (build frames without all rows in memory)."""
+        try:
+            yield from read_row_chunks(self._conn(), experiment, size)
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {str(self.path)!r}: {exc}") from exc
 
     def rows_signature(self, experiment: str | None = None) -> tuple[int, int, int]:
         """(rows, last rowid, replacements) of ``experiment``'s rows: any write changes it."""
