@@ -9,7 +9,7 @@ clipped to what is possible. Rates are drawn on the tables' 0-1 scale with perce
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from labkit.core import PlotDataError
 from labkit.notebook._provenance import stamped
@@ -265,19 +265,20 @@ def cost_vs_accuracy(df: pd.DataFrame, *, ax: Axes | None = None, annotate: bool
                     fmt=MARKERS[i % len(MARKERS)], capsize=2, label=str(model), zorder=3 + i,
                     markersize=7 + 3 * i, alpha=0.9, elinewidth=1,
                     markerfacecolor="none" if hollow else None, markeredgewidth=1.6)
-    if annotate:
-        _annotate_points(ax, stats)
+    labels = _annotate_points(ax, stats) if annotate else []
     frontier = _frontier(stats)
     ax.step([c for c, _ in frontier], [a for _, a in frontier], where="post",
             linestyle=":", color="black", label="frontier (best accuracy for the cost)")
     ax.set_ylim(-0.05, 1.12)
     percent_axis(ax)
     ax.margins(x=0.08)
-    return finish(ax, title="Accuracy vs cost per trial", xlabel="cost per trial (USD, mean)",
-                  ylabel="accuracy (% correct, 95% Wilson CI)", outside=True)
+    finish(ax, title="Accuracy vs cost per trial", xlabel="cost per trial (USD, mean)",
+           ylabel="accuracy (% correct, 95% Wilson CI)", outside=True)
+    _separate(ax, labels)  # once the layout is final: it sets how far apart the points are
+    return ax
 
 
-def _annotate_points(ax: Axes, stats: pd.DataFrame) -> None:
+def _annotate_points(ax: Axes, stats: pd.DataFrame) -> list[Any]:
     """One label per spot (configs of any model that land on the same point share it), aligned toward
     the middle of the axes so no label runs past an edge."""
     spots: dict[tuple[float, float], list[str]] = {}
@@ -287,12 +288,30 @@ def _annotate_points(ax: Axes, stats: pd.DataFrame) -> None:
             f"{_short(str(row.model))}: {knob}")
     costs = [c for c, _ in spots]
     middle = (min(costs) + max(costs)) / 2
+    labels = []
     for (cost, acc), names in spots.items():
         right = cost > middle
-        ax.annotate("\n".join(names), (cost, acc), fontsize=7, xytext=(-9 if right else 9, -5),
-                    textcoords="offset points", ha="right" if right else "left", va="top", zorder=10,
-                    annotation_clip=True, bbox={"boxstyle": "round,pad=0.2", "facecolor": "white",
-                                                "edgecolor": "none", "alpha": 0.85})
+        labels.append(ax.annotate(
+            "\n".join(names), (cost, acc), fontsize=7, xytext=(-9 if right else 9, -5), textcoords="offset points",
+            ha="right" if right else "left", va="top", zorder=10, annotation_clip=True,
+            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}))
+    return labels
+
+
+def _separate(ax: Axes, labels: list[Any]) -> None:
+    """Move labels down, one at a time from the top, until none overlaps one placed before it (points
+    close together would otherwise print their labels over each other)."""
+    to_points = 72 / ax.figure.dpi
+    placed: list[Any] = []
+    for label in sorted(labels, key=lambda a: -float(a.xy[1])):
+        for _ in range(40):
+            box = label.get_window_extent()
+            clash = next((b for b in placed if b.overlaps(box)), None)
+            if clash is None:
+                break
+            dx, dy = label.get_position()
+            label.set_position((dx, dy - (box.y1 - clash.y0) * to_points - 2))
+        placed.append(label.get_window_extent())
 
 
 def _short(model: str) -> str:
