@@ -24,7 +24,6 @@ instead of raising. Pure: no I/O.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
@@ -201,7 +200,7 @@ class Accumulator:
             tool_calls=calls or None,
             reasoning_content=compose_reasoning((b.thinking for b in thinking), "".join(self.inner)),
             thinking_blocks=thinking or None,
-            anthropic_content=None if partial else copy.deepcopy(self.anthropic_content),
+            anthropic_content=None if partial or self.anthropic_content is None else list(self.anthropic_content),
         )
         choice = Choice(
             message=message,

@@ -11,8 +11,8 @@ also looks at what is stored, so two processes can never both decide to pay for 
 A lease lasts `LEASE_S` seconds and its owner renews every lease it holds while it runs
 (`Leases.renew`), so only a dead process's lease expires; its trials are then resumed by whoever
 claims them next. A process on this machine that is gone (killed, crashed) is seen at once from its
-pid, so a rerun after ``kill -9`` does not wait for the expiry. A lease is released when its
-trial is stored. The table lives in the store's file (``leases``); an older store simply gains it.
+pid, so a rerun after ``kill -9`` does not wait for the expiry. A lease is released in the
+commit that stores its trial. The table lives in the store's file (``leases``); an older store simply gains it.
 """
 
 from __future__ import annotations
@@ -70,15 +70,15 @@ class Leases:
         now = time.time()
 
         def work(conn: sqlite3.Connection) -> Claim:
-            stored = conn.execute(
-                "SELECT status, created_at FROM trials WHERE experiment = ? AND trial_key = ?", (experiment, key)
+            status, created, holder, expires = conn.execute(  # one lookup of both the stored trial and its claim
+                """SELECT t.status, t.created_at, l.owner, l.expires_at FROM (SELECT 1)
+                   LEFT JOIN trials t ON t.experiment = ? AND t.trial_key = ?
+                   LEFT JOIN leases l ON l.experiment = ? AND l.trial_key = ?""",
+                (experiment, key, experiment, key),
             ).fetchone()
-            if stored is not None and (stored[0] == "ok" or stored[1] >= self.since):
+            if status is not None and (status == "ok" or created >= self.since):
                 return "done"
-            held = conn.execute(
-                "SELECT owner, expires_at FROM leases WHERE experiment = ? AND trial_key = ?", (experiment, key)
-            ).fetchone()
-            if held is not None and held[0] != self.owner and held[1] > now and not _gone(held[0]):
+            if holder is not None and holder != self.owner and expires > now and not _gone(holder):
                 return "taken"
             conn.execute(
                 "INSERT OR REPLACE INTO leases (experiment, trial_key, owner, expires_at) VALUES (?, ?, ?, ?)",

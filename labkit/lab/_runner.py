@@ -289,16 +289,15 @@ class Runner:
                 self.gate.pause(retry_after(last.error.response.headers))
             elif self.retry_backoff > 0:
                 await asyncio.sleep(self.retry_backoff * 2 ** (attempt - 1))
+        owner = self.leases.owner if self.leases is not None else None  # the claim ends with the commit
         try:
             trial = self.finish(spec, turns, attempt)
             self.store.put_trial(spec.experiment, trial, params=spec.params, knobs=spec.config.trial_knobs().as_dict(),
-                                 events=_events(turns), completion=trial.completion)
+                                 events=_events(turns), completion=trial.completion, lease_owner=owner)
         except Exception as exc:  # a broken row must not stop the sweep; it is stored as an error
             trial = self._failed(spec, exc)
             knobs = spec.config.trial_knobs().as_dict()
-            self.store.put_trial(spec.experiment, trial, params=spec.params, knobs=knobs, events=[])
-        if self.leases is not None:
-            self.leases.release(spec.experiment, spec.key)
+            self.store.put_trial(spec.experiment, trial, params=spec.params, knobs=knobs, events=[], lease_owner=owner)
         return trial
 
     async def _attempt(self, spec: TrialSpec) -> list[RecordedStream]:

@@ -230,8 +230,10 @@ class Store:
         knobs: Mapping[str, Any] | None = None,
         events: list[dict[str, Any]] | None = None,
         completion: Any = None,
+        lease_owner: str | None = None,
     ) -> None:
-        """Store one finished trial under ``experiment`` and commit. A repeated key replaces the row."""
+        """Store one finished trial under ``experiment`` and commit. A repeated key replaces the row.
+        ``lease_owner``: the claim that owner held on it (`labkit.lab._leases`) ends in the same commit."""
         if not experiment:
             raise StoreError("put_trial needs a non-empty experiment name")
         row = trial.row()
@@ -261,6 +263,9 @@ class Store:
                 completion_text, blob,
             )),
             (upsert_sql, upsert_values(clean_row)),
+            *(() if lease_owner is None else ((
+                "DELETE FROM leases WHERE experiment = ? AND trial_key = ? AND owner = ?",
+                (experiment, trial.trial_key, lease_owner)),)),
         )  # fmt: skip
 
     def _clean_row(self, row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
