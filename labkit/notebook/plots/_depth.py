@@ -299,18 +299,24 @@ def _annotate_points(ax: Axes, stats: pd.DataFrame) -> list[Any]:
 
 
 def _separate(ax: Axes, labels: list[Any]) -> None:
-    """Move labels down, one at a time from the top, until none overlaps one placed before it (points
-    close together would otherwise print their labels over each other)."""
-    to_points = 72 / ax.figure.dpi
+    """Shift labels up or down, one at a time from the top, to the nearest spot inside the axes where
+    none overlaps a label placed before it (points close together would print labels over each other)."""
+    if not labels:
+        return
+    ax.get_figure(root=True).draw_without_rendering()  # type: ignore[union-attr]  # the constrained layout first
+    inside = ax.get_window_extent()
     placed: list[Any] = []
     for label in sorted(labels, key=lambda a: -float(a.xy[1])):
-        for _ in range(40):
-            box = label.get_window_extent()
-            clash = next((b for b in placed if b.overlaps(box)), None)
-            if clash is None:
+        dx, dy = label.get_position()
+        for step in range(0, 80):
+            shift = (step + 1) // 2 * 4 * (-1 if step % 2 else 1)  # 0, -4, +4, -8, +8 ... points
+            label.set_position((dx, dy + shift))
+            box = label.get_window_extent().expanded(1.0, 1.25)  # a margin: the stamp still shifts the layout
+            fits = inside.y0 <= box.y0 and box.y1 <= inside.y1
+            if fits and not any(b.overlaps(box) for b in placed):
                 break
-            dx, dy = label.get_position()
-            label.set_position((dx, dy - (box.y1 - clash.y0) * to_points - 2))
+        else:
+            label.set_position((dx, dy))  # nowhere better: where it was
         placed.append(label.get_window_extent())
 
 
