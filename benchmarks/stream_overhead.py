@@ -4,14 +4,21 @@ Builds two recorded streams deterministically (2,000 and 20,000 SSE events: a th
 text block and a tool_use block whose JSON arrives in pieces), serves each through the official
 SDK over an in-process ``httpx2.MockTransport``, and times, in rotating rounds:
 
-- raw:         iterating the SDK's raw events (``client.messages.create(..., stream=True)``);
-- labkit:      the same, with ``accumulate(convert_stream(events))`` on top (the target's arm).
+- raw:         iterating the SDK's raw events (``client.messages.create(..., stream=True)``), each
+               one a typed pydantic event the SDK builds;
+- labkit:      ``accumulate(convert_stream(stream))`` on the same SDK stream (target <= 1.15).
                Handed a stream nobody has iterated, ``accumulate`` asks it for its completion,
                which runs every event through the converter without building the body chunks
                nobody would see (`labkit.convert._chunk_stream`);
-- every chunk: a display loop, ``for chunk in stream`` (every chunk built, three to five pydantic
-               objects per delta), then ``stream.completion()``. No target; printed so that the
-               cost of materialising chunks is on record next to the target's figure.
+- every chunk: a display loop, ``for chunk in convert_stream(stream)`` (every chunk built, three
+               to five pydantic objects per delta), then ``stream.completion()`` (target <= 1.10).
+
+On an SDK stream nobody has read, labkit reads the stream's own decoder and parses each event to
+a dict instead of having the SDK build a typed event it would only take apart
+(`labkit.convert._sdk_events`), so both arms cost less than the SDK's own iteration. The two
+"typed" arms hand labkit ``iter(stream)`` instead, the SDK's typed events, which labkit cannot
+bypass: what the converter and the chunks cost on top of the SDK's objects stays on record (no
+target; the chunks themselves are no cheaper than before).
 
 Every arm opens the stream the way a user does and is warmed up first. Every round runs each arm
 ``--repeats`` times, interleaved (which arm goes first rotates between rounds), each run after a
@@ -20,11 +27,10 @@ machine count as little as possible); the fastest run of each arm in the round g
 ratios, since interference only ever adds time.
 
 Prints, per stream size and arm: the per-event CPU microseconds (median over rounds), what the arm
-adds per event, the median of the per-round ratios arm / raw (for the labkit arm, the figure the
-target applies to: <= 1.15) with its spread (the middle half of the per-round ratios), and whether
-the target is met. Run: ``.venv/bin/python benchmarks/stream_overhead.py [--rounds N]``.
+adds per event, the median of the per-round ratios arm / raw with its spread (the middle half of
+the per-round ratios), and whether the arm's target is met. Run:
+``.venv/bin/python benchmarks/stream_overhead.py [--rounds N]``.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -43,7 +49,8 @@ from labkit.convert._convert_stream import convert_stream
 from labkit.core._wire import ChatCompletion
 
 MODEL = "claude-sonnet-5-5"
-TARGET = 1.15
+TARGETS = {"labkit": 1.15, "every chunk": 1.10}
+"""Per arm, the ratio to the SDK's raw iteration it must stay within (the typed arms have none)."""
 
 
 def build_events(total: int) -> list[dict[str, Any]]:
@@ -157,6 +164,22 @@ def run_every_chunk(client: anthropic.Anthropic) -> int:
     return count
 
 
+def run_labkit_typed(client: anthropic.Anthropic) -> int:
+    """The labkit arm fed the SDK's typed events (``iter(stream)``: nothing labkit can bypass)."""
+    _check(accumulate(convert_stream(iter(_open(client)))))
+    return 0
+
+
+def run_every_chunk_typed(client: anthropic.Anthropic) -> int:
+    """The display loop fed the SDK's typed events."""
+    stream = convert_stream(iter(_open(client)))
+    count = 0
+    for chunk in stream:
+        count += len(chunk.choices)
+    _check(stream.completion())
+    return count
+
+
 def _check(completion: ChatCompletion) -> None:
     if completion.choices[0].finish_reason != "tool_calls" or not completion.choices[0].message.content:
         raise RuntimeError("the benchmark stream did not convert as expected")
@@ -166,6 +189,8 @@ ARMS: list[tuple[str, Callable[[anthropic.Anthropic], int]]] = [
     ("raw", run_raw),
     ("labkit", run_labkit),
     ("every chunk", run_every_chunk),
+    ("labkit typed", run_labkit_typed),
+    ("chunks typed", run_every_chunk_typed),
 ]
 
 
@@ -220,21 +245,21 @@ def main() -> None:
         parser.error("--rounds must be at least 3 and --repeats at least 1")
     header = f"{'events':>8} {'arm':<12} {'SDK raw us/event':>17} {'arm us/event':>13} {'added us':>9}"
     print(f"{header} {'median ratio':>13} {'middle half':>13}")
-    worst = 0.0
+    worst = dict.fromkeys(TARGETS, 0.0)
     for total in (2_000, 20_000):
         for name, r in measure(total, args.rounds, args.repeats).items():
             added = r["arm_us"] - r["raw_us"]
             row = f"{total:>8} {name:<12} {r['raw_us']:>17.2f} {r['arm_us']:>13.2f} {added:>9.2f} {r['ratio']:>13.3f}"
-            if name == "labkit":
-                worst = max(worst, r["ratio"])
-                note = f"target <= {TARGET}: {'met' if r['ratio'] <= TARGET else 'NOT met'}"
+            target = TARGETS.get(name)
+            if target is None:
+                note = "(no target: the SDK's typed events)"
             else:
-                note = "(no target: every chunk built)"
+                worst[name] = max(worst[name], r["ratio"])
+                note = f"target <= {target}: {'met' if r['ratio'] <= target else 'NOT met'}"
             print(f"{row} {r['q1']:>6.3f}-{r['q3']:<6.3f} {note}")
-    print(
-        f"target ratio <= {TARGET} (labkit arm): {'met' if worst <= TARGET else 'NOT met'} (worst median {worst:.3f})"
-    )
-
+    for name, target in TARGETS.items():
+        verdict = "met" if worst[name] <= target else "NOT met"
+        print(f"target ratio <= {target} ({name} arm): {verdict} (worst median {worst[name]:.3f})")
 
 if __name__ == "__main__":
     main()

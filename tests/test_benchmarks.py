@@ -31,11 +31,13 @@ def test_stream_overhead_builds_streams_of_the_stated_length(total: int) -> None
     assert bench.run_raw(client) == total
     bench.run_labkit(client)  # raises if the stream did not convert to a tool call with text
     assert total - 10 <= bench.run_every_chunk(client) <= total  # a chunk per body delta, a few framing ones
+    bench.run_labkit_typed(client)
+    assert bench.run_every_chunk_typed(client) == bench.run_every_chunk(client)
 
 
 def test_stream_overhead_reports_every_arm_against_raw() -> None:
     report = load("stream_overhead").measure(200, rounds=3, repeats=1)
-    assert set(report) == {"labkit", "every chunk"}
+    assert set(report) == {"labkit", "every chunk", "labkit typed", "chunks typed"}
     for figures in report.values():
         assert figures["raw_us"] > 0 and figures["arm_us"] > 0
         assert 0 < figures["q1"] <= figures["q3"] and figures["ratio"] > 0

@@ -12,7 +12,10 @@ no body chunks (the three to five pydantic objects of each text, thinking or too
 are most of the conversion's cost). `labkit.convert` does that when handed an unstarted stream,
 so ``accumulate(convert_stream(events))`` makes no objects that no one would see; the result is
 the same as accumulating every chunk (the stream property tests check the two paths agree, errors
-included). Pure: no I/O of its own (``close`` asks the event source to close).
+included). An official SDK stream nobody has read yet is read as the JSON its server sent,
+skipping the SDK's typed event per server event (`labkit.convert._sdk_events`), whether the chunks
+or only the completion are asked for. Pure: no I/O of its own (``close`` asks the event source to
+close).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import inspect
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Generator, Iterable, Iterator
 from typing import Any, Protocol
 
+from labkit.convert._sdk_events import fast_events, fast_events_async
 from labkit.core import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["AsyncChunkStream", "ChunkStream"]
@@ -73,7 +77,7 @@ class ChunkStream(Iterator[Chunk]):
     def __iter__(self) -> Iterator[Chunk]:
         if self._converter is None:
             self._converter = self._make(True)
-            self._chunks = _chunks(self._events, self._converter)
+            self._chunks = _chunks(fast_events(self._events) or self._events, self._converter)
         return self._chunks
 
     def __next__(self) -> Chunk:
@@ -87,7 +91,7 @@ class ChunkStream(Iterator[Chunk]):
         if converter is None:
             converter = self._converter = self._make(False)
             feed = converter.feed
-            for event in self._events:
+            for event in fast_events(self._events) or self._events:
                 feed(event)
             converter.close()
         else:
@@ -138,7 +142,7 @@ class AsyncChunkStream(AsyncIterator[Chunk]):
     def __aiter__(self) -> AsyncIterator[Chunk]:
         if self._converter is None:
             self._converter = self._make(True)
-            self._chunks = _achunks(self._events, self._converter)
+            self._chunks = _achunks(fast_events_async(self._events) or self._events, self._converter)
         return self._chunks
 
     async def __anext__(self) -> Chunk:
@@ -150,7 +154,7 @@ class AsyncChunkStream(AsyncIterator[Chunk]):
         if converter is None:
             converter = self._converter = self._make(False)
             feed = converter.feed
-            async for event in self._events:
+            async for event in fast_events_async(self._events) or self._events:
                 feed(event)
             converter.close()
         else:

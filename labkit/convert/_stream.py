@@ -100,12 +100,8 @@ class StreamConverter:
         """Convert one event (SDK object or dict) into zero or more chunks."""
         index = self._events
         self._events = index + 1
-        try:
-            fields = event if type(event) is dict else event.__dict__  # SDK object: its fields
-        except AttributeError:
-            fields = None
-        if type(fields) is not dict:
-            fields = fields_of(event, "a stream event", event_index=index)
+        # an SDK object: its fields, with those its type does not declare (`fields_of`)
+        fields = event if type(event) is dict else fields_of(event, "a stream event", event_index=index)
         kind = fields.get("type")
         if kind == "content_block_delta" and self._live:
             try:  # the hot path: a body delta of an open block, with text (anything else: the full path)
