@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -228,6 +229,9 @@ def test_secret_fast_path_sees_every_secret_key_spelling(key: str) -> None:
     assert SECRET_KEY.search(mixed)
     assert any(name in mixed.lower() for name in _SECRET_NAMES)
     assert scrub({mixed: FAKE_KEY, "kept": 1}) == {"kept": 1}
+    store = Store.__new__(Store)  # the text path alone: no file needed
+    assert json.loads(store._scrubbed(json.dumps({"outer": {mixed: FAKE_KEY}, "kept": 1}), ())) == {
+        "outer": {}, "kept": 1}
 
 
 def test_token_counts_are_cached_by_request_and_survive_reopening(tmp_path: Path) -> None:

@@ -23,10 +23,11 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from labkit.core import (
     ChatCompletion,
@@ -71,7 +72,13 @@ def inner_thoughts_of(knobs: Knobs | Mapping[str, Any]) -> InnerThoughts | None:
         return None
     tag = values.get("tag") or "thinking"
     prefill = strategy == "xml+prefill" or (bool(values.get("prefill")) and strategy == "xml")
-    return InnerThoughts(strategy="kwargs" if strategy == "kwargs" else "xml", tag=tag, prefill=prefill)
+    return _inner_thoughts("kwargs" if strategy == "kwargs" else "xml", tag, prefill)
+
+
+@functools.lru_cache(maxsize=64)
+def _inner_thoughts(strategy: Literal["kwargs", "xml"], tag: str, prefill: bool) -> InnerThoughts:
+    """One validated (frozen) setting per distinct knob values: a sweep derives thousands of trials of a few."""
+    return InnerThoughts(strategy=strategy, tag=tag, prefill=prefill)
 
 
 def merged_usage(events: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
@@ -283,6 +290,8 @@ def derive_trial(
     cached: bool = False,
     created_at: str | None = None,
     completions: Sequence[ChatCompletion | None] | None = None,
+    endpoint: str | None = None,
+    capabilities: str | None = None,
 ) -> Trial:
     """The `Trial` the stored inputs describe. ``error_type`` / ``error_message`` record a failure
     the events cannot show (a transport error, a stall); they win over what the events say.
@@ -317,6 +326,7 @@ def derive_trial(
         batch=batch, error_type=error_type, error_message=error_message, events=len(events), created_at=created_at,
         synthetic=backend == "emulator" or _synthetic_ids(events),
         service_tier=_reported(last_usage, "service_tier"), inference_geo=_reported(last_usage, "inference_geo"),
+        endpoint=endpoint, capabilities=capabilities,
     )  # fmt: skip
 
 
@@ -365,11 +375,11 @@ def rederive_rows(stored: Iterable[Any], tasks: Mapping[str, Any] | None = None)
             experiment=item.experiment, error_type=row.get("error_type") if keep_error else None,
             error_message=row.get("error_message") if keep_error else None, total_s=row.get("total_s"),
             batch=bool(row.get("batch")), cached=bool(row.get("cached")), created_at=row.get("created_at"),
+            endpoint=row.get("endpoint"), capabilities=row.get("capabilities"),
         )  # fmt: skip
         if task is None:
             trial = replace(trial, task_id=row.get("task_id"), category=row.get("category"),
                             answer=row.get("answer"), correct=row.get("correct"))  # fmt: skip
-        trial = replace(trial, endpoint=row.get("endpoint"), capabilities=row.get("capabilities"))
         rows.append(trial.row())
     return rows
 

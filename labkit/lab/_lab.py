@@ -135,7 +135,9 @@ class Lab:
                                          "repeats": repeats, "via": via})  # fmt: skip
         done = self.store.finished_keys(name, include_errors=not retry_errors)  # keys only: no row is read
         # a trial stored ok under another experiment is copied, not requested again
-        todo = [spec for spec in specs if spec.key not in done and not self._copy_cached(spec)]
+        elsewhere = self.store.latest_ok(spec.key for spec in specs if spec.key not in done)
+        todo = [spec for spec in specs
+                if spec.key not in done and not (spec.key in elsewhere and self._copy_cached(spec))]  # fmt: skip
         if todo and via == "batch":
             from labkit.lab._batches import run_batches
 

@@ -67,6 +67,13 @@ REDACTED = "[redacted]"
 _SECRET_NAMES = ("apikey", "api_key", "api-key", "authorization")
 """Every spelling `labkit.lab.SECRET_KEY` matches contains one of these (lower-cased)."""
 
+
+def _env_secrets() -> tuple[str, ...]:
+    """The values of `SECRET_ENV_VARS` set now (8 characters or more: shorter ones are no key and
+    would redact ordinary words). Read once per stored trial, not once per stored text."""
+    found = (os.environ.get(var) for var in SECRET_ENV_VARS)
+    return tuple(secret for secret in found if secret and len(secret) >= 8)
+
 def default_store_path() -> Path:
     """Where ``Lab()`` (and the notebooks, and ``labkit results``) keep results: `DEFAULT_PATH` under the
     project folder, which is the working directory, or its parent when that is ``notebooks/`` (so a
@@ -134,6 +141,10 @@ class Store:
             try:
                 conn = sqlite3.connect(self.path, timeout=30.0)
                 conn.execute("PRAGMA busy_timeout = 30000")
+                # per connection, and every thread has its own: in WAL mode NORMAL syncs at checkpoints,
+                # not at each commit; a commit still survives the process being killed (kill -9), only
+                # an OS crash or power loss can take back the last ones
+                conn.execute("PRAGMA synchronous = NORMAL")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open the store {str(self.path)!r}: {exc}") from exc
             self._local.conn = conn
@@ -187,18 +198,18 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def _text(self, value: Any) -> str:
+    def _text(self, value: Any, secrets: tuple[str, ...] | None = None) -> str:
         """``value`` as compact JSON, with secrets dropped or redacted."""
-        return self._scrubbed(_json(value))
+        return self._scrubbed(_json(value), secrets)
 
-    def _scrubbed(self, text: str) -> str:
-        lowered = text.lower()
+    def _scrubbed(self, text: str, secrets: tuple[str, ...] | None = None) -> str:
+        """``text`` with every secret-named key dropped and every ``secrets`` value (default: the
+        environment's, `_env_secrets`) redacted."""
+        lowered = text.lower()  # a lower-cased copy and four substring tests: ten times a regex search
         if any(name in lowered for name in _SECRET_NAMES):  # fast path: scrub only what may hold one
             text = json.dumps(scrub(json.loads(text)), ensure_ascii=False, separators=(",", ":"))
-        for var in SECRET_ENV_VARS:
-            secret = os.environ.get(var)
-            if secret and len(secret) >= 8:
-                text = text.replace(secret, REDACTED)
+        for secret in _env_secrets() if secrets is None else secrets:
+            text = text.replace(secret, REDACTED)
         return text
 
     def _execute(self, sql: str, args: Iterable[Any] = (), *more: tuple[str, Iterable[Any]]) -> list[tuple[Any, ...]]:
@@ -240,11 +251,14 @@ class Store:
         row["experiment"] = experiment
         if completion is None:
             completion = trial.completion
-        completion_text = (self._scrubbed(completion.model_dump_json()) if hasattr(completion, "model_dump_json")
-                           else None if completion is None else self._text(completion))
-        blob = zlib.compress(self._text(events or []).encode("utf-8"), 1)  # level 1: fast, still ~5x smaller
+        secrets = _env_secrets()
+        completion_text = (
+            self._scrubbed(completion.model_dump_json(), secrets) if hasattr(completion, "model_dump_json")
+            else None if completion is None else self._text(completion, secrets)
+        )  # fmt: skip
+        blob = zlib.compress(self._text(events or [], secrets).encode("utf-8"), 1)  # level 1: fast, ~5x smaller
         created = trial.created_at or _now()
-        row_text, clean_row = self._clean_row(row)
+        row_text, clean_row = self._clean_row(row, secrets)
         self._execute(
             "INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (experiment, created),
             ("""INSERT INTO trials (experiment, trial_key, status, model, task_id, repeat, batch, attempts,
@@ -258,8 +272,8 @@ class Store:
             (
                 experiment, trial.trial_key, trial.status, trial.model, trial.task_id, trial.repeat,
                 int(trial.batch), created, row_text,
-                None if params is None else self._text(dict(params)),
-                None if knobs is None else self._text(dict(knobs)),
+                None if params is None else self._text(dict(params), secrets),
+                None if knobs is None else self._text(dict(knobs), secrets),
                 completion_text, blob,
             )),
             (upsert_sql, upsert_values(clean_row)),
@@ -268,10 +282,10 @@ class Store:
                 (experiment, trial.trial_key, lease_owner)),)),
         )  # fmt: skip
 
-    def _clean_row(self, row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _clean_row(self, row: dict[str, Any], secrets: tuple[str, ...] | None = None) -> tuple[str, dict[str, Any]]:
         """The row as scrubbed JSON, and as the dict that JSON holds (the row itself when nothing was scrubbed)."""
         raw = _json(row)
-        text = self._scrubbed(raw)
+        text = self._scrubbed(raw, secrets)
         return text, (row if text == raw else json.loads(text))
 
     def replace_rows(self, experiment: str, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -336,6 +350,20 @@ class Store:
             f"SELECT trial_key FROM trials WHERE experiment = ? AND status IN ({marks})", (experiment, *statuses)
         )
         return {k for (k,) in rows}
+
+    def latest_ok(self, keys: Iterable[str]) -> set[str]:
+        """Of ``keys``, those whose latest stored trial (in any experiment) is ok: what `get_trial`
+        would find ok, asked for many keys in a few queries instead of one each."""
+        wanted = list(dict.fromkeys(keys))
+        latest: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for key, status in self._execute(
+                f"SELECT trial_key, status FROM trials WHERE trial_key IN ({marks}) ORDER BY rowid", part
+            ):
+                latest[key] = status  # rowid order: the last one seen is the latest
+        return {key for key, status in latest.items() if status == "ok"}
 
     def has(self, key: str, experiment: str | None = None) -> bool:
         """Whether a trial with ``key`` finished ``ok`` (in ``experiment``, or in any experiment)."""

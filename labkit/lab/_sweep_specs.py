@@ -17,7 +17,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -179,14 +179,14 @@ def finish_trial(backend: str, spec: TrialSpec, turns: list[RecordedStream], *, 
     from labkit.lab._derive import derive_trial
 
     last = turns[-1] if turns else None
-    trial = derive_trial(
+    return derive_trial(
         experiment=spec.experiment, trial_key=spec.key, backend=backend, model=spec.config.model,
         knobs=knobs_of(spec.config), task=spec.task, repeat=spec.repeat, params=spec.params,
         events=[{**e, "turn": i} for i, t in enumerate(turns) for e in t.events],
         error_type=last.error_type if last else None, error_message=last.error_message if last else None,
         total_s=sum(t.total_s for t in turns), batch=batch, created_at=datetime.now(UTC).isoformat(),
+        endpoint=endpoint, capabilities=spec.capabilities,
     )  # fmt: skip
-    return replace(trial, endpoint=endpoint, capabilities=spec.capabilities)
 
 
 COUNT_TOKENS_KEYS = ("model", "messages", "system", "tools", "tool_choice", "thinking", "output_config")

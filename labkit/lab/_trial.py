@@ -96,7 +96,11 @@ class Knobs:
         return cls(**{k: v for k, v in values.items() if k in names and v is not None})
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # every field is a plain scalar: no deep copy needed (`dataclasses.asdict` makes one per field)
+        return {name: getattr(self, name) for name in _KNOB_NAMES}
+
+
+_KNOB_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Knobs))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
