@@ -4,7 +4,8 @@ Prints, in one run (targets from the "sweeps at scale" issue):
 
 1. **CPU per trial**: a zero-latency sweep's process CPU split into the floor (the SDK streaming the
    same requests from the same in-process emulator, no labkit: `sweep.sdk_floor_cpu`) and labkit's
-   share on top (target <= 0.35 ms).
+   share on top (target <= 0.35 ms), and labkit's share by step: deriving each row, storing it,
+   claiming it (each step's CPU summed by a timer around it during the same sweep) and the rest.
 2. **Wall vs CPU** of a zero-latency 10k sweep (target <= 1.2: no stalls, e.g. on a rate limit).
 3. **Peak RSS** of 1k / 10k / 50k-trial sweeps, each in a fresh child process: RSS before the sweep
    and the peak during it (target at 50k: within 150 MB of before).
@@ -29,6 +30,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +41,13 @@ from sweep import CONFIG, sdk_floor_cpu
 
 from labkit.emulator import Emulator, LatencyProfile
 from labkit.lab._client import emulator_backend
+from labkit.lab._experiment import Config
 from labkit.lab._lab import Lab
 from labkit.tasks import load_tasks
 
 TASKS = [t for t in load_tasks() if t.category != "tool"][:100]
+WARM_UP = Config(model=CONFIG.model, max_tokens=CONFIG.max_tokens - 1)
+"""The warm-up sweeps' config: not the timed one, so their trials have other keys."""
 CHILD = "--child"
 
 
@@ -50,15 +56,21 @@ def _rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _sweep(lab: Lab, trials: int, name: str, concurrency: int = 16) -> Any:
-    return lab.sweep(TASKS, [CONFIG], repeats=max(1, trials // len(TASKS)), name=name, concurrency=concurrency,
+def _sweep(lab: Lab, trials: int, name: str, concurrency: int = 16, config: Config = CONFIG) -> Any:
+    return lab.sweep(TASKS, [config], repeats=max(1, trials // len(TASKS)), name=name, concurrency=concurrency,
                      progress=False)  # fmt: skip
+
+
+def _warm_up(lab: Lab, trials: int, concurrency: int = 16) -> None:
+    """Imports and first-use costs paid before the timed sweep, on trials of their own: another
+    config, so no timed trial is a copy of a warm-up one (those send no request)."""
+    _sweep(lab, trials, "warm-up", concurrency, WARM_UP)
 
 
 def child(trials: int, store: str) -> None:
     """In a fresh process: one sweep of ``trials``; prints RSS before, peak during, wall and CPU."""
     lab = Lab(backend=emulator_backend(Emulator()), store=store)
-    _sweep(lab, 200, "warm-up")  # imports and first-use costs are not the sweep's
+    _warm_up(lab, 200)
     gc.collect()
     before = _rss_mb()
     peak = [before]
@@ -86,19 +98,54 @@ def run_child(trials: int, store: Path) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def cpu_split(trials: int) -> tuple[float, float]:
-    """(floor, labkit) CPU ms per trial of a zero-latency in-process sweep."""
+STEPS = (("deriving rows", "labkit.lab._lab", None, "finish_trial"),
+         ("storing them", "labkit.lab._store", "Store", "put_trial"),
+         ("claims", "labkit.lab._leases", "Leases", "claim"))  # fmt: skip
+"""labkit's steps per trial: (label, module, class or None, function) timed during the CPU sweep."""
+
+
+@contextmanager
+def step_timers() -> Iterator[dict[str, float]]:
+    """CPU seconds spent inside each of `STEPS` while the block runs (the functions are wrapped, then restored)."""
+    import importlib
+
+    spent = {label: 0.0 for label, *_ in STEPS}
+    restore = []
+    for label, module_name, class_name, name in STEPS:
+        module = importlib.import_module(module_name)
+        owner = getattr(module, class_name) if class_name else module
+        original = getattr(owner, name)
+
+        def timed(*args: Any, _label: str = label, _original: Any = original, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_label] += time.process_time() - start
+
+        setattr(owner, name, timed)
+        restore.append((owner, name, original))
+    try:
+        yield spent
+    finally:
+        for owner, name, original in restore:
+            setattr(owner, name, original)
+
+
+def cpu_split(trials: int) -> tuple[float, float, dict[str, float]]:
+    """(floor, labkit, labkit's steps) CPU ms per trial of a zero-latency in-process sweep."""
     with tempfile.TemporaryDirectory() as tmp:
         lab = Lab(backend=emulator_backend(Emulator()), store=Path(tmp) / "cpu.sqlite")
-        _sweep(lab, 200, "warm-up")
+        _warm_up(lab, 200)
         gc.collect()
-        cpu0 = time.process_time()
-        frame = _sweep(lab, trials, "cpu")
-        cpu = time.process_time() - cpu0
+        with step_timers() as spent:
+            cpu0 = time.process_time()
+            frame = _sweep(lab, trials, "cpu")
+            cpu = time.process_time() - cpu0
     repeats = max(1, trials // len(TASKS))
     floor = sdk_floor_cpu(lambda: emulator_backend(Emulator()).async_client(), TASKS, repeats, 16)
     per = 1e3 / len(frame)
-    return floor * per, (cpu - floor) * per
+    return floor * per, (cpu - floor) * per, {label: s * per for label, s in spent.items()}
 
 
 def results_vs_parquet(store: Path, tmp: Path) -> tuple[float, float, int]:
@@ -126,7 +173,7 @@ def concurrency_ratio(trials: int, concurrency: int, latency: float = 0.05) -> f
     with tempfile.TemporaryDirectory() as tmp:
         lab = Lab(backend=emulator_backend(Emulator(latency=LatencyProfile(name="bench", ttft_s=latency))),
                   store=Path(tmp) / "conc.sqlite")  # fmt: skip
-        _sweep(lab, 100, "warm-up", concurrency)
+        _warm_up(lab, 100, concurrency)
         start = time.perf_counter()
         frame = _sweep(lab, trials, "conc", concurrency)
         wall = time.perf_counter() - start
@@ -146,10 +193,13 @@ def main() -> None:
     print(f"cores: {os.cpu_count()}  load average: {os.getloadavg()[0]:.2f}")
     met: list[bool] = []
 
-    floor, labkit = cpu_split(args.trials)
+    floor, labkit, steps = cpu_split(args.trials)
     met.append(labkit <= 0.35)
     print(f"1. CPU per trial ({args.trials} trials, zero latency): SDK + emulator floor {floor:.3f} ms, "
           f"labkit {labkit:.3f} ms  (target labkit <= 0.35 ms: {verdict(met[-1])})")
+    parts = ", ".join(f"{label} {ms:.3f}" for label, ms in steps.items())
+    print(f"   labkit's share by step (ms): {parts}, the rest (reading streams, rate gate, runner) "
+          f"{labkit - sum(steps.values()):.3f}")
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

@@ -41,3 +41,19 @@ def test_stream_overhead_reports_every_arm_against_raw() -> None:
     for figures in report.values():
         assert figures["raw_us"] > 0 and figures["arm_us"] > 0
         assert 0 < figures["q1"] <= figures["q3"] and figures["ratio"] > 0
+
+
+def test_scale_splits_the_cpu_per_trial_by_step_and_restores_what_it_timed() -> None:
+    from labkit.lab._lab import finish_trial
+    from labkit.lab._leases import Leases
+    from labkit.lab._store import Store
+
+    bench = load("scale")
+    originals = (finish_trial, Store.put_trial, Leases.claim)
+    floor, labkit, steps = bench.cpu_split(200)
+    assert set(steps) == {"deriving rows", "storing them", "claims"}
+    assert floor > 0 and all(ms > 0 for ms in steps.values())
+    assert sum(steps.values()) < floor + labkit  # parts of the sweep's own CPU, per trial
+    import labkit.lab._lab as lab_module
+
+    assert (lab_module.finish_trial, Store.put_trial, Leases.claim) == originals
