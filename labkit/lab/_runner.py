@@ -235,7 +235,8 @@ class Runner:
                 self.stats.done += 1
                 self.stats.errors += trial.status == "error"
                 bar.update(1)
-                bar.set_postfix(cached=cached, errors=self.stats.errors, refresh=False)
+                if not bar.disable:  # a hidden bar's postfix is still formatted: skip it
+                    bar.set_postfix(cached=cached, errors=self.stats.errors, refresh=False)
                 await asyncio.sleep(0)  # let the other workers run: see `Runner.run`
 
         heartbeat = asyncio.create_task(self._renew_leases()) if self.leases is not None else None
