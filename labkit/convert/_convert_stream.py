@@ -28,6 +28,11 @@ def convert_stream(
     Iterate it for the chunks, or call its ``completion()`` for the whole message (what
     `labkit.convert` does with a stream nobody has iterated). The stream must reach
     ``message_stop``: `IncompleteStreamError` (with ``.partial``) otherwise.
+
+    An official SDK stream (``client.messages.create(..., stream=True)``, Bedrock and Vertex too)
+    that nobody has read yet is read as the JSON events its server sent, without the SDK's typed
+    event per server event; the chunks, the completion and the errors (the SDK's own, for an
+    ``error`` event) are the same either way. ``iter(stream)`` keeps the typed events.
     """
     strategy = InnerThoughts.coerce(inner_thoughts) or InnerThoughts()  # a bad strategy raises here
 
