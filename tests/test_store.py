@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from labkit.core._errors import SchemaVersionError, StoreError
 from labkit.core._wire import ChatCompletion, ChatMessage, Choice
-from labkit.lab._store import _SECRET_NAMES, SCHEMA_VERSION, Store
-from labkit.lab._trial import SECRET_KEY, Knobs, Trial, scrub
+from labkit.lab._store import SCHEMA_VERSION, Store
+from labkit.lab._trial import Knobs, Trial
 from labkit.tokens._cost import CostSplit, TokenRecord
 
 FAKE_KEY = "fake-test-key-DO-NOT-USE-0000"
@@ -223,17 +221,6 @@ def test_every_committed_trial_survives_kill_9(tmp_path: Path) -> None:
     assert keys == {f"k{i}" for i in range(len(keys))}  # nothing half-written, no gaps
 
 
-@given(key=st.from_regex(r"[A-Za-z_-]{0,4}(api[-_]?key|authorization)[A-Za-z_-]{0,4}", fullmatch=True))
-def test_secret_fast_path_sees_every_secret_key_spelling(key: str) -> None:
-    mixed = "".join(c.upper() if i % 2 else c for i, c in enumerate(key))
-    assert SECRET_KEY.search(mixed)
-    assert any(name in mixed.lower() for name in _SECRET_NAMES)
-    assert scrub({mixed: FAKE_KEY, "kept": 1}) == {"kept": 1}
-    store = Store.__new__(Store)  # the text path alone: no file needed
-    assert json.loads(store._scrubbed(json.dumps({"outer": {mixed: FAKE_KEY}, "kept": 1}), ())) == {
-        "outer": {}, "kept": 1}
-
-
 def test_token_counts_are_cached_by_request_and_survive_reopening(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
     assert store.token_counts(["a", "b"]) == {}
@@ -244,20 +231,6 @@ def test_token_counts_are_cached_by_request_and_survive_reopening(tmp_path: Path
     store.put_token_counts(many)
     reopened = Store(tmp_path / "s.sqlite")
     assert reopened.token_counts(many) == many and reopened.token_counts(["b"]) == {"b": 30}
-
-
-def test_stored_text_is_the_same_json_as_before_and_odd_values_still_store(tmp_path: Path) -> None:
-    import json
-    import math
-
-    store = Store(tmp_path / "s.sqlite")
-    value = {"b": [1, 2.5, None, "é"], "a": {"nested": True}, "when": Path("/x"), "raw": b"\xff", "nan": math.nan}
-    text = store._text(value)
-    parsed = json.loads(text)
-    assert parsed["b"] == [1, 2.5, None, "é"] and parsed["a"] == {"nested": True} and parsed["when"] == "/x"
-    assert "\\xff" in parsed["raw"] and math.isnan(parsed["nan"])  # bytes that are not UTF-8: str(), as json did
-    plain = {"x": [1, {"y": "z"}], "n": 1e-05}
-    assert json.loads(store._text(plain)) == plain
 
 
 def test_lab_and_notebooks_default_to_the_same_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -276,7 +249,6 @@ def test_lab_and_notebooks_default_to_the_same_store(tmp_path: Path, monkeypatch
 def test_a_schema_1_store_opens_migrates_and_keeps_every_row(tmp_path: Path) -> None:
     """tests/fixtures/store_schema1.sqlite was written by labkit before issue 12 (schema 1, 7 rows in
     two experiments; the second experiment's row was served from the first's: the old key's bug)."""
-    import json
 
     path = tmp_path / "old.sqlite"
     path.write_bytes((Path(__file__).parent / "fixtures" / "store_schema1.sqlite").read_bytes())

@@ -44,8 +44,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pydantic_core
-
 from labkit.core import SchemaVersionError, StoreError
 from labkit.lab._row_table import (
     ensure_row_table,
@@ -57,22 +55,13 @@ from labkit.lab._row_table import (
     upsert_values,
 )
 from labkit.lab._store_schema import LABKIT_TABLES, MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION
-from labkit.lab._trial import Trial, scrub
+from labkit.lab._store_text import env_secrets, json_text, scrubbed, to_json
+from labkit.lab._trial import Trial
 
 T = TypeVar("T")
 DEFAULT_PATH = Path("data/runs/labkit.sqlite")
 """Relative to the project folder: see `default_store_path`."""
-SECRET_ENV_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
-REDACTED = "[redacted]"
-_SECRET_NAMES = ("apikey", "api_key", "api-key", "authorization")
-"""Every spelling `labkit.lab.SECRET_KEY` matches contains one of these (lower-cased)."""
 
-
-def _env_secrets() -> tuple[str, ...]:
-    """The values of `SECRET_ENV_VARS` set now (8 characters or more: shorter ones are no key and
-    would redact ordinary words). Read once per stored trial, not once per stored text."""
-    found = (os.environ.get(var) for var in SECRET_ENV_VARS)
-    return tuple(secret for secret in found if secret and len(secret) >= 8)
 
 def default_store_path() -> Path:
     """Where ``Lab()`` (and the notebooks, and ``labkit results``) keep results: `DEFAULT_PATH` under the
@@ -106,15 +95,6 @@ class StoredTrial:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def _json(value: Any) -> str:
-    """Compact JSON by pydantic-core's encoder (several times json.dumps' speed; what it cannot encode
-    becomes ``str(value)``); json.dumps for what it refuses (bytes that are not UTF-8)."""
-    try:
-        return pydantic_core.to_json(value, fallback=str).decode("utf-8")
-    except (ValueError, TypeError, UnicodeDecodeError):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 class Store:
@@ -198,20 +178,6 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def _text(self, value: Any, secrets: tuple[str, ...] | None = None) -> str:
-        """``value`` as compact JSON, with secrets dropped or redacted."""
-        return self._scrubbed(_json(value), secrets)
-
-    def _scrubbed(self, text: str, secrets: tuple[str, ...] | None = None) -> str:
-        """``text`` with every secret-named key dropped and every ``secrets`` value (default: the
-        environment's, `_env_secrets`) redacted."""
-        lowered = text.lower()  # a lower-cased copy and four substring tests: ten times a regex search
-        if any(name in lowered for name in _SECRET_NAMES):  # fast path: scrub only what may hold one
-            text = json.dumps(scrub(json.loads(text)), ensure_ascii=False, separators=(",", ":"))
-        for secret in _env_secrets() if secrets is None else secrets:
-            text = text.replace(secret, REDACTED)
-        return text
-
     def _execute(self, sql: str, args: Iterable[Any] = (), *more: tuple[str, Iterable[Any]]) -> list[tuple[Any, ...]]:
         """Run ``sql`` (and any ``more`` statements after it) in one transaction; the first one's rows."""
         conn = self._conn()
@@ -230,7 +196,7 @@ class Store:
             raise StoreError("an experiment needs a non-empty name")
         self._execute("INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (name, _now()))
         if meta is not None:
-            self._execute("UPDATE experiments SET meta = ? WHERE name = ?", (self._text(dict(meta)), name))
+            self._execute("UPDATE experiments SET meta = ? WHERE name = ?", (json_text(dict(meta)), name))
 
     def put_trial(
         self,
@@ -251,12 +217,12 @@ class Store:
         row["experiment"] = experiment
         if completion is None:
             completion = trial.completion
-        secrets = _env_secrets()
+        secrets = env_secrets()
         completion_text = (
-            self._scrubbed(completion.model_dump_json(), secrets) if hasattr(completion, "model_dump_json")
-            else None if completion is None else self._text(completion, secrets)
+            scrubbed(completion.model_dump_json(), secrets) if hasattr(completion, "model_dump_json")
+            else None if completion is None else json_text(completion, secrets)
         )  # fmt: skip
-        blob = zlib.compress(self._text(events or [], secrets).encode("utf-8"), 1)  # level 1: fast, ~5x smaller
+        blob = zlib.compress(json_text(events or [], secrets).encode("utf-8"), 1)  # level 1: fast, ~5x smaller
         created = trial.created_at or _now()
         row_text, clean_row = self._clean_row(row, secrets)
         self._execute(
@@ -272,8 +238,8 @@ class Store:
             (
                 experiment, trial.trial_key, trial.status, trial.model, trial.task_id, trial.repeat,
                 int(trial.batch), created, row_text,
-                None if params is None else self._text(dict(params), secrets),
-                None if knobs is None else self._text(dict(knobs), secrets),
+                None if params is None else json_text(dict(params), secrets),
+                None if knobs is None else json_text(dict(knobs), secrets),
                 completion_text, blob,
             )),
             (upsert_sql, upsert_values(clean_row)),
@@ -284,8 +250,8 @@ class Store:
 
     def _clean_row(self, row: dict[str, Any], secrets: tuple[str, ...] | None = None) -> tuple[str, dict[str, Any]]:
         """The row as scrubbed JSON, and as the dict that JSON holds (the row itself when nothing was scrubbed)."""
-        raw = _json(row)
-        text = self._scrubbed(raw, secrets)
+        raw = to_json(row)
+        text = scrubbed(raw, secrets)
         return text, (row if text == raw else json.loads(text))
 
     def replace_rows(self, experiment: str, rows: Iterable[Mapping[str, Any]]) -> int:
