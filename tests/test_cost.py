@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from anthropic.types import Usage as SdkUsage
 from hypothesis import given
 from hypothesis import strategies as st
 
 from labkit.core._catalog import get_model
-from labkit.core._errors import ConversionError
+from labkit.core._errors import ConversionError, UnknownModelError
 from labkit.tokens._cost import CostSplit, TokenRecord, count_text_tokens, price, token_record
 from labkit.tokens._tokenizer import count_tokens
 
@@ -167,3 +169,55 @@ def test_format_usd_writes_money_as_money() -> None:
     assert format_usd(0.5) == "$0.50" and format_usd(0.020544) == "$0.0205" and format_usd(0.000123) == "$0.000123"
     assert format_usd(0.02, signed=True) == "+$0.0200" and format_usd(-0.5) == "-$0.50"
     assert format_usd(float("nan")) == "n/a" and format_usd(0.0) == "$0.00"
+
+
+def _iteration(kind: str, inp: int, out: int, model: str | None = None, write: int = 0) -> dict[str, object]:
+    part: dict[str, object] = {"type": kind, "input_tokens": inp, "output_tokens": out,
+                               "cache_creation_input_tokens": write, "cache_read_input_tokens": 0}  # fmt: skip
+    if model is not None:
+        part["model"] = model
+    return part
+
+
+ADVISED = {
+    "input_tokens": 300, "output_tokens": 50, "output_tokens_details": {"thinking_tokens": 20},
+    "iterations": [_iteration("message", 100, 30), _iteration("advisor_message", 1000, 40, "claude-opus-4-8", 64),
+                   _iteration("message", 200, 20)],
+}  # fmt: skip
+
+
+def test_an_advisors_iterations_are_counted_in_the_totals_and_kept_apart_by_model() -> None:
+    record = token_record(ADVISED)
+    assert (record.input, record.output, record.cache_write_5m, record.iterations) == (1300, 90, 64, 3)
+    assert (record.thinking, record.visible) == (20, 70)
+    [(model, part)] = record.elsewhere
+    assert model == "claude-opus-4-8"
+    assert (part.input, part.output, part.visible, part.thinking, part.cache_write_5m, part.iterations) == (
+        1000, 40, 40, 0, 64, 1)
+    assert token_record({"input_tokens": 1, "output_tokens": 1}).elsewhere == ()
+
+
+def test_an_advisors_iterations_are_priced_on_the_advisors_model() -> None:
+    executor, advisor = get_model("claude-sonnet-5").prices, get_model("claude-opus-4-8").prices
+    assert (executor.input, executor.output, advisor.input, advisor.output) == (2.0, 10.0, 5.0, 25.0)
+    cost = price(token_record(ADVISED), get_model("claude-sonnet-5"))
+    by_hand_own = (300 * 2.0 + 20 * 10.0 + 30 * 10.0) / 1e6  # input, thinking, visible output
+    by_hand_advisor = (1000 * 5.0 + 64 * advisor.cache_write_5m + 40 * 25.0) / 1e6
+    assert cost.total_usd == pytest.approx(by_hand_own + by_hand_advisor, rel=1e-12)
+    assert cost.thinking_usd == pytest.approx(20 * 10.0 / 1e6)
+    assert cost.cache_usd == pytest.approx(64 * advisor.cache_write_5m / 1e6)
+    # on the advisor's own model, every iteration is priced alike: the same as without the split
+    same = price(token_record(ADVISED), get_model("claude-opus-4-8"))
+    plain = price(replace(token_record(ADVISED), elsewhere=()), get_model("claude-opus-4-8"))
+    assert same == plain
+
+
+def test_an_advisor_model_the_catalog_does_not_know_has_no_guessed_price() -> None:
+    iterations = [_iteration("message", 100, 30), _iteration("advisor_message", 5, 5, "claude-nova-9")]
+    usage = {**ADVISED, "iterations": iterations}
+    record = token_record(usage)
+    with pytest.raises(UnknownModelError, match="claude-nova-9"):
+        price(record, get_model("claude-sonnet-5"))
+    bad = {**ADVISED, "iterations": [_iteration("advisor_message", 5, 5, "")]}
+    with pytest.raises(ConversionError, match="model"):
+        token_record(bad)

@@ -1,5 +1,6 @@
 """Cost of real recorded traffic, by hand from the catalog's prices: 1-hour cache writes, web
-searches billed per request, and compaction iterations the top-level usage leaves out.
+searches billed per request, compaction iterations the top-level usage leaves out, and an
+advisor's iterations billed at the advisor model's prices.
 
 The recordings are real (tests/fixtures/real/); their retired model ids are priced as the current
 model of the same line (`real_traffic.current_model`), so each test states which prices it uses.
@@ -89,3 +90,43 @@ def test_compaction_iterations_are_billed_though_the_top_level_leaves_them_out()
     assert completion is not None and completion.usage is not None
     assert completion.usage.iterations == usage["iterations"]  # kept per iteration, as reported
     assert row["inference_geo"] == "global"
+
+
+@pytest.mark.parametrize(
+    ("name", "advisor"),
+    [("pydantic-ai/test_anthropic_advisor_tool--0", "claude-opus-4-8"),
+     ("pydantic-ai/test_anthropic_advisor_tool_redacted--0", "claude-fable-5")],
+)  # fmt: skip
+def test_an_advisors_iterations_are_billed_at_the_advisors_prices(name: str, advisor: str) -> None:
+    """The executor (claude-sonnet-5) consults an advisor model through the advisor tool; the usage
+    lists the advisor's sampling as an ``advisor_message`` iteration naming its model."""
+    rec = by_name(name)
+    assert rec.request["model"] == "claude-sonnet-5"
+    usage = rec.response["usage"]
+    own = [i for i in usage["iterations"] if i["type"] == "message"]
+    [consulted] = [i for i in usage["iterations"] if i["type"] == "advisor_message"]
+    assert consulted["model"] == advisor and not any("model" in i for i in own)
+    ex, ad = get_model("claude-sonnet-5").prices, get_model(advisor).prices
+    trial = _trial("claude-sonnet-5", message_events(rec.response))
+    row = trial.row()
+    own_in, own_out = sum(i["input_tokens"] for i in own), sum(i["output_tokens"] for i in own)
+    assert (own_in, own_out) == (usage["input_tokens"], usage["output_tokens"])  # the top level: own iterations
+    # every billed token is counted: the row's totals include the advisor's
+    assert (row["input_tokens"], row["output_tokens"]) == (own_in + consulted["input_tokens"],
+                                                           own_out + consulted["output_tokens"])  # fmt: skip
+    by_hand = (own_in * ex.input + own_out * ex.output
+               + consulted["input_tokens"] * ad.input + consulted["output_tokens"] * ad.output) / M  # fmt: skip
+    assert row["cost_usd"] == pytest.approx(by_hand, rel=1e-12)
+    everything_at_executor = ((own_in + consulted["input_tokens"]) * ex.input
+                              + (own_out + consulted["output_tokens"]) * ex.output) / M  # fmt: skip
+    assert row["cost_usd"] > everything_at_executor  # the advisor's tokens cost more than the executor's
+
+
+def test_a_trial_with_an_unknown_advisor_model_has_no_guessed_cost() -> None:
+    response = dict(by_name("pydantic-ai/test_anthropic_advisor_tool--0").response)
+    usage = dict(response["usage"])
+    usage["iterations"] = [dict(i, model="claude-nova-9") if "model" in i else i for i in usage["iterations"]]
+    response["usage"] = usage
+    trial = _trial("claude-sonnet-5", message_events(response))
+    assert trial.cost is None and trial.tokens is not None and trial.tokens.elsewhere[0][0] == "claude-nova-9"
+    assert trial.status == "ok"

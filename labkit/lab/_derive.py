@@ -163,15 +163,20 @@ def sum_tokens(records: Sequence[TokenRecord]) -> TokenRecord:
              "web_search_requests", "web_fetch_requests", "iterations")  # fmt: skip
     totals = {name: sum(getattr(r, name) for r in records) for name in names}
     worst = max(records, key=lambda r: ("reported", "count_tokens", "estimated").index(r.overall_source))
-    return TokenRecord(**totals, source=worst.source, thinking_source=worst.thinking_source)
+    parts: dict[str, list[TokenRecord]] = {}
+    for record in records:
+        for model, part in record.elsewhere:
+            parts.setdefault(model, []).append(part)
+    elsewhere = tuple((model, sum_tokens(found)) for model, found in sorted(parts.items()))
+    return TokenRecord(**totals, source=worst.source, thinking_source=worst.thinking_source, elsewhere=elsewhere)
 
 
 def _cost(model: str, records: Sequence[TokenRecord], batch: bool) -> CostSplit | None:
-    try:
+    try:  # a model the catalog does not know (the request's, or an advisor's) has no price: no guess
         info = get_model(model)
+        parts = [price(r, info, batch=batch) for r in records]
     except UnknownModelError:
         return None
-    parts = [price(r, info, batch=batch) for r in records]
     return CostSplit(
         input_usd=sum(p.input_usd for p in parts),
         cache_usd=sum(p.cache_usd for p in parts),

@@ -14,14 +14,18 @@
 - ``visible = output - thinking``: thinking is billed as output, but not shown as output.
 - ``iterations``: when the usage lists sampling iterations (compaction, advisor), its top-level
   counts cover only the ``message`` iterations; what was billed is the sum over all of them, so
-  the record sums them (``billed_from`` "iterations") and keeps how many there were.
+  the record sums them and keeps how many there were. An iteration naming its own ``model`` (an
+  advisor's ``advisor_message``) ran on that model and is billed at its prices: the record keeps
+  those iterations' counts per model in ``elsewhere`` (they stay in the totals too).
 - ``web_search_requests`` / ``web_fetch_requests``: server-tool requests, billed per request.
 
 `price(record, model, batch=False) -> CostSplit`: prices from the catalog entry, tier chosen by the
 request's total input (input + cache writes + cache reads, `ModelInfo.prices_for`), 5-minute and
 1-hour cache writes and cache reads at their own rates, thinking and visible output both at the
 output rate, tokens times ``1 - batch_discount`` for batch rows; server-tool requests at the
-catalog's per-request prices (``ModelInfo.server_tool_prices``, not discounted).
+catalog's per-request prices (``ModelInfo.server_tool_prices``, not discounted). The ``elsewhere``
+parts are priced the same way on their own model's catalog entry (`UnknownModelError` for a model
+the catalog does not know: no guessed price).
 `format_usd(amount)` writes money as money: ``$161.69``, ``$0.0205`` (cents from ten cents up,
 three significant digits below), ``+$0.0205`` with ``signed=True``.
 Pure: no I/O, no clock.
@@ -30,10 +34,10 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from labkit.core import ConversionError, ModelInfo
+from labkit.core import ConversionError, ModelInfo, get_model
 
 TokenSource = Literal["reported", "count_tokens", "estimated"]
 SOURCES: tuple[TokenSource, ...] = ("reported", "count_tokens", "estimated")
@@ -59,6 +63,9 @@ class TokenRecord:
     """Sampling iterations the usage listed (0: it listed none, the top-level counts are the bill)."""
     source: TokenSource = "reported"
     thinking_source: TokenSource = "reported"
+    elsewhere: tuple[tuple[str, TokenRecord], ...] = ()
+    """(model, counts) of the iterations billed at another model's prices (an advisor's), one per
+    model; already counted in the fields above."""
 
     @property
     def cache_write(self) -> int:
@@ -162,12 +169,12 @@ def token_record(
     if not isinstance(iterations, list | tuple):
         raise ConversionError(f"usage.iterations must be a list, got {type(iterations).__name__}")
     billed = [_counts(part) for part in iterations] if iterations else [_counts(usage)]
-    totals = {name: sum(part[name] for part in billed) for name in billed[0]}
+    totals = _summed(billed)
     output = totals["output"]
     thinking, thinking_source = _thinking(usage, output, thinking_text, visible_text, has_thinking)
     server = _field(usage, "server_tool_use")
-    return TokenRecord(
-        **totals,
+    return _counted(
+        totals,
         thinking=thinking,
         visible=output - thinking,
         web_search_requests=_count(server, "web_search_requests"),
@@ -175,7 +182,36 @@ def token_record(
         iterations=len(iterations),
         source="reported",
         thinking_source=thinking_source,
+        elsewhere=_elsewhere(iterations, billed) if iterations else (),
     )
+
+
+def _summed(parts: list[dict[str, int]]) -> dict[str, int]:
+    return {name: sum(part[name] for part in parts) for name in parts[0]}
+
+
+def _counted(totals: dict[str, int], **more: Any) -> TokenRecord:
+    """A record of ``totals`` (`_counts` names) and the other fields in ``more``."""
+    return TokenRecord(input=totals["input"], cache_write_5m=totals["cache_write_5m"],
+                       cache_write_1h=totals["cache_write_1h"], cache_read=totals["cache_read"],
+                       output=totals["output"], **more)  # fmt: skip
+
+
+def _elsewhere(iterations: Any, billed: list[dict[str, int]]) -> tuple[tuple[str, TokenRecord], ...]:
+    """The iterations that name their own model, summed per model (their output is all visible:
+    the thinking count the usage reports is the request model's)."""
+    by_model: dict[str, list[dict[str, int]]] = {}
+    for part, counts in zip(iterations, billed, strict=True):
+        model = _field(part, "model")
+        if model is not None:
+            if not isinstance(model, str) or not model:
+                raise ConversionError(f"usage.iterations[].model must be a model id, got {model!r}")
+            by_model.setdefault(model, []).append(counts)
+    records = []
+    for model, parts in sorted(by_model.items()):
+        totals = _summed(parts)
+        records.append((model, _counted(totals, visible=totals["output"], iterations=len(parts))))
+    return tuple(records)
 
 
 def _counts(usage: Any) -> dict[str, int]:
@@ -196,7 +232,36 @@ def _counts(usage: Any) -> dict[str, int]:
 
 
 def price(tokens: TokenRecord, model: ModelInfo, *, batch: bool = False) -> CostSplit:
-    """The USD cost of ``tokens`` on ``model`` (tiered by total input; batch discount when ``batch``)."""
+    """The USD cost of ``tokens`` on ``model`` (tiered by total input; batch discount when ``batch``),
+    its ``elsewhere`` parts on their own models.
+
+    Raises:
+        UnknownModelError: an ``elsewhere`` model the catalog does not know.
+    """
+    own, splits = tokens, []
+    for name, part in tokens.elsewhere:
+        if name == model.id:
+            continue  # an iteration naming the request's own model: priced with the rest
+        own = _without(own, part)
+        splits.append(_price_one(part, get_model(name), batch, server_tools=False))
+    total = _price_one(own, model, batch, server_tools=True)
+    for split in splits:
+        total = CostSplit(input_usd=total.input_usd + split.input_usd, cache_usd=total.cache_usd + split.cache_usd,
+                          thinking_usd=total.thinking_usd + split.thinking_usd,
+                          output_usd=total.output_usd + split.output_usd, server_tool_usd=total.server_tool_usd)
+    return total
+
+
+def _without(tokens: TokenRecord, part: TokenRecord) -> TokenRecord:
+    """``tokens`` less ``part``'s counts (part's output is visible output)."""
+    return replace(
+        tokens, input=tokens.input - part.input, cache_write_5m=tokens.cache_write_5m - part.cache_write_5m,
+        cache_write_1h=tokens.cache_write_1h - part.cache_write_1h, cache_read=tokens.cache_read - part.cache_read,
+        output=tokens.output - part.output, visible=tokens.visible - part.output, elsewhere=(),
+    )  # fmt: skip
+
+
+def _price_one(tokens: TokenRecord, model: ModelInfo, batch: bool, *, server_tools: bool) -> CostSplit:
     p = model.prices_for(tokens.total_input)
     factor = (1.0 - model.batch_discount) if batch else 1.0
     scale = factor / _PER_MILLION
@@ -210,7 +275,8 @@ def price(tokens: TokenRecord, model: ModelInfo, *, batch: bool = False) -> Cost
         * scale,
         thinking_usd=tokens.thinking * p.output * scale,
         output_usd=tokens.visible * p.output * scale,
-        server_tool_usd=sum(getattr(tokens, counter, 0) * usd for counter, usd in model.server_tool_prices),
+        server_tool_usd=sum(getattr(tokens, counter, 0) * usd for counter, usd in model.server_tool_prices)
+        if server_tools else 0.0,
     )
 
 
