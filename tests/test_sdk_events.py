@@ -22,7 +22,7 @@ from sse_fixtures import NAMES, sse_body
 
 from labkit.convert import accumulate, convert_stream
 from labkit.convert._sdk_events import fast_events, fast_events_async
-from labkit.core import ChatCompletionChunk
+from labkit.core import ChatCompletionChunk, ConversionError
 from labkit.emulator import Emulator
 
 REQUEST: dict[str, Any] = {
@@ -157,7 +157,7 @@ def test_strict_validation_and_a_begun_iteration_keep_the_typed_path() -> None:
         first = next(iter(stream))  # the user read one typed event themselves
         assert first.type == "message_start" and fast_events(stream) is None
         rest = convert_stream(stream)
-        with pytest.raises(Exception, match="message_start"):
+        with pytest.raises(ConversionError, match="event 0: content_block_start before message_start"):
             rest.completion()  # the rest of a stream is not a message: the typed path says so, as before
 
 
