@@ -32,12 +32,18 @@ def fields_of(obj: Any, what: str, *, event_index: int | None = None) -> dict[st
     raise ConversionError(f"{what} must be an object, got {type(obj).__name__}", event_index=event_index)
 
 
+def _dumped(obj: BaseModel) -> Any:
+    """An SDK object as the JSON that arrived: its set fields and extras, by their wire names."""
+    # warnings off: the SDK's GA union may build a block it has no type for as another model (an
+    # advisor result as a TextBlock); pydantic then warns, but the dump is still what arrived
+    return obj.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
+
+
 def plain(obj: Any) -> dict[str, Any]:
     """A JSON-ready dict copy of a dict or SDK object, for ``passthrough`` (unset SDK fields left out)."""
     if isinstance(obj, BaseModel):
-        # warnings off: the SDK's GA union may build a block it has no type for as another model (an
-        # advisor result as a TextBlock); pydantic then warns, but the dump is still what arrived
-        return obj.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
+        dumped: dict[str, Any] = _dumped(obj)
+        return dumped
     if isinstance(obj, dict):
         return dict(obj)
     raise ConversionError(f"expected a dict or an SDK object, got {type(obj).__name__}")
@@ -45,11 +51,30 @@ def plain(obj: Any) -> dict[str, Any]:
 
 def plain_value(obj: Any) -> Any:
     """A JSON-ready deep copy of any value read from the API (objects, lists, scalars), keeping
-    exactly the keys that arrived: what a replay must send back unchanged."""
+    exactly the keys that arrived: what a replay must send back unchanged.
+
+    Raises:
+        ConversionError: a value that contains itself, or nests too deep to copy: no JSON the API
+            sends is either (a Python caller can build both).
+    """
+    try:
+        return _copied(obj, set())
+    except RecursionError:
+        raise ConversionError("a value nests too deep to copy (no API response does)") from None
+
+
+def _copied(obj: Any, open_ids: set[int]) -> Any:
+    """`plain_value` below one level; ``open_ids``: the containers being copied around this one."""
     if isinstance(obj, BaseModel):
-        return obj.model_dump(mode="json", by_alias=True, exclude_unset=True, warnings=False)
-    if isinstance(obj, dict):
-        return {key: plain_value(value) for key, value in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [plain_value(value) for value in obj]
-    return obj
+        return _dumped(obj)
+    if not isinstance(obj, dict | list | tuple):
+        return obj
+    if id(obj) in open_ids:
+        raise ConversionError(f"a {type(obj).__name__} contains itself (no API response does)")
+    open_ids.add(id(obj))
+    try:
+        if isinstance(obj, dict):
+            return {key: _copied(value, open_ids) for key, value in obj.items()}
+        return [_copied(value, open_ids) for value in obj]
+    finally:
+        open_ids.discard(id(obj))
