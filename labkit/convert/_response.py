@@ -186,8 +186,7 @@ def _object(fields: dict[str, Any], name: str) -> dict[str, Any] | None:
     value = fields.get(name)
     if value is None:
         return None
-    if not isinstance(value, dict):
-        value = plain_value(value)
-    if not isinstance(value, dict):
+    copied = plain_value(value)  # an SDK object becomes its dict; a dict is copied
+    if not isinstance(copied, dict):
         raise ConversionError(f"message.{name} must be an object, got {type(value).__name__}")
-    return dict(plain_value(value))
+    return copied

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labkit.lab._backends import Backend
-from labkit.lab._client import RecordedStream
+from labkit.lab._client import RecordedStream, turn_events
 from labkit.lab._runner import TrialSpec, make_progress
 from labkit.lab._store import Store
 from labkit.lab._trial import Trial
@@ -144,7 +144,7 @@ def run_batches(backend: Backend, store: Store, specs: list[TrialSpec], *,
                     trial = finish(state.spec, state.turns)
                     store.put_trial(state.spec.experiment, trial, params=state.spec.params,
                                     knobs=state.spec.config.trial_knobs().as_dict(), completion=trial.completion,
-                                    events=[{**e, "turn": i} for i, t in enumerate(state.turns) for e in t.events])
+                                    events=turn_events(state.turns))
                     trials.append(trial)
                     del pending[entry.custom_id]
                     bar.update(1)

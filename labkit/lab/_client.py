@@ -22,7 +22,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +48,7 @@ from labkit.lab._identity import ANTHROPIC_DEFAULT_URL, BackendIdentity, clean_u
 from labkit.lab._wire_errors import error_message_of, error_type_of
 
 __all__ = ["Backend", "RecordedStream", "anthropic_backend", "base_url_backend", "choose_backend",
-           "emulator_backend", "error_type_of", "resolve_backend", "stream_once"]
+           "emulator_backend", "error_type_of", "resolve_backend", "stream_once", "turn_events"]
 
 EMULATOR_LATENCY_ENV = "LABKIT_EMULATOR_LATENCY"
 PLACEHOLDER_KEY = "labkit-no-key"
@@ -257,6 +257,12 @@ async def stream_once(
             await stream.close()
     record.total_s = time.perf_counter() - start
     return record
+
+
+def turn_events(turns: Sequence[RecordedStream]) -> list[dict[str, Any]]:
+    """Every turn's events, each tagged with its turn index: how a multi-turn trial's events are
+    derived and stored (`labkit.lab._derive.split_turns` undoes it)."""
+    return [{**event, "turn": i} for i, turn in enumerate(turns) for event in turn.events]
 
 
 def _record_error(record: RecordedStream, exc: Exception) -> None:

@@ -82,16 +82,19 @@ def upsert_values(row: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(row.get(name) for name in ROW_COLUMNS)
 
 
-def read_row_tuples(conn: sqlite3.Connection, experiment: str | None) -> list[tuple[Any, ...]]:
-    """Every stored row as a tuple in `ROW_COLUMNS` order (booleans restored), in storage order."""
+def _select(conn: sqlite3.Connection, experiment: str | None) -> sqlite3.Cursor:
+    """A cursor over ``experiment``'s rows (None: all), every `ROW_COLUMNS` column, in storage order."""
     sql = f"SELECT {_COLUMNS} FROM trial_rows"
     args: tuple[Any, ...] = ()
     if experiment is not None:
         sql, args = sql + " WHERE experiment = ?", (experiment,)
-    found = conn.execute(sql + " ORDER BY rowid", args).fetchall()
-    if not _BOOL_AT:
-        return found
-    return [_with_bools(values) for values in found]
+    return conn.execute(sql + " ORDER BY rowid", args)
+
+
+def read_row_tuples(conn: sqlite3.Connection, experiment: str | None) -> list[tuple[Any, ...]]:
+    """Every stored row as a tuple in `ROW_COLUMNS` order (booleans restored), in storage order."""
+    found = _select(conn, experiment).fetchall()
+    return [_with_bools(values) for values in found] if _BOOL_AT else found
 
 
 def _with_bools(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -106,11 +109,7 @@ def read_row_chunks(
     conn: sqlite3.Connection, experiment: str | None, size: int = 5000
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of `read_row_tuples` in chunks of ``size`` (one cursor: a frame is built chunk by chunk)."""
-    sql = f"SELECT {_COLUMNS} FROM trial_rows"
-    args: tuple[Any, ...] = ()
-    if experiment is not None:
-        sql, args = sql + " WHERE experiment = ?", (experiment,)
-    cursor = conn.execute(sql + " ORDER BY rowid", args)
+    cursor = _select(conn, experiment)
     while chunk := cursor.fetchmany(size):
         yield [_with_bools(values) for values in chunk] if _BOOL_AT else chunk
 

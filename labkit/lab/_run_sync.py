@@ -37,10 +37,7 @@ def run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return asyncio.run(make())
     worker = _Worker(make)
     worker.start()
-    try:
-        while not worker.done.wait(JOIN_S):
-            pass
-    except KeyboardInterrupt:
+    if not _wait(worker.done):  # interrupted
         worker.cancel()
         while not _wait(worker.done):  # already stopping: a second Ctrl-C keeps waiting until nothing runs
             worker.cancel()

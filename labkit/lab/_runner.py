@@ -32,7 +32,7 @@ from typing import Any
 
 import anthropic
 
-from labkit.lab._client import RecordedStream, stream_once
+from labkit.lab._client import RecordedStream, stream_once, turn_events
 from labkit.lab._experiment import Config
 from labkit.lab._leases import Leases
 from labkit.lab._store import Store
@@ -239,7 +239,7 @@ class Runner:
                     bar.set_postfix(cached=cached, errors=self.stats.errors, refresh=False)
                 await asyncio.sleep(0)  # let the other workers run: see `Runner.run`
 
-        heartbeat = asyncio.create_task(self._renew_leases()) if self.leases is not None else None
+        heartbeat = asyncio.create_task(_renew(self.leases)) if self.leases is not None else None
         try:
             await asyncio.gather(*(worker() for _ in range(max(1, min(self.concurrency, len(specs))))))
         finally:
@@ -249,13 +249,6 @@ class Runner:
             if self.leases is not None:
                 self.leases.release_all()
         return [r for r in results if r is not None]
-
-    async def _renew_leases(self) -> None:
-        """Keep this runner's claims alive while it runs (a dead process's claims expire instead)."""
-        assert self.leases is not None
-        while True:
-            await asyncio.sleep(self.leases.lease_s / 3)
-            self.leases.renew()
 
     async def _claimed(self, spec: TrialSpec) -> Trial | None:
         """None once this runner holds ``spec``'s claim; the stored trial when another process ran it."""
@@ -294,7 +287,7 @@ class Runner:
         try:
             trial = self.finish(spec, turns, attempt)
             self.store.put_trial(spec.experiment, trial, params=spec.params, knobs=spec.config.trial_knobs().as_dict(),
-                                 events=_events(turns), completion=trial.completion, lease_owner=owner)
+                                 events=turn_events(turns), completion=trial.completion, lease_owner=owner)
         except Exception as exc:  # a broken row must not stop the sweep; it is stored as an error
             trial = self._failed(spec, exc)
             knobs = spec.config.trial_knobs().as_dict()
@@ -334,6 +327,8 @@ class Runner:
         )  # fmt: skip
 
 
-def _events(turns: list[RecordedStream]) -> list[dict[str, Any]]:
-    """Every turn's events, each tagged with its turn index (the store keeps them for rederive)."""
-    return [{**event, "turn": i} for i, turn in enumerate(turns) for event in turn.events]
+async def _renew(leases: Leases) -> None:
+    """Keep a runner's claims alive while it runs (a dead process's claims expire instead)."""
+    while True:
+        await asyncio.sleep(leases.lease_s / 3)
+        leases.renew()

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from labkit.core import ConfigError, LabkitError, get_model
-from labkit.lab._client import RecordedStream
+from labkit.lab._client import RecordedStream, turn_events
 from labkit.lab._experiment import Config
 from labkit.lab._runner import TrialSpec
 from labkit.lab._trial import Knobs, Trial, canonical_params, key_json, scrub, trial_key
@@ -182,7 +182,7 @@ def finish_trial(backend: str, spec: TrialSpec, turns: list[RecordedStream], *, 
     return derive_trial(
         experiment=spec.experiment, trial_key=spec.key, backend=backend, model=spec.config.model,
         knobs=knobs_of(spec.config), task=spec.task, repeat=spec.repeat, params=spec.params,
-        events=[{**e, "turn": i} for i, t in enumerate(turns) for e in t.events],
+        events=turn_events(turns),
         error_type=last.error_type if last else None, error_message=last.error_message if last else None,
         total_s=sum(t.total_s for t in turns), batch=batch, created_at=datetime.now(UTC).isoformat(),
         endpoint=endpoint, capabilities=spec.capabilities,

@@ -127,7 +127,8 @@ class App:
         with self._lock:
             self.counters[endpoint] += 1
 
-    def _requests_this_minute(self, now: float) -> int:
+    def _count_request(self, now: float) -> int:
+        """Count one request in the minute holding ``now``; how many that minute has had."""
         minute = int(now) // 60
         with self._lock:
             count = self._minute[1] + 1 if self._minute[0] == minute else 1
@@ -162,8 +163,9 @@ class App:
             else:  # the platforms carry the version in the body (checked by the route)
                 check_platform_auth(surface, lowered, self.api_key)
             check_body_size(len(body), limit=BODY_LIMITS.get(name, DEFAULT_BODY_LIMIT))
-            if surface == "anthropic" and self.rate_limits.exceeded(self._requests_this_minute(time.time())):
-                wait = max(1, minute_end(time.time()) - int(time.time()))
+            now = time.time()
+            if surface == "anthropic" and self.rate_limits.exceeded(self._count_request(now)):
+                wait = max(1, minute_end(now) - int(now))
                 raise ApiProblem(429, "Number of requests has exceeded your per-minute rate limit (emulated limit: "
                                       f"{self.rate_limits.requests_per_minute}).", headers={"retry-after": str(wait)})
             fault = None if name in DRAWS_OWN_FAULT else self._endpoint_fault(name)
