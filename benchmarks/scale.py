@@ -4,8 +4,9 @@ Prints, in one run (targets from the "sweeps at scale" issue):
 
 1. **CPU per trial**: a zero-latency sweep's process CPU split into the floor (the SDK streaming the
    same requests from the same in-process emulator, no labkit: `sweep.sdk_floor_cpu`) and labkit's
-   share on top (target <= 0.35 ms), and labkit's share by step: deriving each row, storing it,
-   claiming it (each step's CPU summed by a timer around it during the same sweep) and the rest.
+   share on top (target <= 0.35 ms), and labkit's share by step: deriving each row, building the
+   texts it stores, and the commits that claim and store trials (one per turn of the event loop);
+   each step's CPU summed by a timer around it during the same sweep, and the rest.
 2. **Wall vs CPU** of a zero-latency 10k sweep (target <= 1.2: no stalls, e.g. on a rate limit).
 3. **Peak RSS** of 1k / 10k / 50k-trial sweeps, each in a fresh child process: RSS before the sweep
    and the peak during it (target at 50k: within 150 MB of before).
@@ -99,8 +100,8 @@ def run_child(trials: int, store: Path) -> dict[str, Any]:
 
 
 STEPS = (("deriving rows", "labkit.lab._lab", None, "finish_trial"),
-         ("storing them", "labkit.lab._store", "Store", "put_trial"),
-         ("claims", "labkit.lab._leases", "Leases", "claim"))  # fmt: skip
+         ("texts to store", "labkit.lab._group_commit", None, "trial_writes"),
+         ("commits (claims and trials)", "labkit.lab._group_commit", "GroupCommit", "flush"))  # fmt: skip
 """labkit's steps per trial: (label, module, class or None, function) timed during the CPU sweep."""
 
 

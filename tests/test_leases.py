@@ -4,6 +4,7 @@ trial once; a dead process's claims expire and its trials are resumed; claims ar
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -85,3 +86,30 @@ def test_a_killed_process_s_claims_are_taken_over_at_once(tmp_path: Path) -> Non
     assert Leases(store, "me", since=since).claim("e", "k") == "mine"
     assert Leases(store, f"{socket.gethostname()}:1:y", since=since).claim("e", "k2") == "mine"  # pid 1 lives
     assert Leases(store, "me", since=since).claim("e", "k2") == "taken"
+
+
+def test_a_trial_another_live_process_holds_is_put_back_and_played_once_its_lease_ends(tmp_path: Path) -> None:
+    """A worker that finds its trial taken goes on to the next one and comes back to it later,
+    instead of waiting on it while the rest of the queue could run."""
+    import socket
+    from datetime import UTC, datetime
+
+    from labkit.emulator import Emulator
+    from labkit.lab._client import emulator_backend
+    from labkit.lab._experiment import Config
+    from labkit.lab._lab import Lab
+    from labkit.lab._sweep_specs import build_specs, normalise_tasks
+    from labkit.tasks import load_tasks
+
+    emulator = Emulator()
+    lab = Lab(backend=emulator_backend(emulator), store=tmp_path / "s.sqlite")
+    tasks, config = load_tasks("arithmetic", limit=12), Config(model="claude-haiku-4-5", max_tokens=64)
+    keys = [s.key for s in build_specs("held", lab.backend.key, normalise_tasks(tasks), [config], 1)]
+    other = Leases(lab.store, f"{socket.gethostname()}:{os.getpid()}:other", since=datetime.now(UTC).isoformat(),
+                   lease_s=0.4)  # a live owner (this process) whose claim on the first trial runs out soon
+    assert other.claim("held", keys[0]) == "mine"
+    frame = lab.sweep(tasks, [config], name="held", concurrency=1, progress=False)  # one worker: it must move on
+    assert set(frame["status"]) == {"ok"} and len(frame) == 12
+    assert emulator.counters["messages"] == 12  # the held trial too, once, after its lease ran out
+    stored = [s.trial_key for s in lab.store.stored("held")]  # in the order they were stored
+    assert sorted(stored) == sorted(keys) and stored[-1] == keys[0]  # the others did not wait for it

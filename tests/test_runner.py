@@ -189,6 +189,7 @@ def test_no_worker_starves_behind_a_backend_that_never_suspends(
     import asyncio
 
     import labkit.lab._runner
+    from labkit.lab._group_commit import GroupCommit
 
     stored: list[str] = []
     overtaken: list[int] = []
@@ -202,13 +203,13 @@ def test_no_worker_starves_behind_a_backend_that_never_suspends(
 
     monkeypatch.setattr(labkit.lab._runner, "stream_once", watched)
     lab = Lab(backend=Emulator(), store=tmp_path / "runs.sqlite")
-    put = lab.store.put_trial
+    put = GroupCommit.put
 
-    def recording_put(experiment: str, trial: Any, **kwargs: Any) -> None:
-        put(experiment, trial, **kwargs)
-        stored.append(trial.trial_key)
+    async def recording_put(self: GroupCommit, experiment: str, trial: Any, **kwargs: Any) -> None:
+        await put(self, experiment, trial, **kwargs)
+        stored.append(trial.trial_key)  # once committed
 
-    monkeypatch.setattr(lab.store, "put_trial", recording_put)
+    monkeypatch.setattr(GroupCommit, "put", recording_put)
     tasks = load_tasks("arithmetic", limit=64)
 
     def sweep() -> Any:

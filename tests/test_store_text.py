@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labkit.lab._store_text import REDACTED, SECRET_NAMES, env_secrets, json_text, scrubbed
+from labkit.lab._store_text import (
+    REDACTED,
+    SECRET_NAMES,
+    compressed,
+    decompressed,
+    env_secrets,
+    json_text,
+    scrubbed,
+)
 from labkit.lab._trial import SECRET_KEY, scrub
 
 FAKE_KEY = "fake-test-key-DO-NOT-USE-0000"
@@ -43,3 +52,20 @@ def test_stored_text_is_the_same_json_as_before_and_odd_values_still_store() -> 
     assert "\\xff" in parsed["raw"] and math.isnan(parsed["nan"])  # bytes that are not UTF-8: str(), as json did
     plain = {"x": [1, {"y": "z"}], "n": 1e-05}
     assert json.loads(json_text(plain)) == plain
+
+
+REPEATED = st.builds(lambda piece, times: piece * times, st.text(max_size=60), st.integers(1, 2000))
+
+
+@given(text=st.text(max_size=3000) | REPEATED)
+def test_events_compress_with_a_window_that_fits_and_any_zlib_reader_reads_them(text: str) -> None:
+    blob = compressed(text)
+    assert decompressed(blob) == text
+    assert zlib.decompress(blob).decode("utf-8") == text  # what stores written before this read with
+    default = zlib.compress(text.encode("utf-8"), 1)
+    assert len(blob) <= len(default) * 1.05 + 16  # about what the default window gives (tiny texts vary most)
+
+
+def test_older_blobs_still_read() -> None:
+    events = json.dumps([{"type": "message_stop", "t": 0.5}])
+    assert json.loads(decompressed(zlib.compress(events.encode("utf-8"), 1))) == [{"type": "message_stop", "t": 0.5}]

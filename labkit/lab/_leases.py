@@ -5,7 +5,8 @@ also looks at what is stored, so two processes can never both decide to pay for 
 
 - ``"done"``: the trial is stored, ok, or stored since this sweep began (another process just
   finished it): nothing is requested, the stored trial is used;
-- ``"taken"``: another live process holds an unexpired lease: wait, then ask again;
+- ``"taken"``: another live process holds an unexpired lease: ask again later (a sweep runs other
+  trials meanwhile);
 - ``"mine"``: no lease, an expired one (its process died), or our own: run it.
 
 A lease lasts `LEASE_S` seconds and its owner renews every lease it holds while it runs
@@ -52,41 +53,34 @@ class Leases:
         self._run(lambda conn: conn.execute(_TABLE))
 
     def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self.store._conn()
         try:
-            conn.execute("BEGIN IMMEDIATE")  # the write lock first: claims in other processes wait
-            try:
-                result = work(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
-        except sqlite3.Error as exc:
-            raise StoreError(f"store {str(self.store.path)!r}: leases: {exc}") from exc
+            return self.store.transaction(work)  # the write lock first: claims in other processes wait
+        except StoreError as exc:  # named as before: the SQLite error, after the store and "leases"
+            cause = exc.__cause__ or exc
+            raise StoreError(f"store {str(self.store.path)!r}: leases: {cause}") from cause
 
     def claim(self, experiment: str, key: str) -> Claim:
         """Claim ``key`` for this runner, or say why not (see the module doc)."""
+        return self._run(lambda conn: self.claim_in(conn, experiment, key))
+
+    def claim_in(self, conn: sqlite3.Connection, experiment: str, key: str) -> Claim:
+        """`claim` inside a write transaction the caller holds on ``conn`` (`labkit.lab._group_commit`)."""
+        status, created, holder, expires = conn.execute(  # one lookup of both the stored trial and its claim
+            """SELECT t.status, t.created_at, l.owner, l.expires_at FROM (SELECT 1)
+               LEFT JOIN trials t ON t.experiment = ? AND t.trial_key = ?
+               LEFT JOIN leases l ON l.experiment = ? AND l.trial_key = ?""",
+            (experiment, key, experiment, key),
+        ).fetchone()
+        if status is not None and (status == "ok" or created >= self.since):
+            return "done"
         now = time.time()
-
-        def work(conn: sqlite3.Connection) -> Claim:
-            status, created, holder, expires = conn.execute(  # one lookup of both the stored trial and its claim
-                """SELECT t.status, t.created_at, l.owner, l.expires_at FROM (SELECT 1)
-                   LEFT JOIN trials t ON t.experiment = ? AND t.trial_key = ?
-                   LEFT JOIN leases l ON l.experiment = ? AND l.trial_key = ?""",
-                (experiment, key, experiment, key),
-            ).fetchone()
-            if status is not None and (status == "ok" or created >= self.since):
-                return "done"
-            if holder is not None and holder != self.owner and expires > now and not _gone(holder):
-                return "taken"
-            conn.execute(
-                "INSERT OR REPLACE INTO leases (experiment, trial_key, owner, expires_at) VALUES (?, ?, ?, ?)",
-                (experiment, key, self.owner, now + self.lease_s),
-            )
-            return "mine"
-
-        return self._run(work)
+        if holder is not None and holder != self.owner and expires > now and not _gone(holder):
+            return "taken"
+        conn.execute(
+            "INSERT OR REPLACE INTO leases (experiment, trial_key, owner, expires_at) VALUES (?, ?, ?, ?)",
+            (experiment, key, self.owner, now + self.lease_s),
+        )
+        return "mine"
 
     def release(self, experiment: str, key: str) -> None:
         self._run(lambda conn: conn.execute(

@@ -2,7 +2,8 @@
 
 `Runner.run(specs)` plays every `TrialSpec` with at most ``concurrency`` requests in flight (a pool
 of that many workers; a trial's tool turns run one after another inside its worker) and commits
-each finished trial to the store as soon as it finishes, so a killed sweep loses nothing finished.
+each finished trial to the store before it counts it finished, so a killed sweep loses nothing
+finished. The claims and trials of one turn of the event loop share one commit (`GroupCommit`).
 
 Retries happen at two levels. The SDK retries failed HTTP attempts itself (``max_retries``).
 Every attempt passes the `RateGate` middleware: a 429 or 529 (or a rate-limit header saying
@@ -15,7 +16,9 @@ never billed twice. Nothing a single trial does can stop the sweep.
 
 With `Leases` (what ``lab.sweep`` passes), each trial is claimed before it is requested, so
 sweeps in several processes over one store pay for each trial once: a trial another live process
-is running is waited for and its stored result used (`labkit.lab._leases`).
+is running goes back to the end of the queue (the worker takes the next one) and is looked at again
+after ``claim_poll_s``; once that process has stored it, its stored result is used
+(`labkit.lab._leases`).
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import anthropic
 
 from labkit.lab._client import RecordedStream, stream_once, turn_events
 from labkit.lab._experiment import Config
+from labkit.lab._group_commit import GroupCommit
 from labkit.lab._leases import Leases
 from labkit.lab._store import Store
 from labkit.lab._trial import Trial
@@ -198,6 +202,11 @@ class Runner:
     """How often a trial another process holds is looked at again."""
     fresh: set[str] = field(default_factory=set)
     """Keys of the trials this runner requested (not those another process ran meanwhile)."""
+    writes: GroupCommit = field(init=False, repr=False)
+    """Claims and finished trials, committed together once per turn of the event loop."""
+
+    def __post_init__(self) -> None:
+        self.writes = GroupCommit(self.store)
 
     async def run(
         self, specs: Sequence[TrialSpec], *, progress: bool | None = None, cached: int = 0, keep: bool = True
@@ -216,18 +225,25 @@ class Runner:
         self.stats.total = len(specs) + cached
         self.stats.cached = cached
         results: list[Trial | None] = [None] * len(specs)
-        queue: asyncio.Queue[int] = asyncio.Queue()
+        queue: asyncio.Queue[tuple[float, int]] = asyncio.Queue()  # (not before this loop time, spec index)
         for index in range(len(specs)):
-            queue.put_nowait(index)
+            queue.put_nowait((0.0, index))
         bar = make_progress(len(specs), progress, cached=cached)
+        loop = asyncio.get_running_loop()
 
         async def worker() -> None:
             while True:
                 try:
-                    index = queue.get_nowait()
+                    not_before, index = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                trial = await self.play(specs[index])
+                if not_before > loop.time():
+                    await asyncio.sleep(not_before - loop.time())
+                elsewhere = await self._claimed(specs[index])
+                if elsewhere == "taken":  # another live process runs it: on to the next, back to this one later
+                    queue.put_nowait((loop.time() + self.claim_poll_s, index))
+                    continue
+                trial = elsewhere if elsewhere is not None else await self._play_claimed(specs[index])
                 if not trial.cached:
                     self.fresh.add(trial.trial_key)
                 if keep:
@@ -243,6 +259,7 @@ class Runner:
         try:
             await asyncio.gather(*(worker() for _ in range(max(1, min(self.concurrency, len(specs))))))
         finally:
+            self.writes.flush()  # a cancelled sweep still stores what finished
             bar.close()
             if heartbeat is not None:
                 heartbeat.cancel()
@@ -250,24 +267,29 @@ class Runner:
                 self.leases.release_all()
         return [r for r in results if r is not None]
 
-    async def _claimed(self, spec: TrialSpec) -> Trial | None:
-        """None once this runner holds ``spec``'s claim; the stored trial when another process ran it."""
-        while self.leases is not None:
-            claim = self.leases.claim(spec.experiment, spec.key)
-            if claim == "mine":
-                return None
-            if claim == "done":
-                stored = self.store.get_trial(spec.key, spec.experiment)
-                if stored is not None:
-                    return replace(stored.trial(), cached=True)
-            await asyncio.sleep(self.claim_poll_s)  # another live process is running it
-        return None
+    async def _claimed(self, spec: TrialSpec) -> Trial | Literal["taken"] | None:
+        """None once this runner holds ``spec``'s claim (or runs without leases); the stored trial when
+        another process ran it; "taken" while another live process runs it."""
+        if self.leases is None:
+            return None
+        claim = await self.writes.claim(self.leases, spec.experiment, spec.key)
+        if claim == "mine":
+            return None
+        if claim == "done":
+            stored = self.store.get_trial(spec.key, spec.experiment)
+            if stored is not None:
+                return replace(stored.trial(), cached=True)
+        return "taken"
 
     async def play(self, spec: TrialSpec) -> Trial:
-        """One trial, retried up to ``max_attempts``; stored before it returns. Never raises."""
-        elsewhere = await self._claimed(spec)
-        if elsewhere is not None:
-            return elsewhere
+        """One trial, retried up to ``max_attempts``; stored before it returns. Never raises. While
+        another live process holds its claim, waits for that process and returns what it stored."""
+        while (elsewhere := await self._claimed(spec)) == "taken":
+            await asyncio.sleep(self.claim_poll_s)
+        return elsewhere if elsewhere is not None else await self._play_claimed(spec)
+
+    async def _play_claimed(self, spec: TrialSpec) -> Trial:
+        """`play` for a trial this runner holds the claim of."""
         attempt = 0
         turns: list[RecordedStream] = []
         while attempt < self.max_attempts:
@@ -286,12 +308,12 @@ class Runner:
         owner = self.leases.owner if self.leases is not None else None  # the claim ends with the commit
         try:
             trial = self.finish(spec, turns, attempt)
-            self.store.put_trial(spec.experiment, trial, params=spec.params, knobs=spec.config.trial_knobs().as_dict(),
-                                 events=turn_events(turns), completion=trial.completion, lease_owner=owner)
+            await self.writes.put(spec.experiment, trial, params=spec.params, knobs=spec.config.trial_knobs().as_dict(),
+                                  events=turn_events(turns), completion=trial.completion, lease_owner=owner)
         except Exception as exc:  # a broken row must not stop the sweep; it is stored as an error
             trial = self._failed(spec, exc)
             knobs = spec.config.trial_knobs().as_dict()
-            self.store.put_trial(spec.experiment, trial, params=spec.params, knobs=knobs, events=[], lease_owner=owner)
+            await self.writes.put(spec.experiment, trial, params=spec.params, knobs=knobs, events=[], lease_owner=owner)
         return trial
 
     async def _attempt(self, spec: TrialSpec) -> list[RecordedStream]:

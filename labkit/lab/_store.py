@@ -37,7 +37,6 @@ import json
 import os
 import sqlite3
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,7 +54,7 @@ from labkit.lab._row_table import (
     upsert_values,
 )
 from labkit.lab._store_schema import LABKIT_TABLES, MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION
-from labkit.lab._store_text import env_secrets, json_text, scrubbed, to_json
+from labkit.lab._store_text import clean_row, decompressed, json_text, trial_writes
 from labkit.lab._trial import Trial
 
 T = TypeVar("T")
@@ -211,48 +210,25 @@ class Store:
     ) -> None:
         """Store one finished trial under ``experiment`` and commit. A repeated key replaces the row.
         ``lease_owner``: the claim that owner held on it (`labkit.lab._leases`) ends in the same commit."""
-        if not experiment:
-            raise StoreError("put_trial needs a non-empty experiment name")
-        row = trial.row()
-        row["experiment"] = experiment
-        if completion is None:
-            completion = trial.completion
-        secrets = env_secrets()
-        completion_text = (
-            scrubbed(completion.model_dump_json(), secrets) if hasattr(completion, "model_dump_json")
-            else None if completion is None else json_text(completion, secrets)
-        )  # fmt: skip
-        blob = zlib.compress(json_text(events or [], secrets).encode("utf-8"), 1)  # level 1: fast, ~5x smaller
-        created = trial.created_at or _now()
-        row_text, clean_row = self._clean_row(row, secrets)
-        self._execute(
-            "INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (experiment, created),
-            ("""INSERT INTO trials (experiment, trial_key, status, model, task_id, repeat, batch, attempts,
-                   created_at, row, params, knobs, completion, events)
-               VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (experiment, trial_key) DO UPDATE SET status = excluded.status,
-                   model = excluded.model, task_id = excluded.task_id, repeat = excluded.repeat,
-                   batch = excluded.batch, attempts = trials.attempts + 1, created_at = excluded.created_at,
-                   row = excluded.row, params = excluded.params, knobs = excluded.knobs,
-                   completion = excluded.completion, events = excluded.events""",
-            (
-                experiment, trial.trial_key, trial.status, trial.model, trial.task_id, trial.repeat,
-                int(trial.batch), created, row_text,
-                None if params is None else json_text(dict(params), secrets),
-                None if knobs is None else json_text(dict(knobs), secrets),
-                completion_text, blob,
-            )),
-            (upsert_sql, upsert_values(clean_row)),
-            *(() if lease_owner is None else ((
-                "DELETE FROM leases WHERE experiment = ? AND trial_key = ? AND owner = ?",
-                (experiment, trial.trial_key, lease_owner)),)),
-        )  # fmt: skip
+        writes = trial_writes(experiment, trial, params=params, knobs=knobs, events=events, completion=completion,
+                              lease_owner=lease_owner, now=_now)  # fmt: skip
+        self._execute(*writes[0], *writes[1:])
 
-    def _clean_row(self, row: dict[str, Any], secrets: tuple[str, ...] | None = None) -> tuple[str, dict[str, Any]]:
-        """The row as scrubbed JSON, and as the dict that JSON holds (the row itself when nothing was scrubbed)."""
-        raw = to_json(row)
-        text = scrubbed(raw, secrets)
-        return text, (row if text == raw else json.loads(text))
+    def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work(connection)`` in one write transaction, taken at once (``BEGIN IMMEDIATE``: other writers
+        wait for it), committed, or rolled back if ``work`` raises. SQLite errors become `StoreError`."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {str(self.path)!r}: {exc}") from exc
 
     def replace_rows(self, experiment: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Replace stored rows (matched by ``trial_key``) in one transaction; returns how many matched."""
@@ -261,7 +237,7 @@ class Store:
         try:
             with conn:
                 for row in rows:
-                    text, new = self._clean_row({**row, "experiment": experiment})
+                    text, new = clean_row({**row, "experiment": experiment})
                     cur = conn.execute(
                         "UPDATE trials SET row = ?, status = ? WHERE experiment = ? AND trial_key = ?",
                         (text, new.get("status") or "ok", experiment, new["trial_key"]),
@@ -387,5 +363,5 @@ class Store:
                 experiment=exp, trial_key=key, row=json.loads(row),
                 params=json.loads(params) if params else None, knobs=json.loads(knobs) if knobs else None,
                 completion=json.loads(completion) if completion else None,
-                events=json.loads(zlib.decompress(blob)) if blob else [], attempts=int(attempts), batch=bool(batch),
+                events=json.loads(decompressed(blob)) if blob else [], attempts=int(attempts), batch=bool(batch),
             )  # fmt: skip

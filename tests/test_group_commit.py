@@ -1,0 +1,126 @@
+"""GroupCommit: the claims and trials of one event-loop turn share one transaction; a caller returns
+only once its write is committed; one bad write fails only its caller; a cancelled caller's trial is
+still written."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from labkit.lab._group_commit import GroupCommit
+from labkit.lab._leases import Leases
+from labkit.lab._store import Store
+from labkit.lab._trial import Trial
+
+
+def _trial(key: str, **fields: object) -> Trial:
+    return Trial(trial_key=key, backend="emulator", model="claude-haiku-4-5", answer=key, **fields)  # type: ignore[arg-type]
+
+
+def _on_disk(path: Path) -> dict[str, str]:
+    """Keys and answers another connection sees: only what was committed."""
+    with sqlite3.connect(path) as conn:
+        return {k: a for k, a in conn.execute("SELECT trial_key, answer FROM trial_rows WHERE experiment = 'g'")}
+
+
+def test_one_turns_claims_and_trials_share_one_commit_and_callers_return_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    leases = Leases(store, "me:1:a", since="2000")
+    commits = GroupCommit(store)
+    seen: list[dict[str, str]] = []
+
+    async def put(key: str) -> None:
+        await commits.put("g", _trial(key), events=[{"type": "message_stop", "t": 0.0}], lease_owner=leases.owner)
+        seen.append(_on_disk(path))
+
+    async def main() -> list[str]:
+        claims = await asyncio.gather(*(commits.claim(leases, "g", f"k{i}") for i in range(5)))
+        assert commits.transactions == 1 and _on_disk(path) == {}
+        await asyncio.gather(*(put(f"k{i}") for i in range(5)))
+        return list(claims)
+
+    assert asyncio.run(main()) == ["mine"] * 5
+    assert commits.transactions == 2  # five claims in one, five trials in the next
+    assert all(len(s) == 5 for s in seen)  # every caller returned with all five on disk
+    assert _on_disk(path) == {f"k{i}": f"k{i}" for i in range(5)}
+    assert store.get_trial("k3", "g") is not None
+    assert store.get_trial("k3", "g").events == [{"type": "message_stop", "t": 0.0}]  # type: ignore[union-attr]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM leases").fetchone() == (0,)  # each claim ended with its trial
+
+
+def test_a_bad_write_fails_only_its_caller(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    commits = GroupCommit(store)
+
+    async def main() -> list[object]:
+        return await asyncio.gather(
+            commits.put("g", _trial("good1")),
+            commits.put("g", _trial("bad", repeat=2**70)),  # SQLite cannot hold the integer
+            commits.put("g", _trial("good2")),
+            return_exceptions=True,
+        )
+
+    results = asyncio.run(main())
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], OverflowError)
+    assert _on_disk(path) == {"good1": "good1", "good2": "good2"}
+    assert commits.transactions == 2  # the group rolled back; each good write alone
+
+
+def test_a_cancelled_callers_trial_is_still_written(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    commits = GroupCommit(store)
+
+    async def main() -> None:
+        waiting = asyncio.ensure_future(commits.put("g", _trial("k")))
+        await asyncio.sleep(0)  # the put is queued, its commit scheduled
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await asyncio.sleep(0)  # the turn with the commit
+
+    asyncio.run(main())
+    assert _on_disk(path) == {"k": "k"}
+
+
+def test_flush_writes_what_is_queued_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    commits = GroupCommit(store)
+
+    async def main() -> None:
+        waiting = asyncio.ensure_future(commits.put("g", _trial("k")))
+        await asyncio.sleep(0)
+        commits.flush()  # what the runner does when it stops
+        assert _on_disk(path) == {"k": "k"} and commits.transactions == 1
+        await waiting
+        commits.flush()  # nothing left: no empty transaction
+        assert commits.transactions == 1
+
+    asyncio.run(main())
+
+
+def test_claims_in_a_group_are_what_they_say(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    mine = Leases(store, "me:1:a", since="2000")
+    other = Leases(store, f"{socket.gethostname()}:{os.getpid()}:b", since="2000")  # alive: this process
+    store.put_trial("g", _trial("stored"))
+    commits = GroupCommit(store)
+
+    async def main() -> list[str]:
+        first = await commits.claim(other, "g", "held")
+        assert first == "mine"
+        return list(await asyncio.gather(
+            commits.claim(mine, "g", "held"), commits.claim(mine, "g", "free"), commits.claim(mine, "g", "stored")
+        ))  # fmt: skip
+
+    assert asyncio.run(main()) == ["taken", "mine", "done"]
