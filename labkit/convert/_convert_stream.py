@@ -34,7 +34,7 @@ def convert_stream(
     event per server event; the chunks, the completion and the errors (the SDK's own, for an
     ``error`` event) are the same either way. ``iter(stream)`` keeps the typed events.
     """
-    strategy = InnerThoughts.coerce(inner_thoughts) or InnerThoughts()  # a bad strategy raises here
+    strategy = InnerThoughts.resolve(inner_thoughts)  # a bad strategy raises here
 
     def make(body_chunks: bool) -> StreamConverter:
         return StreamConverter(inner_thoughts=strategy, body_chunks=body_chunks)

@@ -105,7 +105,7 @@ def prepare_request(
         raise ConfigError("messages: at least one message is required (got an empty list)")
     model = get_model(req.model)
     thinking_cfg = ThinkingConfig.coerce(thinking)
-    strategy = InnerThoughts.coerce(inner_thoughts) or InnerThoughts()
+    strategy = InnerThoughts.resolve(inner_thoughts)
     dropped: dict[str, str] = {}
     notes: list[str] = []
     kwargs: dict[str, Any] = {"model": req.model}

@@ -140,7 +140,7 @@ def to_chat_completion(message: Any, *, inner_thoughts: InnerThoughts | dict[str
     `ConversionError` for a message that is not shaped like one (e.g. a block without a type's
     required fields).
     """
-    strategy: InnerThoughts = InnerThoughts.coerce(inner_thoughts) or InnerThoughts()
+    strategy: InnerThoughts = InnerThoughts.resolve(inner_thoughts)
     fields = fields_of(message, "message")
     blocks = fields.get("content") or []
     if not isinstance(blocks, list):

@@ -67,7 +67,7 @@ class StreamConverter:
 
     def __init__(self, *, inner_thoughts: Strategy = None, body_chunks: bool = True) -> None:
         """``body_chunks=False``: plain body deltas give no chunks, only `completion` (see above)."""
-        strategy: InnerThoughts = InnerThoughts.coerce(inner_thoughts) or InnerThoughts()
+        strategy: InnerThoughts = InnerThoughts.resolve(inner_thoughts)
         self._body_chunks = body_chunks
         self._kwargs = strategy.strategy == "kwargs"
         self._splitter: TagSplitter | None = None

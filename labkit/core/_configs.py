@@ -155,6 +155,13 @@ class InnerThoughts(ConfigModel):
             return cls(**fields)
         return super().parse(value)
 
+    @classmethod
+    def resolve(cls, value: Any) -> InnerThoughts:
+        """`coerce`, with None meaning no inner thoughts (one shared frozen instance: converting a
+        stream no longer validates a fresh default each time)."""
+        coerced: InnerThoughts | None = cls.coerce(value)
+        return coerced if coerced is not None else _NO_INNER_THOUGHTS
+
     @property
     def name(self) -> str:
         """The strategy in the shared vocabulary: ``"xml+prefill"`` for xml with prefill."""
@@ -167,6 +174,10 @@ class InnerThoughts(ConfigModel):
         if self.prefill and self.strategy != "xml":
             raise ConfigError(f"inner_thoughts.prefill needs strategy='xml', not {self.strategy!r}")
         return self
+
+
+_NO_INNER_THOUGHTS = InnerThoughts()
+"""What ``inner_thoughts=None`` means (`InnerThoughts.resolve`)."""
 
 
 def _thinking_short_form(text: str) -> dict[str, Any]:

@@ -47,6 +47,7 @@ _ANSWER_DELTAS = ("text_delta", "input_json_delta")
 @dataclass(frozen=True, slots=True)
 class _Turn:
     completion: ChatCompletion | None
+    usage: dict[str, Any] | None
     tokens: TokenRecord | None
     error_type: str | None
     error_message: str | None
@@ -154,11 +155,13 @@ def _turn(events: list[Mapping[str, Any]], inner: InnerThoughts | None, known: C
         else:
             thinking_text, visible_text = _texts(events)
             tokens = token_record(usage, thinking_text=thinking_text, visible_text=visible_text)
-    return _Turn(completion, tokens, error_type, error_message)
+    return _Turn(completion, usage, tokens, error_type, error_message)
 
 
 def sum_tokens(records: Sequence[TokenRecord]) -> TokenRecord:
     """Token records of several requests added up (the least reliable sources kept)."""
+    if len(records) == 1:  # most trials are one request: nothing to add
+        return records[0]
     names = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "thinking", "visible",
              "web_search_requests", "web_fetch_requests", "iterations")  # fmt: skip
     totals = {name: sum(getattr(r, name) for r in records) for name in names}
@@ -177,6 +180,8 @@ def _cost(model: str, records: Sequence[TokenRecord], batch: bool) -> CostSplit 
         parts = [price(r, info, batch=batch) for r in records]
     except UnknownModelError:
         return None
+    if len(parts) == 1:
+        return parts[0]
     return CostSplit(
         input_usd=sum(p.input_usd for p in parts),
         cache_usd=sum(p.cache_usd for p in parts),
@@ -319,7 +324,7 @@ def derive_trial(
     answer, correct = _score(task, _reply_text(completion))
     count, valid = tool_call_stats([t.completion for t in turns], params)
     stop_reason = completion.choices[0].stop_reason if completion and completion.choices else None
-    last_usage = merged_usage(turn_events[-1]) if turn_events else None
+    last_usage = last.usage if last else None
     return Trial(
         trial_key=trial_key, backend=backend, model=model, knobs=knob_values, experiment=experiment,
         task_id=getattr(task, "id", None), category=getattr(task, "category", None), repeat=repeat,
