@@ -101,7 +101,7 @@ def run_child(trials: int, store: Path) -> dict[str, Any]:
 
 STEPS = (("deriving rows", "labkit.lab._lab", None, "finish_trial"),
          ("texts to store", "labkit.lab._group_commit", None, "trial_writes"),
-         ("commits (claims and trials)", "labkit.lab._group_commit", "GroupCommit", "flush"))  # fmt: skip
+         ("commits (claims and trials)", "labkit.lab._store", "Store", "transaction"))  # fmt: skip
 """labkit's steps per trial: (label, module, class or None, function) timed during the CPU sweep."""
 
 
@@ -143,6 +143,8 @@ def cpu_split(trials: int) -> tuple[float, float, dict[str, float]]:
             cpu0 = time.process_time()
             frame = _sweep(lab, trials, "cpu")
             cpu = time.process_time() - cpu0
+    if not (frame["status"] == "ok").all():  # a sweep of failed trials would look cheap
+        raise SystemExit(f"the CPU sweep did not finish cleanly: {frame['error_type'].value_counts().to_dict()}")
     repeats = max(1, trials // len(TASKS))
     floor = sdk_floor_cpu(lambda: emulator_backend(Emulator()).async_client(), TASKS, repeats, 16)
     per = 1e3 / len(frame)

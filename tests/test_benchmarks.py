@@ -46,11 +46,12 @@ def test_stream_overhead_reports_every_arm_against_raw() -> None:
 def test_scale_splits_the_cpu_per_trial_by_step_and_restores_what_it_timed() -> None:
     import labkit.lab._group_commit as commits
     import labkit.lab._lab as lab_module
+    from labkit.lab._store import Store
 
     bench = load("scale")
-    originals = (lab_module.finish_trial, commits.trial_writes, commits.GroupCommit.flush)
+    originals = (lab_module.finish_trial, commits.trial_writes, Store.transaction)
     floor, labkit, steps = bench.cpu_split(200)
     assert set(steps) == {"deriving rows", "texts to store", "commits (claims and trials)"}
     assert floor > 0 and all(ms > 0 for ms in steps.values())
     assert sum(steps.values()) < floor + labkit  # parts of the sweep's own CPU, per trial
-    assert (lab_module.finish_trial, commits.trial_writes, commits.GroupCommit.flush) == originals
+    assert (lab_module.finish_trial, commits.trial_writes, Store.transaction) == originals

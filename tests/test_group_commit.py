@@ -124,3 +124,34 @@ def test_claims_in_a_group_are_what_they_say(tmp_path: Path) -> None:
         ))  # fmt: skip
 
     assert asyncio.run(main()) == ["taken", "mine", "done"]
+
+
+def test_finished_trials_are_derived_together_in_the_next_turn_and_a_failed_derivation_fails_only_its_caller(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sqlite"
+    store = Store(path)
+    commits = GroupCommit(store)
+    order: list[str] = []
+
+    def derive(key: str) -> tuple[Trial, dict[str, object]]:
+        order.append(f"derive {key}")
+        if key == "broken":
+            raise ValueError("no row for this one")
+        return _trial(key), {"events": [{"type": "message_stop", "t": 0.0}]}
+
+    async def finish(key: str) -> Trial:
+        trial = await commits.put_finished("g", lambda: derive(key))
+        order.append(f"returned {key}")
+        return trial
+
+    async def main() -> list[object]:
+        return await asyncio.gather(*(finish(k) for k in ("a", "broken", "b")), return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert [r.trial_key for r in results if isinstance(r, Trial)] == ["a", "b"]
+    assert isinstance(results[1], ValueError) and str(results[1]) == "no row for this one"
+    # every derivation ran before any caller went on, and only after all three had queued theirs
+    assert order[:3] == ["derive a", "derive broken", "derive b"]
+    assert sorted(order[3:]) == ["returned a", "returned b"]
+    assert _on_disk(path) == {"a": "a", "b": "b"} and commits.transactions == 1

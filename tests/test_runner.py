@@ -203,13 +203,14 @@ def test_no_worker_starves_behind_a_backend_that_never_suspends(
 
     monkeypatch.setattr(labkit.lab._runner, "stream_once", watched)
     lab = Lab(backend=Emulator(), store=tmp_path / "runs.sqlite")
-    put = GroupCommit.put
+    put = GroupCommit.put_finished
 
-    async def recording_put(self: GroupCommit, experiment: str, trial: Any, **kwargs: Any) -> None:
-        await put(self, experiment, trial, **kwargs)
+    async def recording_put(self: GroupCommit, experiment: str, derive: Any) -> Any:
+        trial = await put(self, experiment, derive)
         stored.append(trial.trial_key)  # once committed
+        return trial
 
-    monkeypatch.setattr(GroupCommit, "put", recording_put)
+    monkeypatch.setattr(GroupCommit, "put_finished", recording_put)
     tasks = load_tasks("arithmetic", limit=64)
 
     def sweep() -> Any:

@@ -3,7 +3,8 @@
 `Runner.run(specs)` plays every `TrialSpec` with at most ``concurrency`` requests in flight (a pool
 of that many workers; a trial's tool turns run one after another inside its worker) and commits
 each finished trial to the store before it counts it finished, so a killed sweep loses nothing
-finished. The claims and trials of one turn of the event loop share one commit (`GroupCommit`).
+finished. The trials of one turn of the event loop are derived back to back and share one commit
+with that turn's claims (`GroupCommit`).
 
 Retries happen at two levels. The SDK retries failed HTTP attempts itself (``max_retries``).
 Every attempt passes the `RateGate` middleware: a 429 or 529 (or a rate-limit header saying
@@ -306,10 +307,14 @@ class Runner:
             elif self.retry_backoff > 0:
                 await asyncio.sleep(self.retry_backoff * 2 ** (attempt - 1))
         owner = self.leases.owner if self.leases is not None else None  # the claim ends with the commit
-        try:
+
+        def derive() -> tuple[Trial, dict[str, Any]]:  # run with the other trials of this turn (`GroupCommit`)
             trial = self.finish(spec, turns, attempt)
-            await self.writes.put(spec.experiment, trial, params=spec.params, knobs=spec.config.trial_knobs().as_dict(),
-                                  events=turn_events(turns), completion=trial.completion, lease_owner=owner)
+            return trial, {"params": spec.params, "knobs": spec.config.trial_knobs().as_dict(),
+                           "events": turn_events(turns), "completion": trial.completion, "lease_owner": owner}
+
+        try:
+            trial = await self.writes.put_finished(spec.experiment, derive)
         except Exception as exc:  # a broken row must not stop the sweep; it is stored as an error
             trial = self._failed(spec, exc)
             knobs = spec.config.trial_knobs().as_dict()
