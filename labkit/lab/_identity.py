@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,7 +42,8 @@ class BackendIdentity:
     assumptions: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        """The set fields (all plain strings and numbers: no deep copy, which `asdict` would make)."""
+        return {f.name: value for f in fields(self) if (value := getattr(self, f.name)) is not None}
 
     def key(self) -> str:
         """The text the trial key hashes (canonical JSON of the set fields)."""
