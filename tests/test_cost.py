@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from labkit.core._catalog import get_model
 from labkit.core._errors import ConversionError, UnknownModelError
-from labkit.tokens._cost import CostSplit, TokenRecord, count_text_tokens, price, token_record
+from labkit.tokens._cost import (
+    CostSplit,
+    TokenRecord,
+    count_text_tokens,
+    price,
+    sum_costs,
+    sum_tokens,
+    token_record,
+)
 from labkit.tokens._tokenizer import count_tokens
 
 MILLION = 1_000_000
@@ -221,3 +229,27 @@ def test_an_advisor_model_the_catalog_does_not_know_has_no_guessed_price() -> No
     bad = {**ADVISED, "iterations": [_iteration("advisor_message", 5, 5, "")]}
     with pytest.raises(ConversionError, match="model"):
         token_record(bad)
+
+
+def test_the_turns_advisor_iterations_add_up_per_model() -> None:
+    def turn(advisor: str, inp: int, out: int) -> TokenRecord:
+        return token_record({"input_tokens": 10, "output_tokens": 2, "iterations": [
+            {"type": "message", "input_tokens": 10, "output_tokens": 2},
+            {"type": "advisor_message", "model": advisor, "input_tokens": inp, "output_tokens": out}]})  # fmt: skip
+
+    total = sum_tokens([turn("claude-opus-4-8", 100, 5), turn("claude-fable-5", 7, 1), turn("claude-opus-4-8", 50, 3)])
+    assert (total.input, total.output, total.iterations) == (30 + 157, 6 + 9, 6)
+    assert [(m, p.input, p.output, p.iterations) for m, p in total.elsewhere] == [
+        ("claude-fable-5", 7, 1, 1), ("claude-opus-4-8", 150, 8, 2)]
+    cost = price(total, get_model("claude-sonnet-5"))
+    assert cost.total_usd == pytest.approx(
+        (30 * 2.0 + 6 * 10.0 + 7 * 10.0 + 1 * 50.0 + 150 * 5.0 + 8 * 25.0) / 1e6, rel=1e-12)
+
+
+def test_cost_splits_add_up_part_by_part() -> None:
+    a = CostSplit(input_usd=1.0, cache_usd=0.5, thinking_usd=0.25, output_usd=2.0, server_tool_usd=0.01)
+    b = CostSplit(input_usd=3.0, output_usd=1.0)
+    assert sum_costs([a, b]) == CostSplit(input_usd=4.0, cache_usd=0.5, thinking_usd=0.25, output_usd=3.0,
+                                          server_tool_usd=0.01)  # fmt: skip
+    assert sum_costs([a]) is a
+    assert sum_costs([]) == CostSplit()

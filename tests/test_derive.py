@@ -295,21 +295,3 @@ def test_live_completions_are_reused_for_finished_turns_only() -> None:
     assert derive(finished, completions=[marker]).completion.id == "live"
     cut = stream([("text", "Answer: 391")], ended=False)
     assert derive(cut, completions=[marker]).status == "error"  # an unfinished turn is converted again
-
-
-def test_the_turns_advisor_iterations_add_up_per_model() -> None:
-    from labkit.lab._derive import sum_tokens
-    from labkit.tokens._cost import token_record
-
-    def turn(advisor: str, inp: int, out: int) -> TokenRecord:
-        return token_record({"input_tokens": 10, "output_tokens": 2, "iterations": [
-            {"type": "message", "input_tokens": 10, "output_tokens": 2},
-            {"type": "advisor_message", "model": advisor, "input_tokens": inp, "output_tokens": out}]})  # fmt: skip
-
-    total = sum_tokens([turn("claude-opus-4-8", 100, 5), turn("claude-fable-5", 7, 1), turn("claude-opus-4-8", 50, 3)])
-    assert (total.input, total.output, total.iterations) == (30 + 157, 6 + 9, 6)
-    assert [(m, p.input, p.output, p.iterations) for m, p in total.elsewhere] == [
-        ("claude-fable-5", 7, 1, 1), ("claude-opus-4-8", 150, 8, 2)]
-    cost = price(total, get_model("claude-sonnet-5"))
-    assert cost.total_usd == pytest.approx(
-        (30 * 2.0 + 6 * 10.0 + 7 * 10.0 + 1 * 50.0 + 150 * 5.0 + 8 * 25.0) / 1e6, rel=1e-12)

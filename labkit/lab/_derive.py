@@ -39,7 +39,7 @@ from labkit.core import (
     get_model,
 )
 from labkit.lab._trial import Knobs, Status, Timings, Trial
-from labkit.tokens import CostSplit, TokenRecord, price, token_record
+from labkit.tokens import CostSplit, TokenRecord, price, sum_costs, sum_tokens, token_record
 
 _ANSWER_DELTAS = ("text_delta", "input_json_delta")
 
@@ -158,37 +158,12 @@ def _turn(events: list[Mapping[str, Any]], inner: InnerThoughts | None, known: C
     return _Turn(completion, usage, tokens, error_type, error_message)
 
 
-def sum_tokens(records: Sequence[TokenRecord]) -> TokenRecord:
-    """Token records of several requests added up (the least reliable sources kept)."""
-    if len(records) == 1:  # most trials are one request: nothing to add
-        return records[0]
-    names = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "thinking", "visible",
-             "web_search_requests", "web_fetch_requests", "iterations")  # fmt: skip
-    totals = {name: sum(getattr(r, name) for r in records) for name in names}
-    worst = max(records, key=lambda r: ("reported", "count_tokens", "estimated").index(r.overall_source))
-    parts: dict[str, list[TokenRecord]] = {}
-    for record in records:
-        for model, part in record.elsewhere:
-            parts.setdefault(model, []).append(part)
-    elsewhere = tuple((model, sum_tokens(found)) for model, found in sorted(parts.items()))
-    return TokenRecord(**totals, source=worst.source, thinking_source=worst.thinking_source, elsewhere=elsewhere)
-
-
 def _cost(model: str, records: Sequence[TokenRecord], batch: bool) -> CostSplit | None:
     try:  # a model the catalog does not know (the request's, or an advisor's) has no price: no guess
         info = get_model(model)
-        parts = [price(r, info, batch=batch) for r in records]
+        return sum_costs([price(r, info, batch=batch) for r in records])
     except UnknownModelError:
         return None
-    if len(parts) == 1:
-        return parts[0]
-    return CostSplit(
-        input_usd=sum(p.input_usd for p in parts),
-        cache_usd=sum(p.cache_usd for p in parts),
-        thinking_usd=sum(p.thinking_usd for p in parts),
-        output_usd=sum(p.output_usd for p in parts),
-        server_tool_usd=sum(p.server_tool_usd for p in parts),
-    )
 
 
 def _turn_timings(events: Sequence[Mapping[str, Any]]) -> tuple[float | None, float, float, float]:

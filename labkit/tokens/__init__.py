@@ -15,6 +15,8 @@ _EXPORTS = {
     "TokenSource": "labkit.tokens._cost",
     "format_usd": "labkit.tokens._cost",
     "price": "labkit.tokens._cost",
+    "sum_costs": "labkit.tokens._cost",
+    "sum_tokens": "labkit.tokens._cost",
     "token_record": "labkit.tokens._cost",
     "TokenEstimate": "labkit.tokens._estimate",
     "estimate_request": "labkit.tokens._estimate",
@@ -32,6 +34,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.tokens._cost import TokenSource as TokenSource
     from labkit.tokens._cost import format_usd as format_usd
     from labkit.tokens._cost import price as price
+    from labkit.tokens._cost import sum_costs as sum_costs
+    from labkit.tokens._cost import sum_tokens as sum_tokens
     from labkit.tokens._cost import token_record as token_record
     from labkit.tokens._estimate import TokenEstimate as TokenEstimate
     from labkit.tokens._estimate import estimate_request as estimate_request

@@ -26,6 +26,8 @@ output rate, tokens times ``1 - batch_discount`` for batch rows; server-tool req
 catalog's per-request prices (``ModelInfo.server_tool_prices``, not discounted). The ``elsewhere``
 parts are priced the same way on their own model's catalog entry (`UnknownModelError` for a model
 the catalog does not know: no guessed price).
+`sum_tokens` adds up the records of a trial's requests (the least reliable source kept, the
+``elsewhere`` parts per model) and `sum_costs` their cost splits, part by part.
 `format_usd(amount)` writes money as money: ``$161.69``, ``$0.0205`` (cents from ten cents up,
 three significant digits below), ``+$0.0205`` with ``signed=True``.
 Pure: no I/O, no clock.
@@ -33,8 +35,8 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 from labkit.core import ConversionError, ModelInfo, get_model
@@ -244,12 +246,7 @@ def price(tokens: TokenRecord, model: ModelInfo, *, batch: bool = False) -> Cost
             continue  # an iteration naming the request's own model: priced with the rest
         own = _without(own, part)
         splits.append(_price_one(part, get_model(name), batch, server_tools=False))
-    total = _price_one(own, model, batch, server_tools=True)
-    for split in splits:
-        total = CostSplit(input_usd=total.input_usd + split.input_usd, cache_usd=total.cache_usd + split.cache_usd,
-                          thinking_usd=total.thinking_usd + split.thinking_usd,
-                          output_usd=total.output_usd + split.output_usd, server_tool_usd=total.server_tool_usd)
-    return total
+    return sum_costs([_price_one(own, model, batch, server_tools=True), *splits])
 
 
 def _without(tokens: TokenRecord, part: TokenRecord) -> TokenRecord:
@@ -278,6 +275,32 @@ def _price_one(tokens: TokenRecord, model: ModelInfo, batch: bool, *, server_too
         server_tool_usd=sum(getattr(tokens, counter, 0) * usd for counter, usd in model.server_tool_prices)
         if server_tools else 0.0,
     )
+
+
+def sum_tokens(records: Sequence[TokenRecord]) -> TokenRecord:
+    """Token records of several requests added up (the least reliable sources kept)."""
+    if len(records) == 1:  # most trials are one request: nothing to add
+        return records[0]
+    names = ("input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "thinking", "visible",
+             "web_search_requests", "web_fetch_requests", "iterations")  # fmt: skip
+    totals = {name: sum(getattr(r, name) for r in records) for name in names}
+    worst = max(records, key=lambda r: ("reported", "count_tokens", "estimated").index(r.overall_source))
+    parts: dict[str, list[TokenRecord]] = {}
+    for record in records:
+        for model, part in record.elsewhere:
+            parts.setdefault(model, []).append(part)
+    elsewhere = tuple((model, sum_tokens(found)) for model, found in sorted(parts.items()))
+    return TokenRecord(**totals, source=worst.source, thinking_source=worst.thinking_source, elsewhere=elsewhere)
+
+
+def sum_costs(splits: Sequence[CostSplit]) -> CostSplit:
+    """Cost splits added up part by part (several requests of a trial, or a request's models)."""
+    if len(splits) == 1:
+        return splits[0]
+    return CostSplit(**{name: sum(getattr(s, name) for s in splits) for name in _COST_PARTS})
+
+
+_COST_PARTS: tuple[str, ...] = tuple(f.name for f in fields(CostSplit))
 
 
 def format_usd(amount: float, *, signed: bool = False) -> str:
