@@ -30,11 +30,11 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
 from labkit.lab._leases import Claim, Leases
 from labkit.lab._store import Store
-from labkit.lab._store_text import trial_writes
+from labkit.lab._store_text import TrialInputs, trial_writes
 from labkit.lab._trial import Trial
 
 __all__ = ["GroupCommit"]
@@ -60,7 +60,7 @@ class GroupCommit:
         result: Claim = await self._queue(lambda: lambda conn: leases.claim_in(conn, experiment, key))
         return result
 
-    async def put_finished(self, experiment: str, derive: Callable[[], tuple[Trial, dict[str, Any]]]) -> Trial:
+    async def put_finished(self, experiment: str, derive: Callable[[], tuple[Trial, TrialInputs]]) -> Trial:
         """A finished trial: ``derive()`` gives the `Trial` and `Store.put_trial`'s keyword inputs for it.
         Derived in the next turn with the others, stored in its transaction; returns the trial once
         it is on disk. What ``derive`` raises is raised here, and nothing is written for it."""
@@ -72,7 +72,7 @@ class GroupCommit:
         trial: Trial = await self._queue(prepare)
         return trial
 
-    async def put(self, experiment: str, trial: Trial, **inputs: Any) -> None:
+    async def put(self, experiment: str, trial: Trial, **inputs: Unpack[TrialInputs]) -> None:
         """`Store.put_trial` (same keyword inputs) for a trial already derived, committed with this
         turn's other writes; returns once it is on disk."""
         await self._queue(lambda: _statements(trial_writes(experiment, trial, now=_now, **inputs), result=None))

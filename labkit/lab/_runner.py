@@ -41,6 +41,7 @@ from labkit.lab._experiment import Config
 from labkit.lab._group_commit import GroupCommit
 from labkit.lab._leases import Leases
 from labkit.lab._store import Store
+from labkit.lab._store_text import TrialInputs
 from labkit.lab._trial import Trial
 from labkit.lab._wire_errors import error_message_of, error_type_of
 
@@ -308,10 +309,10 @@ class Runner:
                 await asyncio.sleep(self.retry_backoff * 2 ** (attempt - 1))
         owner = self.leases.owner if self.leases is not None else None  # the claim ends with the commit
 
-        def derive() -> tuple[Trial, dict[str, Any]]:  # run with the other trials of this turn (`GroupCommit`)
+        def derive() -> tuple[Trial, TrialInputs]:  # run with the other trials of this turn (`GroupCommit`)
             trial = self.finish(spec, turns, attempt)
-            return trial, {"params": spec.params, "knobs": spec.config.trial_knobs().as_dict(),
-                           "events": turn_events(turns), "completion": trial.completion, "lease_owner": owner}
+            return trial, TrialInputs(params=spec.params, knobs=spec.config.trial_knobs().as_dict(),
+                                      events=turn_events(turns), completion=trial.completion, lease_owner=owner)
 
         try:
             trial = await self.writes.put_finished(spec.experiment, derive)

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from labkit.core import SchemaVersionError, StoreError
 from labkit.lab._row_table import (
@@ -54,7 +54,7 @@ from labkit.lab._row_table import (
     upsert_values,
 )
 from labkit.lab._store_schema import LABKIT_TABLES, MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION
-from labkit.lab._store_text import clean_row, decompressed, json_text, trial_writes
+from labkit.lab._store_text import TrialInputs, clean_row, decompressed, json_text, trial_writes
 from labkit.lab._trial import Trial
 
 T = TypeVar("T")
@@ -197,21 +197,11 @@ class Store:
         if meta is not None:
             self._execute("UPDATE experiments SET meta = ? WHERE name = ?", (json_text(dict(meta)), name))
 
-    def put_trial(
-        self,
-        experiment: str,
-        trial: Trial,
-        *,
-        params: Mapping[str, Any] | None = None,
-        knobs: Mapping[str, Any] | None = None,
-        events: list[dict[str, Any]] | None = None,
-        completion: Any = None,
-        lease_owner: str | None = None,
-    ) -> None:
+    def put_trial(self, experiment: str, trial: Trial, **inputs: Unpack[TrialInputs]) -> None:
         """Store one finished trial under ``experiment`` and commit. A repeated key replaces the row.
-        ``lease_owner``: the claim that owner held on it (`labkit.lab._leases`) ends in the same commit."""
-        writes = trial_writes(experiment, trial, params=params, knobs=knobs, events=events, completion=completion,
-                              lease_owner=lease_owner, now=_now)  # fmt: skip
+        ``inputs`` (`TrialInputs`, each optional): ``params``, ``knobs``, ``events``, ``completion``,
+        and ``lease_owner``, whose claim on the trial (`labkit.lab._leases`) ends in the same commit."""
+        writes = trial_writes(experiment, trial, now=_now, **inputs)
         self._execute(*writes[0], *writes[1:])
 
     def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:

@@ -20,7 +20,7 @@ import os
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import pydantic_core
 
@@ -29,8 +29,8 @@ from labkit.lab._row_table import upsert_sql, upsert_values
 from labkit.lab._trial import Trial, scrub
 
 __all__ = [
-    "REDACTED", "SECRET_ENV_VARS", "SECRET_NAMES", "TrialTexts", "clean_row", "compressed", "decompressed",
-    "env_secrets", "json_text", "scrubbed", "to_json", "trial_texts", "trial_writes",
+    "REDACTED", "SECRET_ENV_VARS", "SECRET_NAMES", "TrialInputs", "TrialTexts", "clean_row", "compressed",
+    "decompressed", "env_secrets", "json_text", "scrubbed", "to_json", "trial_texts", "trial_writes",
 ]  # fmt: skip
 
 SECRET_ENV_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
@@ -123,16 +123,23 @@ def trial_texts(
     )  # fmt: skip
 
 
+class TrialInputs(TypedDict, total=False):
+    """What is stored beside a finished trial's row: the keyword inputs of `labkit.lab.Store.put_trial`
+    (and of the sweep's group commit, `labkit.lab._group_commit`). Each may be left out."""
+
+    params: Mapping[str, Any] | None
+    """The request's kwargs (what `lab.rederive` re-reads)."""
+    knobs: Mapping[str, Any] | None
+    events: list[dict[str, Any]] | None
+    """The raw stream events, as received (with ``t`` and ``turn``)."""
+    completion: Any
+    """A pydantic completion or a plain value; default: the trial's own."""
+    lease_owner: str | None
+    """The claim that owner held on the trial (`labkit.lab._leases`) ends in the same commit."""
+
+
 def trial_writes(
-    experiment: str,
-    trial: Trial,
-    *,
-    params: Mapping[str, Any] | None = None,
-    knobs: Mapping[str, Any] | None = None,
-    events: list[dict[str, Any]] | None = None,
-    completion: Any = None,
-    lease_owner: str | None = None,
-    now: Callable[[], str],
+    experiment: str, trial: Trial, *, now: Callable[[], str], **inputs: Unpack[TrialInputs]
 ) -> list[tuple[str, tuple[Any, ...]]]:
     """The statements that store one finished trial (`labkit.lab.Store.put_trial`), texts built and
     scrubbed, for one transaction or for several trials in one (`labkit.lab._group_commit`).
@@ -142,8 +149,9 @@ def trial_writes(
     row = trial.row()
     row["experiment"] = experiment
     secrets = env_secrets()
-    texts = trial_texts(row, params, knobs, events, trial.completion if completion is None else completion,
-                        secrets)  # fmt: skip
+    completion = inputs.get("completion")
+    texts = trial_texts(row, inputs.get("params"), inputs.get("knobs"), inputs.get("events"),
+                        trial.completion if completion is None else completion, secrets)  # fmt: skip
     created = trial.created_at or now()
     writes: list[tuple[str, tuple[Any, ...]]] = [
         ("INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (experiment, created)),
@@ -159,7 +167,7 @@ def trial_writes(
           created, texts.row, texts.params, texts.knobs, texts.completion, texts.events)),
         (upsert_sql, upsert_values(texts.clean_row)),
     ]  # fmt: skip
-    if lease_owner is not None:
+    if (lease_owner := inputs.get("lease_owner")) is not None:
         writes.append(("DELETE FROM leases WHERE experiment = ? AND trial_key = ? AND owner = ?",
                        (experiment, trial.trial_key, lease_owner)))  # fmt: skip
     return writes
