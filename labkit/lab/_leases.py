@@ -26,7 +26,6 @@ import uuid
 from collections.abc import Callable
 from typing import Literal, TypeVar
 
-from labkit.core import StoreError
 from labkit.lab._store import Store
 
 __all__ = ["LEASE_S", "Claim", "Leases", "new_owner"]
@@ -53,11 +52,7 @@ class Leases:
         self._run(lambda conn: conn.execute(_TABLE))
 
     def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        try:
-            return self.store.transaction(work)  # the write lock first: claims in other processes wait
-        except StoreError as exc:  # named as before: the SQLite error, after the store and "leases"
-            cause = exc.__cause__ or exc
-            raise StoreError(f"store {str(self.store.path)!r}: leases: {cause}") from cause
+        return self.store.transaction(work, what="leases")  # the write lock first: claims in other processes wait
 
     def claim(self, experiment: str, key: str) -> Claim:
         """Claim ``key`` for this runner, or say why not (see the module doc)."""

@@ -204,9 +204,10 @@ class Store:
         writes = trial_writes(experiment, trial, now=_now, **inputs)
         self._execute(*writes[0], *writes[1:])
 
-    def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    def transaction(self, work: Callable[[sqlite3.Connection], T], *, what: str = "") -> T:
         """``work(connection)`` in one write transaction, taken at once (``BEGIN IMMEDIATE``: other writers
-        wait for it), committed, or rolled back if ``work`` raises. SQLite errors become `StoreError`."""
+        wait for it), committed, or rolled back if ``work`` raises. SQLite errors become `StoreError`,
+        naming the store and ``what`` was being written when given."""
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -218,7 +219,7 @@ class Store:
             conn.execute("COMMIT")
             return result
         except sqlite3.Error as exc:
-            raise StoreError(f"store {str(self.path)!r}: {exc}") from exc
+            raise StoreError(f"store {str(self.path)!r}: {what + ': ' if what else ''}{exc}") from exc
 
     def replace_rows(self, experiment: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Replace stored rows (matched by ``trial_key``) in one transaction; returns how many matched."""
