@@ -158,3 +158,89 @@ def test_a_rate_limit_wait_longer_than_the_stall_timeout_is_not_a_stall() -> Non
                                                                        retry_after_s=0.3)).async_client(max_retries=1),
                                     _params(), stall_timeout=0.1))  # fmt: skip
     assert not spent.ok and spent.error_type == "rate_limit_error"  # retries ran out: the real error, not a stall
+
+
+# -- which events stream_once reads: the raw SSE, or the SDK's typed events when the client needs them --
+
+SPAN_REPLY = ("gen_ai.response.id", "gen_ai.response.model", "gen_ai.usage.output_tokens",
+              "anthropic.message.stop_reason")  # fmt: skip
+"""What the SDK's OpenTelemetry span of a streamed call takes from its typed events (nothing from raw reading)."""
+
+
+def _replay(body: bytes, **options: object) -> anthropic.AsyncAnthropic:
+    """A client whose every request is answered with the streamed ``body``."""
+    import httpx2
+
+    async def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+    return anthropic.AsyncAnthropic(api_key="labkit-test-placeholder", base_url="http://recorded.local",
+                                    http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler)),
+                                    max_retries=0, **options)  # type: ignore[arg-type]  # fmt: skip
+
+
+def _traced() -> tuple[dict[str, object], object]:
+    """An ``open_telemetry`` client option whose spans are kept in memory, and that memory."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    return {"tracer_provider": provider}, spans
+
+
+def _recorded(client: anthropic.AsyncAnthropic) -> tuple[list[dict[str, object]], bool, str | None]:
+    import asyncio
+
+    from labkit.lab._client import stream_once
+
+    record = asyncio.run(stream_once(client, {"model": "claude-sonnet-4-5", "max_tokens": 64,
+                                              "messages": [{"role": "user", "content": "Go."}]}))  # fmt: skip
+    return [{k: v for k, v in e.items() if k != "t"} for e in record.events], record.ok, record.error_type
+
+
+def _real_streams() -> list[object]:
+    from real_traffic import recordings
+
+    return [r for r in recordings() if r.streamed]
+
+
+@pytest.mark.parametrize("rec", _real_streams(), ids=lambda r: r.name)  # type: ignore[attr-defined]
+def test_a_traced_client_gets_whole_spans_and_the_same_events_over_real_traffic(rec: object) -> None:
+    """With the SDK's OpenTelemetry tracing on, the stream is read through its typed events (the span
+    takes the reply's id, model, usage and stop reason from them) and recorded as the very JSON the
+    raw reading records, over every real recorded stream."""
+    body = rec.response.encode("utf-8")  # type: ignore[attr-defined]
+    option, spans = _traced()
+    raw = _recorded(_replay(body))
+    assert _recorded(_replay(body, open_telemetry=option)) == raw
+    assert raw[1], raw[2]
+    [span] = spans.get_finished_spans()  # type: ignore[attr-defined]
+    message = next(e["message"] for e in raw[0] if e["type"] == "message_start")
+    assert span.attributes["gen_ai.response.id"] == message["id"]  # type: ignore[index]
+    assert all(name in span.attributes for name in SPAN_REPLY), sorted(span.attributes)
+
+
+def test_strict_validation_reads_typed_events_and_an_error_event_is_recorded_alike() -> None:
+    """A client with strict response validation validates every event (the raw reading would skip
+    that); an ``error`` event mid-stream, which the SDK raises, is recorded as the raw reading records it."""
+    from sse_fixtures import NAMES, sse_body
+
+    for name in NAMES:  # the reference streams: thinking, tools, text
+        body = sse_body(name)
+        strict = _recorded(_replay(body, _strict_response_validation=True))
+        assert strict == _recorded(_replay(body)) and strict[1], name
+    bad = sse_body(NAMES[0]).replace(b'"index":0', b'"index":"first"', 1)  # what only validation catches
+    assert _recorded(_replay(bad, _strict_response_validation=True))[1:] == (False, "APIResponseValidationError")
+    error = (b'event: message_start\ndata: {"type": "message_start", "message": {"id": "msg_1", "type": "message", '
+             b'"role": "assistant", "model": "claude-sonnet-4-5", "content": [], "stop_reason": null, '
+             b'"stop_sequence": null, "usage": {"input_tokens": 3, "output_tokens": 1}}}\n\n'
+             b'event: error\ndata: {"type": "error", '
+             b'"error": {"type": "overloaded_error", "message": "Overloaded"}}\n\n')  # fmt: skip
+    option, _ = _traced()
+    typed, raw = _recorded(_replay(error, open_telemetry=option)), _recorded(_replay(error))
+    assert typed == raw
+    assert raw[1:] == (False, "overloaded_error") and [e["type"] for e in raw[0]] == ["message_start", "error"]
+

@@ -28,6 +28,7 @@ _EXPORTS = {
     "prepare_request": "labkit.convert._request",
     "compose_reasoning": "labkit.convert._response",
     "to_chat_completion": "labkit.convert._response",
+    "raw_events_suffice": "labkit.convert._sdk_events",
     "StreamConverter": "labkit.convert._stream",
     "convert_stream": "labkit.convert._convert_stream",
     "ThinkingParams": "labkit.convert._thinking",
@@ -58,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labkit.convert._request import prepare_request as prepare_request
     from labkit.convert._response import compose_reasoning as compose_reasoning
     from labkit.convert._response import to_chat_completion as to_chat_completion
+    from labkit.convert._sdk_events import raw_events_suffice as raw_events_suffice
     from labkit.convert._stream import StreamConverter as StreamConverter
     from labkit.convert._thinking import ThinkingParams as ThinkingParams
     from labkit.convert._thinking import thinking_params as thinking_params

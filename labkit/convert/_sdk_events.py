@@ -10,11 +10,12 @@ parses each event to a dict. Everything else is what the SDK's own ``__stream__`
 and unnamed events are skipped, an ``error`` event raises the SDK's own status error (the same
 class and message as iterating the stream would), and the response is closed at the end.
 
-The fast path is taken only when nothing would tell the difference: a stream whose iteration has
-not begun, on a client without strict response validation (which would validate every event), and
-with no tracing observer attached (which expects the typed items). Any other iterable is read as
-it is. No import of the SDK: a stream is recognised by its shape. Reads only through the stream it
-is handed; no I/O of its own.
+The fast path is taken only when nothing would tell the difference (`raw_events_suffice`): a
+stream whose iteration has not begun, on a client without strict response validation (which would
+validate every event), and with no tracing observer attached (the SDK's OpenTelemetry spans take
+the model, stop reason and usage from the typed items). Any other iterable is read as it is, and
+`labkit.lab`'s recorder follows the same rule. No import of the SDK: a stream is recognised by its
+shape. Reads only through the stream it is handed; no I/O of its own.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-__all__ = ["fast_events", "fast_events_async"]
+__all__ = ["fast_events", "fast_events_async", "raw_events_suffice"]
 
 
-def _readable(stream: Any) -> bool:
-    """True if ``stream`` is an SDK stream whose raw events can stand in for its typed ones."""
+def raw_events_suffice(stream: Any) -> bool:
+    """True if ``stream`` is an unread SDK stream whose raw events (``stream._iter_events()``) can
+    stand in for its typed ones: nothing the user set up (strict validation, a tracing observer)
+    needs the typed events."""
     module = type(stream).__module__
     if module != "anthropic" and not module.startswith("anthropic."):
         return False
@@ -65,7 +68,7 @@ def _event(stream: Any, sse: Any) -> dict[str, Any] | None:
 
 def fast_events(stream: Any) -> Iterator[dict[str, Any]] | None:
     """``stream``'s events as dicts if it is an unread SDK ``Stream``; None for anything else."""
-    if not _readable(stream) or not hasattr(stream, "__iter__"):
+    if not raw_events_suffice(stream) or not hasattr(stream, "__iter__"):
         return None
     return _read(stream)
 
@@ -82,7 +85,7 @@ def _read(stream: Any) -> Iterator[dict[str, Any]]:
 
 def fast_events_async(stream: Any) -> AsyncIterator[dict[str, Any]] | None:
     """``stream``'s events as dicts if it is an unread SDK ``AsyncStream``; None for anything else."""
-    if not _readable(stream) or not hasattr(stream, "__aiter__"):
+    if not raw_events_suffice(stream) or not hasattr(stream, "__aiter__"):
         return None
     return _aread(stream)
 

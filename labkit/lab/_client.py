@@ -22,12 +22,13 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import anthropic
 
+from labkit.convert import raw_events_suffice
 from labkit.core import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -204,14 +205,16 @@ async def stream_once(
 ) -> RecordedStream:
     """Send ``params`` streamed; never raises for a failed request (see ``error`` / ``error_type``).
 
-    Events are read as the raw SSE the server sent (``AsyncStream.raw_events``: no per-event model
-    construction) and parsed to dicts. ``convert`` feeds them live to a `StreamConverter` (always
-    when ``on_chunk`` is given). ``stall_timeout`` bounds the silence between events of a live
-    stream (a gap of more than ``stall_timeout`` always ends it, one of less than half of it never
-    does) with error type ``APITimeoutError``. The watchdog starts when the response has begun:
-    waiting for it (connecting, and the SDK's retries with their ``retry-after`` or backoff pauses)
-    is never a stall; the SDK's own timeout and ``max_retries`` bound that wait, so a trial fails
-    there only once its retries are spent. Cancellation propagates.
+    Events are read as the raw SSE the server sent (the stream's own decoder: no per-event model
+    construction) and parsed to dicts, unless the client needs the SDK's typed events
+    (`_server_events`: a tracing observer or strict validation), whose JSON is recorded instead.
+    ``convert`` feeds them live to a `StreamConverter` (always when ``on_chunk`` is given).
+    ``stall_timeout`` bounds the silence between events of a live stream (a gap of more than
+    ``stall_timeout`` always ends it, one of less than half of it never does) with error type
+    ``APITimeoutError``. The watchdog starts when the response has begun: waiting for it
+    (connecting, and the SDK's retries with their ``retry-after`` or backoff pauses) is never a
+    stall; the SDK's own timeout and ``max_retries`` bound that wait, so a trial fails there only
+    once its retries are spent. Cancellation propagates.
     """
     from labkit.convert import StreamConverter
 
@@ -223,9 +226,7 @@ async def stream_once(
     try:
         stream = await client.messages.create(**record.params, stream=True)  # the SDK's timeouts and retries
         async with asyncio.timeout(stall_timeout) as watchdog:
-            # The stream's own decoder: SSE for the Anthropic API and Vertex, AWS event-stream
-            # frames for Bedrock (the SDK's decoder, before any per-event model is built).
-            async for sse in stream._iter_events():
+            async for sse in _server_events(stream):
                 if stall_timeout is not None and (watchdog.when() or 0.0) - loop.time() < stall_timeout / 2:
                     watchdog.reschedule(loop.time() + stall_timeout)  # rarely: not once an event
                 if sse.event in (None, "ping") or not sse.data:
@@ -257,6 +258,37 @@ async def stream_once(
             await stream.close()
     record.total_s = time.perf_counter() - start
     return record
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A server-sent event rebuilt from the SDK's typed event (`_typed_events`)."""
+
+    event: str | None
+    data: str
+
+
+def _server_events(stream: Any) -> AsyncIterator[Any]:
+    """The server-sent events (``.event``, ``.data``) of an unread SDK stream.
+
+    Mostly the stream's own decoder (SSE for the Anthropic API and Vertex, AWS event-stream frames
+    for Bedrock), before the SDK builds a model per event. When the client needs those typed events
+    (`labkit.convert.raw_events_suffice` says no: an OpenTelemetry observer that takes the model,
+    stop reason and usage of its span from them, or strict validation), they are read instead and
+    turned back into the JSON the server sent (the same dicts over every recorded real stream).
+    """
+    return stream._iter_events() if raw_events_suffice(stream) else _typed_events(stream)
+
+
+async def _typed_events(stream: Any) -> AsyncIterator[_Sent]:
+    try:
+        async for event in stream:
+            data = event.to_dict(mode="json", warnings=False)  # only the fields the server sent
+            yield _Sent(data.get("type"), json.dumps(data))
+    except anthropic.APIStatusError as exc:  # how the SDK reports an `error` event mid-stream
+        if not (isinstance(exc.body, dict) and exc.body.get("type") == "error"):
+            raise
+        yield _Sent("error", json.dumps(exc.body))
 
 
 def turn_events(turns: Sequence[RecordedStream]) -> list[dict[str, Any]]:
