@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import anthropic
 import pytest
+from real_traffic import Recording, recordings
 
 from labkit import ConfigError
 from labkit.lab._client import Backend, choose_backend, error_type_of, resolve_backend
@@ -167,7 +170,7 @@ SPAN_REPLY = ("gen_ai.response.id", "gen_ai.response.model", "gen_ai.usage.outpu
 """What the SDK's OpenTelemetry span of a streamed call takes from its typed events (nothing from raw reading)."""
 
 
-def _replay(body: bytes, **options: object) -> anthropic.AsyncAnthropic:
+def _replay(body: bytes, **options: Any) -> anthropic.AsyncAnthropic:
     """A client whose every request is answered with the streamed ``body``."""
     import httpx2
 
@@ -176,10 +179,10 @@ def _replay(body: bytes, **options: object) -> anthropic.AsyncAnthropic:
 
     return anthropic.AsyncAnthropic(api_key="labkit-test-placeholder", base_url="http://recorded.local",
                                     http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler)),
-                                    max_retries=0, **options)  # type: ignore[arg-type]  # fmt: skip
+                                    max_retries=0, **options)  # fmt: skip
 
 
-def _traced() -> tuple[dict[str, object], object]:
+def _traced() -> tuple[dict[str, Any], Any]:
     """An ``open_telemetry`` client option whose spans are kept in memory, and that memory."""
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -191,7 +194,7 @@ def _traced() -> tuple[dict[str, object], object]:
     return {"tracer_provider": provider}, spans
 
 
-def _recorded(client: anthropic.AsyncAnthropic) -> tuple[list[dict[str, object]], bool, str | None]:
+def _recorded(client: anthropic.AsyncAnthropic) -> tuple[list[dict[str, Any]], bool, str | None]:
     import asyncio
 
     from labkit.lab._client import stream_once
@@ -201,25 +204,19 @@ def _recorded(client: anthropic.AsyncAnthropic) -> tuple[list[dict[str, object]]
     return [{k: v for k, v in e.items() if k != "t"} for e in record.events], record.ok, record.error_type
 
 
-def _real_streams() -> list[object]:
-    from real_traffic import recordings
-
-    return [r for r in recordings() if r.streamed]
-
-
-@pytest.mark.parametrize("rec", _real_streams(), ids=lambda r: r.name)  # type: ignore[attr-defined]
-def test_a_traced_client_gets_whole_spans_and_the_same_events_over_real_traffic(rec: object) -> None:
+@pytest.mark.parametrize("rec", [r for r in recordings() if r.streamed], ids=lambda r: r.name)
+def test_a_traced_client_gets_whole_spans_and_the_same_events_over_real_traffic(rec: Recording) -> None:
     """With the SDK's OpenTelemetry tracing on, the stream is read through its typed events (the span
     takes the reply's id, model, usage and stop reason from them) and recorded as the very JSON the
     raw reading records, over every real recorded stream."""
-    body = rec.response.encode("utf-8")  # type: ignore[attr-defined]
+    body = rec.response.encode("utf-8")
     option, spans = _traced()
     raw = _recorded(_replay(body))
     assert _recorded(_replay(body, open_telemetry=option)) == raw
     assert raw[1], raw[2]
-    [span] = spans.get_finished_spans()  # type: ignore[attr-defined]
+    [span] = spans.get_finished_spans()
     message = next(e["message"] for e in raw[0] if e["type"] == "message_start")
-    assert span.attributes["gen_ai.response.id"] == message["id"]  # type: ignore[index]
+    assert span.attributes["gen_ai.response.id"] == message["id"]
     assert all(name in span.attributes for name in SPAN_REPLY), sorted(span.attributes)
 
 

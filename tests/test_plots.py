@@ -239,6 +239,60 @@ def test_cost_vs_accuracy_points_and_frontier() -> None:
         assert frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1, label.get_text()
 
 
+def _crowded() -> pd.DataFrame:
+    """Three models x eight configurations packed into a small corner of cost and accuracy, some on one spot."""
+    rows = []
+    for m, model in enumerate(["claude-a", "claude-b", "claude-c"]):
+        for k in range(8):
+            budget = 1024 * 2**k
+            for rep in range(5):
+                rows.append(_row(
+                    trial_key=f"{model}-{k}-{rep}", model=model, thinking_mode="budget", budget_tokens=budget,
+                    repeat=rep, cost_usd=0.020 + 0.0004 * min(k, 5) + 0.0003 * m, correct=rep < 2 + min(k, 3) % 3,
+                ))  # fmt: skip
+    return results_frame(rows)
+
+
+def test_cost_vs_accuracy_labels_hide_no_point_and_no_label() -> None:
+    """Each spot gets one label, placed inside the axes over no marker and no other label; a label
+    set away from its point has a leader line to it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from labkit.notebook.plots._labels import text_box
+
+    for frame in (_results(), _crowded()):
+        ax = plots.cost_vs_accuracy(frame)
+        FigureCanvasAgg(ax.figure).draw()
+        inside = ax.get_window_extent()
+        labels = list(ax.texts)
+        boxes = [text_box(label) for label in labels]
+        spots = {(round(float(label.xy[0]), 9), round(float(label.xy[1]), 6)) for label in labels}
+        assert len(spots) == len(labels)
+        markers = [(x, y) for line in _errorbars(ax) for x, y in ax.transData.transform(line.lines[0].get_xydata())]
+        for i, (label, box) in enumerate(zip(labels, boxes, strict=True)):
+            assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1), label.get_text()
+            assert not any(box.overlaps(other) for other in boxes[i + 1:]), label.get_text()
+            assert not any(box.contains(x, y) for x, y in markers), label.get_text()
+            moved = max(abs(v) for v in label.get_position()) >= 12
+            assert label.arrow_patch is not None and label.arrow_patch.get_visible() == moved
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert any("b: budget" in t and ", " in t for t in texts), texts  # configurations on one spot share a line
+
+
+def test_spot_texts_share_a_line_per_model_in_knob_order() -> None:
+    from labkit.notebook.plots._labels import spot_texts
+
+    texts = spot_texts([
+        (0.02, 0.5, "opus-4-5", "budget 16384"), (0.02, 0.5, "opus-4-5", "budget 4096"),
+        (0.02, 0.5, "opus-4-7", "effort max"), (0.02, 0.5, "opus-4-7", "effort high"),
+        (0.02, 0.5, "opus-4-7", "budget 2048 · xml"), (0.03, 0.1, "opus-4-5", "budget 1024"),
+    ])  # fmt: skip
+    assert texts == {
+        (0.02, 0.5): "opus-4-5: budget 4096, 16384\nopus-4-7: effort high, max\nopus-4-7: budget 2048 · xml",
+        (0.03, 0.1): "opus-4-5: budget 1024",
+    }
+
+
 def test_strategy_comparison_groups_and_notes_skips() -> None:
     ax = plots.strategy_comparison(_strategies())
     ticks = [t.get_text() for t in ax.get_xticklabels()]

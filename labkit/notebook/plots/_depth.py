@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from labkit.core import PlotDataError
-from labkit.notebook._provenance import stamped
+from labkit.notebook._provenance import stamp_figure, stamped
 from labkit.notebook.plots._frame import (
     COLORS,
     budget_axis,
@@ -28,6 +28,7 @@ from labkit.notebook.plots._frame import (
     rate_intervals,
     require,
 )
+from labkit.notebook.plots._labels import place_labels, spot_texts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -249,8 +250,10 @@ def cost_vs_accuracy(df: pd.DataFrame, *, ax: Axes | None = None, annotate: bool
     cost-accuracy frontier.
 
     Models differ in marker and fill (the first filled, the others hollow and larger), so a model whose
-    points land on another's stays visible; configurations on the same spot share one label, and
-    labels stay inside the axes (placed toward the middle).
+    points land on another's stays visible. Configurations on the same spot share one label (one line
+    per model: "opus-4-5: budget 4096, 8192"); each label sits at the nearest place inside the axes
+    where it covers no marker and no other label (`labkit.notebook.plots._labels`), with a leader line
+    when it had to move away from its point.
     """
     require(df, ["model", "cost_usd", "correct"], plot="cost_vs_accuracy")
     rows = nonempty(ok_rows(df), plot="cost_vs_accuracy", what="finished trials")
@@ -259,65 +262,42 @@ def cost_vs_accuracy(df: pd.DataFrame, *, ax: Axes | None = None, annotate: bool
     costs = rows.groupby(["model", "config"])["cost_usd"].mean().rename("cost").reset_index()
     stats = stats.merge(costs, on=["model", "config"])
     ax = new_axes(ax, figsize=(8.0, 5.0))
+    bars: list[Any] = []
+    points: list[Any] = []
     for i, (model, part) in enumerate(stats.groupby("model", sort=True)):
         hollow = i > 0
-        ax.errorbar(part["cost"], part["acc"], yerr=error_bars(part.rename(columns={"acc": "mean"})),
-                    fmt=MARKERS[i % len(MARKERS)], capsize=2, label=str(model), zorder=3 + i,
-                    markersize=7 + 3 * i, alpha=0.9, elinewidth=1,
-                    markerfacecolor="none" if hollow else None, markeredgewidth=1.6)
+        drawn = ax.errorbar(part["cost"], part["acc"], yerr=error_bars(part.rename(columns={"acc": "mean"})),
+                            fmt=MARKERS[i % len(MARKERS)], capsize=2, label=str(model), zorder=3 + i,
+                            markersize=7 + 3 * i, alpha=0.9, elinewidth=1,
+                            markerfacecolor="none" if hollow else None, markeredgewidth=1.6)  # fmt: skip
+        points.append(drawn.lines[0])
+        bars.extend(drawn.lines[2])
     labels = _annotate_points(ax, stats) if annotate else []
     frontier = _frontier(stats)
-    ax.step([c for c, _ in frontier], [a for _, a in frontier], where="post",
-            linestyle=":", color="black", label="frontier (best accuracy for the cost)")
+    [step] = ax.step([c for c, _ in frontier], [a for _, a in frontier], where="post",
+                     linestyle=":", color="black", label="frontier (best accuracy for the cost)")  # fmt: skip
     ax.set_ylim(-0.05, 1.12)
     percent_axis(ax)
     ax.margins(x=0.08)
     finish(ax, title="Accuracy vs cost per trial", xlabel="cost per trial (USD, mean)",
            ylabel="accuracy (% correct, 95% Wilson CI)", outside=True)
-    _separate(ax, labels)  # once the layout is final: it sets how far apart the points are
+    stamp_figure(ax, df)  # now rather than after return (`stamped` keeps it): the stamp changes the layout
+    place_labels(ax, labels, points=points, soft=[*bars, step])  # the layout is final: the points stay put
     return ax
 
 
 def _annotate_points(ax: Axes, stats: pd.DataFrame) -> list[Any]:
-    """One label per spot (configs of any model that land on the same point share it), aligned toward
-    the middle of the axes so no label runs past an edge."""
-    spots: dict[tuple[float, float], list[str]] = {}
-    for row in stats.itertuples(index=False):
-        knob = str(row.config).removeprefix(f"{row.model} · ")
-        spots.setdefault((round(float(row.cost), 9), round(float(row.acc), 6)), []).append(
-            f"{_short(str(row.model))}: {knob}")
-    costs = [c for c, _ in spots]
-    middle = (min(costs) + max(costs)) / 2
-    labels = []
-    for (cost, acc), names in spots.items():
-        right = cost > middle
-        labels.append(ax.annotate(
-            "\n".join(names), (cost, acc), fontsize=7, xytext=(-9 if right else 9, -5), textcoords="offset points",
-            ha="right" if right else "left", va="top", zorder=10, annotation_clip=True,
-            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}))
-    return labels
-
-
-def _separate(ax: Axes, labels: list[Any]) -> None:
-    """Shift labels up or down, one at a time from the top, to the nearest spot inside the axes where
-    none overlaps a label placed before it (points close together would print labels over each other)."""
-    if not labels:
-        return
-    ax.get_figure(root=True).draw_without_rendering()  # type: ignore[union-attr]  # the constrained layout first
-    inside = ax.get_window_extent()
-    placed: list[Any] = []
-    for label in sorted(labels, key=lambda a: -float(a.xy[1])):
-        dx, dy = label.get_position()
-        for step in range(0, 80):
-            shift = (step + 1) // 2 * 4 * (-1 if step % 2 else 1)  # 0, -4, +4, -8, +8 ... points
-            label.set_position((dx, dy + shift))
-            box = label.get_window_extent().expanded(1.0, 1.25)  # a margin: the stamp still shifts the layout
-            fits = inside.y0 <= box.y0 and box.y1 <= inside.y1
-            if fits and not any(b.overlaps(box) for b in placed):
-                break
-        else:
-            label.set_position((dx, dy))  # nowhere better: where it was
-        placed.append(label.get_window_extent())
+    """One label per spot (`spot_texts`), at its point until `place_labels` moves it."""
+    texts = spot_texts((float(row.cost), float(row.acc), _short(str(row.model)),
+                        str(row.config).removeprefix(f"{row.model} · "))
+                       for row in stats.itertuples(index=False))  # fmt: skip
+    return [
+        ax.annotate(text, spot, fontsize=7, xytext=(6, 0), textcoords="offset points", va="center", zorder=10,
+                    annotation_clip=True, arrowprops={"arrowstyle": "-", "color": "0.35", "lw": 0.7,
+                                                      "shrinkA": 0, "shrinkB": 4},
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        for spot, text in texts.items()
+    ]  # fmt: skip
 
 
 def _short(model: str) -> str:
