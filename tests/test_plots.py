@@ -279,6 +279,25 @@ def test_cost_vs_accuracy_labels_hide_no_point_and_no_label() -> None:
     assert any("b: budget" in t and ", " in t for t in texts), texts  # configurations on one spot share a line
 
 
+def test_label_boxes_worked_out_for_each_position_are_the_ones_matplotlib_draws() -> None:
+    """`place_labels` measures a label once and works out its box at every other position; each such
+    box must be the box matplotlib lays the label out in there (multi-line labels included)."""
+    from labkit.notebook.plots._labels import _options, _put
+
+    crowded = _crowded()
+    twin = crowded[crowded["model"] == "claude-a"].assign(model="claude-d")  # on claude-a's spots: two-line labels
+    ax = plots.cost_vs_accuracy(pd.concat([crowded, twin], ignore_index=True))
+    pixels = ax.figure.dpi / 72.0
+    everywhere = (-1e9, -1e9, 1e9, 1e9)
+    checked = 0
+    for label in ax.texts:
+        for _, spot, box in _options(label, everywhere, [], [], pixels):  # type: ignore[arg-type]
+            drawn = _put(label, spot)  # type: ignore[arg-type]
+            assert box == pytest.approx((drawn.x0, drawn.y0, drawn.x1, drawn.y1), abs=1e-6), (label.get_text(), spot)
+            checked += 1
+    assert checked == len(ax.texts) * 96 and any("\n" in t.get_text() for t in ax.texts)
+
+
 def test_spot_texts_share_a_line_per_model_in_knob_order() -> None:
     from labkit.notebook.plots._labels import spot_texts
 

@@ -120,14 +120,16 @@ def place_labels(ax: Axes, labels: Sequence[Annotation], *, points: Iterable[Lin
     figure = ax.get_figure(root=True)
     figure.draw_without_rendering()  # type: ignore[union-attr]  # the final layout: display coordinates hold
     inside = ax.get_window_extent().padded(-_EDGE)
-    markers = _marker_boxes(ax, points, figure.dpi / 72.0)  # type: ignore[union-attr]
+    pixels = float(figure.dpi) / 72.0  # type: ignore[union-attr]
+    markers = _marker_boxes(ax, points, pixels)
     crossings = [box for artist in soft for box in _segment_boxes(artist, ax)]
-    options = [_options(label, inside, markers, crossings) for label in labels]
+    options = [_options(label, inside.extents, markers, crossings, pixels) for label in labels]
+    xy = [(float(label.xy[0]), float(label.xy[1])) for label in labels]
     orders = [
-        sorted(range(len(labels)), key=lambda i: (-float(labels[i].xy[1]), float(labels[i].xy[0]))),
-        sorted(range(len(labels)), key=lambda i: (float(labels[i].xy[1]), float(labels[i].xy[0]))),
-        sorted(range(len(labels)), key=lambda i: (float(labels[i].xy[0]), float(labels[i].xy[1]))),
-        sorted(range(len(labels)), key=lambda i: (-float(labels[i].xy[0]), float(labels[i].xy[1]))),
+        sorted(range(len(labels)), key=lambda i: (-xy[i][1], xy[i][0])),
+        sorted(range(len(labels)), key=lambda i: (xy[i][1], xy[i][0])),
+        sorted(range(len(labels)), key=lambda i: (xy[i][0], xy[i][1])),
+        sorted(range(len(labels)), key=lambda i: (-xy[i][0], xy[i][1])),
         sorted(range(len(labels)), key=lambda i: sum(cost < 1 for cost, _, _ in options[i])),
     ]
     _, chosen = min((_arrange(order, options) for order in orders), key=lambda found: found[0])
@@ -137,39 +139,56 @@ def place_labels(ax: Axes, labels: Sequence[Annotation], *, points: Iterable[Lin
             label.arrow_patch.set_visible(max(abs(v) for v in label.get_position()) >= _LEADER_FROM)
 
 
-_Option = tuple[float, "_Spot", "Bbox"]
+_Box = tuple[float, float, float, float]
+"""A rectangle in display pixels, (x0, y0, x1, y1): plain numbers, thousands are compared per plot."""
+_Option = tuple[float, _Spot, _Box]
 """A position for a label: its cost before other labels count (markers covered, lines crossed,
 distance), the spot, and the label's box there."""
 
 
-def _options(label: Annotation, inside: Bbox, markers: list[Bbox], crossings: list[Bbox]) -> list[_Option]:
-    """Every position of ``label`` inside the axes, with its own cost, nearest first."""
+def _overlap(a: _Box, b: _Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _options(label: Annotation, inside: Sequence[float], markers: list[_Box], crossings: list[_Box],
+             pixels: float) -> list[_Option]:  # fmt: skip
+    """Every position of ``label`` inside the axes, with its own cost, nearest first. The text's
+    size does not change with its place, so it is measured once and each box is worked out."""
+    first = _spots()[0]
+    measured = _put(label, first)
+    width, height = measured.width, measured.height
+    # where the text's box sits against its anchor for the first spot (left, vertically centred)
+    anchor_x, anchor_y = measured.x0 - first[0] * pixels, (measured.y0 + measured.y1) / 2
     found: list[_Option] = []
     for rank, spot in enumerate(_spots()):
-        box = _put(label, spot)
-        if not (inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1):
+        dx, dy, ha, va = spot
+        x, y = anchor_x + dx * pixels, anchor_y + dy * pixels
+        x0 = x if ha == "left" else x - width if ha == "right" else x - width / 2
+        y0 = y if va == "bottom" else y - height if va == "top" else y - height / 2
+        box = (x0, y0, x0 + width, y0 + height)
+        if not (inside[0] <= box[0] and box[2] <= inside[2] and inside[1] <= box[1] and box[3] <= inside[3]):
             continue
         ring, turn = divmod(rank, len(_DIRECTIONS))
         # a marker is never covered if it can be helped; crossing a line costs what a few more
         # rings out would: a label may cross a bar rather than fly across the plot
-        covered = sum(box.overlaps(m) for m in markers)
-        crossed = sum(box.overlaps(c) for c in crossings)
+        covered = sum(_overlap(box, m) for m in markers)
+        crossed = sum(_overlap(box, c) for c in crossings)
         # straight above or below, a leader line would run along the point's own error bar, unseen
-        hidden = _CROSSING if spot[0] == 0 and ring > 0 else 0
+        hidden = _CROSSING if dx == 0 and ring > 0 else 0
         found.append((covered * 1000 + crossed * _CROSSING + hidden + ring + turn / 100, spot, box))
     if not found:  # no position inside the axes at all (a tiny axes): beside the point
-        found.append((1e6, _spots()[0], _put(label, _spots()[0])))
+        found.append((1e6, first, (measured.x0, measured.y0, measured.x1, measured.y1)))
     return found
 
 
 def _arrange(order: Sequence[int], options: Sequence[list[_Option]]) -> tuple[float, list[_Spot]]:
     """Each label in ``order`` at its cheapest position given those placed before it (covering one
     costs what covering a marker does); the total cost and each label's spot, in label order."""
-    placed: list[Bbox] = []
+    placed: list[_Box] = []
     chosen: dict[int, _Spot] = {}
     total = 0.0
     for index in order:
-        cost, spot, box = min(((cost + 1000 * sum(box.overlaps(other) for other in placed), spot, box)
+        cost, spot, box = min(((cost + 1000 * sum(_overlap(box, other) for other in placed), spot, box)
                                for cost, spot, box in options[index]), key=lambda option: option[0])  # fmt: skip
         total += cost
         chosen[index] = spot
@@ -177,22 +196,18 @@ def _arrange(order: Sequence[int], options: Sequence[list[_Option]]) -> tuple[fl
     return total, [chosen[i] for i in range(len(options))]
 
 
-def _marker_boxes(ax: Axes, lines: Iterable[Line2D], pixels: float) -> list[Bbox]:
+def _marker_boxes(ax: Axes, lines: Iterable[Line2D], pixels: float) -> list[_Box]:
     """A box around every marker of ``lines`` (its size in display pixels)."""
-    from matplotlib.transforms import Bbox
-
     boxes = []
     for line in lines:
         half = line.get_markersize() * pixels / 2 + 1
         for x, y in ax.transData.transform(line.get_xydata()):
-            boxes.append(Bbox.from_extents(x - half, y - half, x + half, y + half))
+            boxes.append((float(x - half), float(y - half), float(x + half), float(y + half)))
     return boxes
 
 
-def _segment_boxes(artist: Any, ax: Axes) -> list[Bbox]:
+def _segment_boxes(artist: Any, ax: Axes) -> list[_Box]:
     """Thin boxes along the segments of a line or line collection (an error bar, a step line)."""
-    from matplotlib.transforms import Bbox
-
     if hasattr(artist, "get_segments"):
         paths = [ax.transData.transform(seg) for seg in artist.get_segments()]
     elif hasattr(artist, "get_path"):
@@ -202,5 +217,6 @@ def _segment_boxes(artist: Any, ax: Axes) -> list[Bbox]:
     boxes = []
     for path in paths:
         for (x0, y0), (x1, y1) in pairwise(path):
-            boxes.append(Bbox.from_extents(min(x0, x1) - 1, min(y0, y1) - 1, max(x0, x1) + 1, max(y0, y1) + 1))
+            boxes.append((float(min(x0, x1) - 1), float(min(y0, y1) - 1), float(max(x0, x1) + 1),
+                          float(max(y0, y1) + 1)))  # fmt: skip
     return boxes
