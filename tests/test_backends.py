@@ -88,6 +88,30 @@ def test_a_platform_client_passed_in_gets_its_twin() -> None:
         client_backend(object())
 
 
+def test_a_given_clients_own_middleware_runs_beside_labkits_rate_gate(tmp_path: Path) -> None:
+    """labkit adds its rate gate to a client the caller built; the caller's own middleware (a header a
+    gateway needs, logging) keeps running on every request, outermost, as the SDK orders it."""
+    from labkit.lab import Config
+    from labkit.lab._runner import RateGate
+    from labkit.tasks import load_tasks
+
+    seen: list[str] = []
+
+    async def mine(request: object, call_next: object) -> object:
+        seen.append(type(request).__name__)
+        return await call_next(request)  # type: ignore[operator]
+
+    given = Emulator(seed=2).async_client(middleware=[mine])
+    gate = RateGate()
+    assert client_backend(given).async_client(middleware=[gate]).middleware == (mine, gate)
+    assert client_backend(given).async_client().middleware == (mine,)  # no middleware asked: the client's own
+    tasks = [t for t in load_tasks() if t.category == "arithmetic"][:3]
+    lab = Lab(backend=given, store=tmp_path / "runs.sqlite")
+    frame = lab.sweep(tasks, [Config(model="claude-haiku-4-5", max_tokens=512)], name="mw", progress=False)
+    assert list(frame["status"]) == ["ok"] * 3
+    assert seen == ["APIRequest"] * 3
+
+
 def test_platform_backends_without_count_tokens_or_batches(tmp_path: Path) -> None:
     from labkit.lab import Config
     from labkit.tasks import load_tasks

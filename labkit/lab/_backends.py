@@ -154,11 +154,24 @@ def client_backend(client: Any) -> Backend:
     identity = identity_of_client(client)
     emulator = emulator_behind(client)
     twin = _twin_factory(client, emulator)
-    mine, other = client.with_options, twin  # with_options: every SDK client's copy()
+    mine, other = _copies(client), twin
     make_async, make_sync = (mine, other) if name.startswith("Async") else (other, mine)
     where = f"{identity.kind} at {identity.endpoint}"
     return Backend(identity.kind, f"given client ({where})", make_async, make_sync, emulator=emulator,
                    identity=identity)
+
+
+def _copies(client: Any) -> ClientFactory:
+    """Copies of ``client`` with other options (``with_options``: every SDK client's ``copy()``). Given
+    ``middleware`` runs after the client's own, which ``with_options`` alone would drop: the caller's
+    middleware (headers a gateway needs, logging, tracing of its own) sees labkit's requests too."""
+
+    def copy(**options: Any) -> Any:
+        if options.get("middleware") is not None:
+            options["middleware"] = [*getattr(client, "middleware", ()), *options["middleware"]]
+        return client.with_options(**options)
+
+    return copy
 
 
 def _twin_factory(client: Any, emulator: Any) -> ClientFactory:
