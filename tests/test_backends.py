@@ -112,6 +112,32 @@ def test_a_given_clients_own_middleware_runs_beside_labkits_rate_gate(tmp_path: 
     assert seen == ["APIRequest"] * 3
 
 
+def test_the_twin_of_a_given_client_keeps_its_credentials_headers_timeout_and_tracing() -> None:
+    """labkit's synchronous calls (batches, token counts, the live model list) go through the other
+    kind of a given client: it must carry the caller's gateway header, bearer token, timeout,
+    retries and OpenTelemetry option, on every kind of client."""
+    tracing = {"propagation": False}
+    headers = {"x-gateway-team": "lab"}
+    given = [
+        anthropic.AsyncAnthropic(auth_token=PLACEHOLDER, base_url="http://127.0.0.1:9", default_headers=headers,
+                                 default_query={"tenant": "t1"}, timeout=7.0, max_retries=5, open_telemetry=tracing),
+        anthropic.AsyncAnthropicBedrock(api_key=PLACEHOLDER, aws_region="eu-central-1", base_url="http://127.0.0.1:9",
+                                        default_headers=headers, timeout=7.0, max_retries=5, open_telemetry=tracing),
+        anthropic.AsyncAnthropicVertex(access_token=PLACEHOLDER, region="eu", project_id="p", default_headers=headers,
+                                       timeout=7.0, max_retries=5, open_telemetry=tracing),
+    ]  # fmt: skip
+    for client in given:
+        twin = client_backend(client).client()
+        assert type(twin).__name__ == type(client).__name__.removeprefix("Async")
+        assert twin.default_headers["x-gateway-team"] == "lab", type(client).__name__
+        assert (twin.timeout, twin.max_retries) == (7.0, 5)
+        assert twin._open_telemetry["propagation"] is False  # the SDK's resolved option: tracing kept as given
+        assert client_backend(client).client(max_retries=0).max_retries == 0  # what labkit asks for wins
+    anthropic_twin = client_backend(given[0]).client()
+    assert anthropic_twin.auth_token == PLACEHOLDER and anthropic_twin.api_key is None
+    assert dict(anthropic_twin.default_query) == {"tenant": "t1"}
+
+
 def test_platform_backends_without_count_tokens_or_batches(tmp_path: Path) -> None:
     from labkit.lab import Config
     from labkit.tasks import load_tasks

@@ -175,16 +175,19 @@ def _copies(client: Any) -> ClientFactory:
 
 
 def _twin_factory(client: Any, emulator: Any) -> ClientFactory:
-    """Builds the other (sync / async) kind of ``client`` with the same settings."""
+    """Builds the other (sync / async) kind of ``client`` with the same settings: where it points and
+    its credentials, and what every SDK client carries (`_carried`: headers, query, timeout, retries,
+    tracing). Its middleware and HTTP client are of the other kind and stay behind."""
     name = type(client).__name__.removeprefix("Async")
     asynchronous = not type(client).__name__.startswith("Async")
+    carried = _carried(client)
     if name == "AnthropicBedrock":
         settings: dict[str, Any] = {"aws_region": client.aws_region}
         settings.update({k: getattr(client, k) for k in _AWS_FIELDS if getattr(client, k, None) is not None})
         if emulator is not None:
             return lambda **kw: emulator.bedrock_client(asynchronous=asynchronous, **settings, **kw)
         cls: Any = anthropic.AsyncAnthropicBedrock if asynchronous else anthropic.AnthropicBedrock
-        return lambda **kw: cls(base_url=client.base_url, **settings, **kw)
+        return lambda **kw: cls(base_url=client.base_url, **settings, **{**carried, **kw})
     if name == "AnthropicVertex":
         settings = {"region": client.region, "project_id": client.project_id}
         if client.access_token is not None:
@@ -192,8 +195,23 @@ def _twin_factory(client: Any, emulator: Any) -> ClientFactory:
         if emulator is not None:
             return lambda **kw: emulator.vertex_client(asynchronous=asynchronous, **settings, **kw)
         cls = anthropic.AsyncAnthropicVertex if asynchronous else anthropic.AnthropicVertex
-        return lambda **kw: cls(base_url=client.base_url, credentials=client.credentials, **settings, **kw)
+        return lambda **kw: cls(base_url=client.base_url, credentials=client.credentials, **settings,
+                                **{**carried, **kw})  # fmt: skip
     if emulator is not None:
         return emulator.async_client if asynchronous else emulator.client  # type: ignore[no-any-return]
     cls = anthropic.AsyncAnthropic if asynchronous else anthropic.Anthropic
-    return lambda **kw: cls(api_key=client.api_key, base_url=str(client.base_url), **kw)
+    credentials = {"api_key": client.api_key, "auth_token": getattr(client, "auth_token", None)}
+    return lambda **kw: cls(base_url=str(client.base_url), **credentials, **{**carried, **kw})
+
+
+def _carried(client: Any) -> dict[str, Any]:
+    """The settings every SDK client has that its twin keeps: the caller's own default headers and
+    query (a gateway's), timeout, retries, OpenTelemetry option and strict validation; read where
+    the SDK's own ``copy()`` reads them."""
+    carried: dict[str, Any] = {"timeout": client.timeout, "max_retries": client.max_retries}
+    optional = {"default_headers": "_custom_headers", "default_query": "_custom_query",
+                "_strict_response_validation": "_strict_response_validation"}  # fmt: skip
+    carried.update({option: getattr(client, name) for option, name in optional.items() if hasattr(client, name)})
+    if callable(getattr(client, "_copy_open_telemetry", None)):
+        carried["open_telemetry"] = client._copy_open_telemetry(None)
+    return carried
