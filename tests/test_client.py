@@ -241,3 +241,44 @@ def test_strict_validation_reads_typed_events_and_an_error_event_is_recorded_ali
     assert typed == raw
     assert raw[1:] == (False, "overloaded_error") and [e["type"] for e in raw[0]] == ["message_start", "error"]
 
+
+
+def test_pings_keep_a_quiet_stream_alive_and_the_typed_path_leaves_stalls_to_the_sdk() -> None:
+    """A reply that thinks quietly for longer than the stall timeout, sending only ``ping`` events
+    (as the API does while a thought is withheld), is no stall: read raw the pings reset the
+    watchdog; read through the SDK's typed events (tracing on), where the SDK drops the pings, the
+    watchdog is off and the SDK's read timeout bounds a silent connection."""
+    import asyncio
+    from collections.abc import AsyncIterator
+
+    import httpx2
+    from sse_fixtures import NAMES, sse_body
+
+    from labkit.lab._client import stream_once
+
+    head, rest = sse_body(NAMES[0]).split(b"\n\n", 1)  # message_start, then everything else
+
+    class Quiet(httpx2.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield head + b"\n\n"
+            for _ in range(6):  # 0.24 s of pings only: more than twice the 0.1 s stall timeout
+                await asyncio.sleep(0.04)
+                yield b'event: ping\ndata: {"type": "ping"}\n\n'
+            yield rest
+
+    class Transport(httpx2.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            return httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=Quiet(),
+                                   request=request)
+
+    def client(**options: Any) -> anthropic.AsyncAnthropic:
+        return anthropic.AsyncAnthropic(api_key="labkit-test-placeholder", base_url="http://quiet.local",
+                                        http_client=httpx2.AsyncClient(transport=Transport()), max_retries=0,
+                                        **options)  # fmt: skip
+
+    option, spans = _traced()
+    for reader in (client(), client(open_telemetry=option)):
+        record = asyncio.run(stream_once(reader, _params(), stall_timeout=0.1))
+        assert record.ok and record.error is None, record.error_message
+        assert record.events[-1]["type"] == "message_stop" and record.events[-1]["t"] > 0.2
+    assert len(spans.get_finished_spans()) == 1  # the traced one: read through the typed events

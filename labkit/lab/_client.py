@@ -205,13 +205,15 @@ async def stream_once(
 ) -> RecordedStream:
     """Send ``params`` streamed; never raises for a failed request (see ``error`` / ``error_type``).
 
-    Events are read as the raw SSE the server sent (the stream's own decoder: no per-event model
-    construction) and parsed to dicts, unless the client needs the SDK's typed events
-    (`_server_events`: a tracing observer or strict validation), whose JSON is recorded instead.
-    ``convert`` feeds them live to a `StreamConverter` (always when ``on_chunk`` is given).
-    ``stall_timeout`` bounds the silence between events of a live stream (a gap of more than
-    ``stall_timeout`` always ends it, one of less than half of it never does) with error type
-    ``APITimeoutError``. The watchdog starts when the response has begun: waiting for it
+    Events are read as the raw SSE the server sent (the stream's own decoder, SSE or Bedrock's
+    event-stream frames: no per-event model construction) and parsed to dicts, unless the client
+    needs the SDK's typed events (`_typed_events`: a tracing observer or strict validation), whose
+    JSON is recorded instead. ``convert`` feeds them live to a `StreamConverter` (always when
+    ``on_chunk`` is given). ``stall_timeout`` bounds the silence between events of a live stream (a
+    gap of more than ``stall_timeout`` always ends it, one of less than half of it never does) with
+    error type ``APITimeoutError``; ``ping`` events count, so a long quiet thought is no stall. On
+    the typed path the SDK drops the pings, so there the watchdog is off and the SDK's read timeout
+    bounds a silent connection. The watchdog starts when the response has begun: waiting for it
     (connecting, and the SDK's retries with their ``retry-after`` or backoff pauses) is never a
     stall; the SDK's own timeout and ``max_retries`` bound that wait, so a trial fails there only
     once its retries are spent. Cancellation propagates.
@@ -225,19 +227,21 @@ async def stream_once(
     stream: Any = None
     try:
         stream = await client.messages.create(**record.params, stream=True)  # the SDK's timeouts and retries
-        async with asyncio.timeout(stall_timeout) as watchdog:
-            async for sse in _server_events(stream):
-                if stall_timeout is not None and (watchdog.when() or 0.0) - loop.time() < stall_timeout / 2:
-                    watchdog.reschedule(loop.time() + stall_timeout)  # rarely: not once an event
+        raw = raw_events_suffice(stream)
+        watch = stall_timeout if raw else None  # typed events hide the pings that keep a quiet stream alive
+        async with asyncio.timeout(watch) as watchdog:
+            async for sse in stream._iter_events() if raw else _typed_events(stream):
+                if watch is not None and (watchdog.when() or 0.0) - loop.time() < watch / 2:
+                    watchdog.reschedule(loop.time() + watch)  # rarely: not once an event
                 if sse.event in (None, "ping") or not sse.data:
                     continue
-                raw = json.loads(sse.data)
-                raw["t"] = time.perf_counter() - start
-                record.events.append(raw)
+                event = json.loads(sse.data)
+                event["t"] = time.perf_counter() - start
+                record.events.append(event)
                 if sse.event == "error":
-                    raise StreamErrorEvent({k: v for k, v in raw.items() if k != "t"})
+                    raise StreamErrorEvent({k: v for k, v in event.items() if k != "t"})
                 if converter is not None:
-                    for chunk in converter.feed({k: v for k, v in raw.items() if k != "t"}):
+                    for chunk in converter.feed({k: v for k, v in event.items() if k != "t"}):
                         record.chunks.append(chunk)
                         if on_chunk is not None:
                             on_chunk(chunk)
@@ -268,19 +272,12 @@ class _Sent:
     data: str
 
 
-def _server_events(stream: Any) -> AsyncIterator[Any]:
-    """The server-sent events (``.event``, ``.data``) of an unread SDK stream.
-
-    Mostly the stream's own decoder (SSE for the Anthropic API and Vertex, AWS event-stream frames
-    for Bedrock), before the SDK builds a model per event. When the client needs those typed events
-    (`labkit.convert.raw_events_suffice` says no: an OpenTelemetry observer that takes the model,
-    stop reason and usage of its span from them, or strict validation), they are read instead and
-    turned back into the JSON the server sent (the same dicts over every recorded real stream).
-    """
-    return stream._iter_events() if raw_events_suffice(stream) else _typed_events(stream)
-
-
 async def _typed_events(stream: Any) -> AsyncIterator[_Sent]:
+    """The server-sent events of an SDK stream read through its typed events, for a client that needs
+    them (`labkit.convert.raw_events_suffice` says no: an OpenTelemetry observer that takes the
+    model, stop reason and usage of its span from them, or strict validation), each turned back into
+    the JSON the server sent (the same dicts over every recorded real stream). The SDK drops the
+    ``ping`` events on this path."""
     try:
         async for event in stream:
             data = event.to_dict(mode="json", warnings=False)  # only the fields the server sent
