@@ -282,3 +282,28 @@ def test_pings_keep_a_quiet_stream_alive_and_the_typed_path_leaves_stalls_to_the
         assert record.ok and record.error is None, record.error_message
         assert record.events[-1]["type"] == "message_stop" and record.events[-1]["t"] > 0.2
     assert len(spans.get_finished_spans()) == 1  # the traced one: read through the typed events
+
+
+@pytest.mark.parametrize(("platform", "model"), [("bedrock", "anthropic.claude-opus-4-7-v1"),
+                                                  ("vertex", "claude-opus-4-7")])  # fmt: skip
+def test_a_traced_platform_client_records_the_same_events(platform: str, model: str) -> None:
+    """Bedrock's event-stream frames and Vertex's SSE, read through the SDK's typed events when its
+    tracing is on, are recorded as the same JSON as the raw reading records, and the span is whole."""
+    import asyncio
+
+    from labkit.emulator import Emulator
+    from labkit.lab._client import stream_once
+
+    def recorded(**options: Any) -> tuple[list[dict[str, Any]], bool, str | None]:
+        emulator = Emulator(seed=3)
+        make = emulator.bedrock_client if platform == "bedrock" else emulator.vertex_client
+        params = {"model": model, "max_tokens": 256, "messages": [{"role": "user", "content": "What is 6 x 7?"}]}
+        record = asyncio.run(stream_once(make(asynchronous=True, **options), params))
+        return [{k: v for k, v in e.items() if k != "t"} for e in record.events], record.ok, record.error_type
+
+    option, spans = _traced()
+    raw = recorded()
+    assert raw[1] and len(raw[0]) >= 5, raw[2]
+    assert recorded(open_telemetry=option) == raw
+    [span] = spans.get_finished_spans()
+    assert all(name in span.attributes for name in SPAN_REPLY), sorted(span.attributes)
