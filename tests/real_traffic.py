@@ -7,6 +7,7 @@ received (a Message object, or the SSE text of a stream). See tests/fixtures/rea
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -71,3 +72,41 @@ def current_model(model_id: str) -> str:
         if line is None:
             raise
         return RETIRED_LINES[line]
+
+
+BEDROCK = Path(__file__).parent / "fixtures" / "real" / "bedrock"
+
+
+@dataclass(frozen=True)
+class BedrockRecording:
+    """One real Amazon Bedrock exchange (`tests/fixtures/real/gather_bedrock.py`): the Bedrock model
+    id, the request body, and the response: a Message, or the recorded AWS event-stream bytes."""
+
+    name: str
+    source: dict[str, Any]
+    model: str
+    request: dict[str, Any]
+    message: dict[str, Any] | None
+    eventstream: bytes | None
+
+    def events(self) -> list[dict[str, Any]]:
+        """The Messages events inside the recorded frames, read here frame by frame (prelude, headers,
+        payload ``{"bytes": base64}``, checksum) rather than by the SDK's decoder under test."""
+        data, events, at = self.eventstream or b"", [], 0
+        while at < len(data):
+            total, headers = int.from_bytes(data[at : at + 4], "big"), int.from_bytes(data[at + 4 : at + 8], "big")
+            payload = json.loads(data[at + 12 + headers : at + total - 4])
+            events.append(json.loads(base64.b64decode(payload["bytes"])))
+            at += total
+        return events
+
+
+@cache
+def bedrock_recordings() -> tuple[BedrockRecording, ...]:
+    found = []
+    for path in sorted(BEDROCK.glob("*/*.json")):
+        raw = json.loads(path.read_text())
+        stream = raw.get("eventstream")
+        found.append(BedrockRecording(f"{path.parent.name}/{path.stem}", raw["source"], raw["model"], raw["request"],
+                                      raw.get("response"), base64.b64decode(stream) if stream else None))  # fmt: skip
+    return tuple(found)

@@ -1,0 +1,100 @@
+"""labkit against real recorded Amazon Bedrock traffic (tests/fixtures/real/bedrock/: Anthropic Messages on Bedrock).
+
+Per recorded message: `to_chat_completion` keeps every block, field and usage number, and the turn
+replayed through `prepare_request` is the turn Bedrock sent. Per recorded stream (the AWS
+event-stream bytes Bedrock sent, served to the SDK's own ``AsyncAnthropicBedrock``): labkit's
+recorder reads exactly the events inside the frames, the same whether it reads the raw frames or
+the SDK's typed events (tracing on), and converts them to what `to_chat_completion` makes of the
+SDK's own accumulated message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from typing import Any
+
+import anthropic
+import httpx2
+import pytest
+from real_traffic import BEDROCK, BedrockRecording, bedrock_recordings, current_model
+from sse_fixtures import sdk_final_message
+from test_real_traffic import _check_completion, _replayed_turn
+
+from labkit.convert import to_chat_completion
+from labkit.lab._client import stream_once
+
+ALL = bedrock_recordings()
+MESSAGES = [r for r in ALL if r.message is not None]
+STREAMS = [r for r in ALL if r.eventstream is not None]
+
+
+def _ids(recs: list[BedrockRecording]) -> list[str]:
+    return [r.name for r in recs]
+
+
+def test_the_bedrock_corpus_is_what_the_readme_says() -> None:
+    readme = (BEDROCK.parent / "README.md").read_text()
+    assert len(ALL) >= 20 and len(STREAMS) >= 3
+    assert f"**{len(ALL)} Bedrock recordings** ({len(MESSAGES)} whole messages, {len(STREAMS)} streams)" in readme
+    for repo, count in Counter(r.source["repository"] for r in ALL).items():
+        assert f"| {repo} | {count} |" in readme, repo
+    for r in ALL:
+        assert set(r.source) == {"repository", "path", "commit", "licence", "interaction"}
+        assert len(r.source["commit"]) == 40 and r.model.split(".")[-2].startswith(("anthropic", "claude"))
+
+
+@pytest.mark.parametrize("rec", MESSAGES, ids=_ids(MESSAGES))
+def test_a_bedrock_message_keeps_every_block_field_and_count(rec: BedrockRecording) -> None:
+    assert rec.message is not None
+    _check_completion(to_chat_completion(rec.message), rec.message)
+
+
+@pytest.mark.parametrize("rec", MESSAGES, ids=_ids(MESSAGES))
+def test_a_replayed_bedrock_turn_is_what_bedrock_sent(rec: BedrockRecording) -> None:
+    assert rec.message is not None
+    completion, sent = to_chat_completion(rec.message), rec.message["content"]
+    if sent:  # an empty turn is not sent back at all (checked in test_history)
+        assert json.dumps(_replayed_turn(completion, current_model(completion.model))) == json.dumps(sent)
+
+
+def _bedrock(body: bytes, **options: Any) -> anthropic.AsyncAnthropicBedrock:
+    """The SDK's Bedrock client, every request answered with the recorded event-stream ``body``."""
+
+    async def handler(request: httpx2.Request) -> httpx2.Response:
+        assert request.url.path.endswith("/invoke-with-response-stream")  # the SDK's own streaming route
+        return httpx2.Response(200, headers={"content-type": "application/vnd.amazon.eventstream"}, content=body)
+
+    return anthropic.AsyncAnthropicBedrock(
+        aws_access_key="AKIDLABKITTEST", aws_secret_key="labkit-test-placeholder", aws_region="us-east-1",
+        base_url="http://bedrock.local", max_retries=0,
+        http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler)), **options,
+    )  # fmt: skip
+
+
+def _traced() -> dict[str, Any]:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    return {"tracer_provider": TracerProvider()}
+
+
+@pytest.mark.parametrize("rec", STREAMS, ids=_ids(STREAMS))
+def test_a_bedrock_stream_is_recorded_and_converted_as_bedrock_sent_it(rec: BedrockRecording) -> None:
+    assert rec.eventstream is not None
+    # what is read is the recorded reply; the request only has to be one today's SDK sends (2024's
+    # `temperature` is gone from it, and the Bedrock client puts its own `anthropic_version` in)
+    params = {"model": rec.model, "max_tokens": rec.request["max_tokens"], "messages": rec.request["messages"]}
+    inside = rec.events()
+    assert inside[0]["type"] == "message_start" and inside[-1]["type"] == "message_stop"
+    for options in ({}, {"open_telemetry": _traced()}):  # raw frames, then the SDK's typed events
+        record = asyncio.run(stream_once(_bedrock(rec.eventstream, **options), params))
+        assert record.ok and record.error is None, record.error_message
+        assert [{k: v for k, v in e.items() if k != "t"} for e in record.events] == inside
+        expected = to_chat_completion(sdk_final_message(inside))
+        assert record.completion is not None
+        assert record.completion.choices[0].message == expected.choices[0].message
+        assert record.completion.choices[0].stop_reason == expected.choices[0].stop_reason
+        usage = record.completion.usage
+        assert usage is not None and usage.output_tokens == next(
+            e["usage"]["output_tokens"] for e in reversed(inside) if e["type"] == "message_delta")
