@@ -5,7 +5,8 @@ replayed through `prepare_request` is the turn Bedrock sent. Per recorded stream
 event-stream bytes Bedrock sent, served to the SDK's own ``AsyncAnthropicBedrock``): labkit's
 recorder reads exactly the events inside the frames, the same whether it reads the raw frames or
 the SDK's typed events (tracing on), and converts them to what `to_chat_completion` makes of the
-SDK's own accumulated message.
+SDK's own accumulated message; `convert_stream` handed the SDK's sync Bedrock stream gives the
+same completion read raw or typed.
 """
 
 from __future__ import annotations
@@ -98,3 +99,29 @@ def test_a_bedrock_stream_is_recorded_and_converted_as_bedrock_sent_it(rec: Bedr
         usage = record.completion.usage
         assert usage is not None and usage.output_tokens == next(
             e["usage"]["output_tokens"] for e in reversed(inside) if e["type"] == "message_delta")
+
+
+@pytest.mark.parametrize("rec", STREAMS, ids=_ids(STREAMS))
+def test_convert_stream_reads_a_real_bedrock_stream_raw_and_typed_alike(rec: BedrockRecording) -> None:
+    """`convert_stream` handed the SDK's own (sync) Bedrock stream reads its frames raw; handed
+    ``iter(stream)``, the SDK's typed events. Both give the completion the SDK's accumulator does."""
+    from labkit.convert import accumulate, convert_stream
+
+    assert rec.eventstream is not None
+    body = rec.eventstream
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, headers={"content-type": "application/vnd.amazon.eventstream"}, content=body)
+
+    client = anthropic.AnthropicBedrock(
+        aws_access_key="AKIDLABKITTEST", aws_secret_key="labkit-test-placeholder", aws_region="us-east-1",
+        base_url="http://bedrock.local", max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
+    )  # fmt: skip
+    params = {"model": rec.model, "max_tokens": rec.request["max_tokens"], "messages": rec.request["messages"]}
+    raw = convert_stream(client.messages.create(**params, stream=True)).completion()
+    typed = accumulate(list(convert_stream(iter(client.messages.create(**params, stream=True)))))
+    expected = to_chat_completion(sdk_final_message(rec.events()))
+    assert raw.choices == typed.choices
+    assert raw.choices[0].message == expected.choices[0].message
+    assert raw.usage == typed.usage
