@@ -144,7 +144,7 @@ def test_platform_backends_without_count_tokens_or_batches(tmp_path: Path) -> No
 
     tasks = [t for t in load_tasks() if t.category == "arithmetic"][:2]
     bedrock = Lab(backend=Emulator().bedrock_client(), store=tmp_path / "b.sqlite")
-    model = "anthropic.claude-opus-4-7-v1"
+    model = "anthropic.claude-opus-4-7"
     bedrock.sweep(tasks, [Config(model=model)], name="x", progress=False)
     assert set(bedrock.tokens("x")["source"]) == {"reported", "estimated"}  # the SDK has no Bedrock count_tokens
     assert list(bedrock.estimate(tasks, [Config(model=model)])["input_source"]) == ["estimated", "estimated"]
@@ -161,7 +161,7 @@ def test_wire_params_send_bedrocks_legacy_version_only_where_needed() -> None:
     bedrock = client_backend(Emulator().bedrock_client())
     old = {"model": "anthropic.claude-sonnet-4-5-20250929-v1:0", "max_tokens": 5, "extra_body": {"x": 1}}
     assert bedrock.wire_params(old)["extra_body"] == {"x": 1, "anthropic_version": "bedrock-2023-05-31"}
-    new = {"model": "us.anthropic.claude-opus-4-7-v1", "max_tokens": 5}
+    new = {"model": "us.anthropic.claude-opus-4-7", "max_tokens": 5}
     assert bedrock.wire_params(new) is new
     assert bedrock.wire_params({"model": "not-a-model"}) == {"model": "not-a-model"}
     plain = client_backend(Emulator().client())

@@ -93,12 +93,12 @@ def test_live_capabilities_override_the_catalog() -> None:
 
 
 @pytest.mark.parametrize(("platform_id", "entry", "platform"), [
-    ("anthropic.claude-opus-4-7-v1", "claude-opus-4-7", "bedrock"),
+    ("anthropic.claude-opus-4-7", "claude-opus-4-7", "bedrock"),
     ("anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5", "bedrock"),
     ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5", "bedrock"),
-    ("global.anthropic.claude-fable-5-2-v1", "claude-fable-5-2", "bedrock"),
+    ("global.anthropic.claude-fable-5-2", "claude-fable-5-2", "bedrock"),
     ("us-gov.anthropic.claude-haiku-4-5-20251001-v1:0", "claude-haiku-4-5", "bedrock"),
-    ("arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-opus-4-8-v1",
+    ("arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-opus-4-8",
      "claude-opus-4-8", "bedrock"),
     ("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-opus-4-6-v1", "claude-opus-4-6", "bedrock"),
     ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5", "vertex"),
@@ -124,13 +124,32 @@ def test_every_catalog_model_has_a_bedrock_and_a_vertex_id() -> None:
     assert "claude-opus-4-7" in platform_model_ids("vertex")  # an undated Vertex id is the Anthropic id
 
 
+def test_bedrock_ids_are_the_ones_bedrock_answers_to() -> None:
+    """Bedrock ids as public sources give them (see the catalog's ``platform_ids`` note): dated with
+    ``-v1:0`` up to the 4.5 generation, ``-v1`` for Opus 4.6 only, no suffix from Sonnet 4.6 on. A
+    suffix labkit once made up for the newer models is no Bedrock id: it names the real one."""
+    for bedrock_id, entry in [
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"),
+        ("anthropic.claude-opus-4-5-20251101-v1:0", "claude-opus-4-5"),
+        ("anthropic.claude-opus-4-6-v1", "claude-opus-4-6"),
+        ("anthropic.claude-sonnet-4-6", "claude-sonnet-4-6"),
+        ("anthropic.claude-opus-4-7", "claude-opus-4-7"),
+        ("us.anthropic.claude-opus-4-8", "claude-opus-4-8"),  # recorded: Bedrock answered it with a 200
+        ("global.anthropic.claude-opus-5", "claude-opus-5"),
+        ("anthropic.claude-mythos-preview", "claude-mythos-preview"),
+    ]:
+        assert get_model(bedrock_id, platform="bedrock").id == entry, bedrock_id
+    with pytest.raises(UnknownModelError, match=r"anthropic\.claude-opus-4-8"):
+        get_model("us.anthropic.claude-opus-4-8-v1", platform="bedrock")
+
+
 def test_unknown_platform_ids_name_the_nearest_known_ones() -> None:
-    with pytest.raises(UnknownModelError, match=r"Nearest known ids: anthropic\.claude-opus-4-8-v1"):
-        get_model("us.anthropic.claude-opus-4-9-v1")
+    with pytest.raises(UnknownModelError, match=r"Nearest known ids: anthropic\.claude-opus-4-8"):
+        get_model("us.anthropic.claude-opus-4-9")
     with pytest.raises(UnknownModelError, match="claude-sonnet-4-5@20250929"):
         get_model("claude-sonnet-4-5@20250930", platform="vertex")
     with pytest.raises(UnknownModelError):
-        get_model("anthropic.claude-opus-4-7-v1", platform="vertex")
+        get_model("anthropic.claude-opus-4-7", platform="vertex")
     with pytest.raises(UnknownModelError):
         get_model("claude-opus-4-7", platform="bedrock")  # Bedrock never takes the bare Anthropic id
     with pytest.raises(ConfigError, match="Nearest known ids"):
@@ -145,7 +164,7 @@ def test_live_capabilities_apply_only_inside_the_block() -> None:
     info = get_model("claude-opus-4-7")
     live = info.with_live_capabilities({"max_tokens": 1000})
     with live_capabilities({info.id: live}):
-        assert get_model("anthropic.claude-opus-4-7-v1").max_output == 1000
+        assert get_model("anthropic.claude-opus-4-7").max_output == 1000
         assert get_model("claude-opus-4-7").source == "live"
     assert get_model("claude-opus-4-7").source == "catalog"
 

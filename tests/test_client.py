@@ -284,7 +284,7 @@ def test_pings_keep_a_quiet_stream_alive_and_the_typed_path_leaves_stalls_to_the
     assert len(spans.get_finished_spans()) == 1  # the traced one: read through the typed events
 
 
-@pytest.mark.parametrize(("platform", "model"), [("bedrock", "anthropic.claude-opus-4-7-v1"),
+@pytest.mark.parametrize(("platform", "model"), [("bedrock", "anthropic.claude-opus-4-7"),
                                                   ("vertex", "claude-opus-4-7")])  # fmt: skip
 def test_a_traced_platform_client_records_the_same_events(platform: str, model: str) -> None:
     """Bedrock's event-stream frames and Vertex's SSE, read through the SDK's typed events when its

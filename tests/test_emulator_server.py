@@ -185,7 +185,7 @@ def test_the_platform_hint_lines_reach_the_server_through_labkit(monkeypatch: py
             name, value = pair.split("=", 1)
             monkeypatch.setenv(name, value)
         assert os.environ["ANTHROPIC_BEDROCK_BASE_URL"] == url
-        trial = Lab(store=tmp_path / "b.sqlite").run("What is 2 + 3?", {"model": "us.anthropic.claude-opus-4-7-v1"})
+        trial = Lab(store=tmp_path / "b.sqlite").run("What is 2 + 3?", {"model": "us.anthropic.claude-opus-4-7"})
         assert trial.ok and trial.backend == "bedrock" and emulator.counters["bedrock.invoke_stream"] == 1
         vertex = next(line for line in hints if "labkit, Vertex" in line).split("Vertex:", 1)[1].strip()
         lab = eval(vertex, {"Lab": lambda backend: Lab(backend=backend, store=tmp_path / "v.sqlite"),

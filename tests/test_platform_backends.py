@@ -18,7 +18,7 @@ from labkit.tasks import load_tasks
 
 IDENTITY = ("trial_key", "backend", "endpoint", "model", "capabilities", "experiment")
 TIMING = ("ttft_s", "thinking_s", "answer_s", "total_s", "created_at")
-MODELS = {"anthropic": "claude-opus-4-7", "bedrock": "us.anthropic.claude-opus-4-7-v1", "vertex": "claude-opus-4-7"}
+MODELS = {"anthropic": "claude-opus-4-7", "bedrock": "us.anthropic.claude-opus-4-7", "vertex": "claude-opus-4-7"}
 
 
 def _tasks() -> list[Any]:

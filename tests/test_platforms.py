@@ -13,7 +13,7 @@ from labkit.emulator import Emulator, FaultPlan
 from labkit.emulator.serving._eventstream import decode_messages
 
 BODY = {"max_tokens": 300, "messages": [{"role": "user", "content": "What is 12 + 30?"}]}
-BEDROCK = "/model/anthropic.claude-opus-4-7-v1/invoke"
+BEDROCK = "/model/anthropic.claude-opus-4-7/invoke"
 VERTEX = "/v1/projects/p1/locations/us-east5/publishers/anthropic/models/claude-opus-4-7:rawPredict"
 BEARER = {"authorization": "Bearer labkit-test-placeholder", "content-type": "application/json"}
 
@@ -56,7 +56,7 @@ def test_bedrock_unknown_model_and_missing_auth() -> None:
 
 
 def test_bedrock_stream_is_event_stream_with_metrics_on_message_stop() -> None:
-    path = "/model/us.anthropic.claude-opus-4-7-v1/invoke-with-response-stream"
+    path = "/model/us.anthropic.claude-opus-4-7/invoke-with-response-stream"
     response = _post(Emulator(), path, {**BODY, "anthropic_version": "2026-10-21"})
     assert response.headers["content-type"] == "application/vnd.amazon.eventstream"
     events = [json.loads(base64.b64decode(json.loads(payload)["bytes"]))
@@ -69,7 +69,7 @@ def test_bedrock_stream_is_event_stream_with_metrics_on_message_stop() -> None:
 def test_a_mid_stream_fault_is_an_event_stream_exception_the_sdk_raises() -> None:
     emulator = Emulator(faults=FaultPlan(script=["stream_error"]))
     client = emulator.bedrock_client(max_retries=0)
-    model = "anthropic.claude-opus-4-7-v1"
+    model = "anthropic.claude-opus-4-7"
     with pytest.raises(anthropic.APIStatusError) as failure, client.messages.stream(model=model, **BODY) as stream:  # type: ignore[arg-type]
         for _ in stream:
             pass
@@ -80,14 +80,14 @@ def test_a_mid_stream_fault_is_an_event_stream_exception_the_sdk_raises() -> Non
 def test_an_http_fault_is_bedrock_shaped() -> None:
     client = Emulator(faults=FaultPlan(script=["overloaded"])).bedrock_client(max_retries=0)
     with pytest.raises(anthropic.InternalServerError) as failure:
-        client.messages.create(model="anthropic.claude-opus-4-7-v1", **BODY)  # type: ignore[arg-type]
+        client.messages.create(model="anthropic.claude-opus-4-7", **BODY)  # type: ignore[arg-type]
     assert failure.value.status_code == 503 and failure.value.body == {"message": "Overloaded (emulated fault)."}
 
 
 def test_the_anthropic_route_refuses_platform_ids() -> None:
     client = Emulator().client()
     with pytest.raises(anthropic.NotFoundError):
-        client.messages.create(model="anthropic.claude-opus-4-7-v1", **BODY)  # type: ignore[arg-type]
+        client.messages.create(model="anthropic.claude-opus-4-7", **BODY)  # type: ignore[arg-type]
     with pytest.raises(anthropic.NotFoundError):
         client.models.retrieve("claude-sonnet-4-5@20250929")
 
@@ -137,7 +137,7 @@ def test_bedrock_sigv4_signed_requests_are_accepted() -> None:
 
 def test_bedrock_takes_2026_10_21_only_for_claude_4_7_and_newer() -> None:
     emulator = Emulator()
-    old = "/model/anthropic.claude-sonnet-4-6-v1/invoke"
+    old = "/model/anthropic.claude-sonnet-4-6/invoke"
     refused = _post(emulator, old, {**BODY, "anthropic_version": "2026-10-21"})
     assert refused.status == 400 and "use bedrock-2023-05-31" in refused.json()["message"]
     assert _post(emulator, old, {**BODY, "anthropic_version": "bedrock-2023-05-31"}).status == 200
@@ -157,7 +157,7 @@ def test_labkit_emulator_command_serves_both_platforms() -> None:
             assert url.startswith("http://127.0.0.1:"), url
             bedrock = anthropic.AnthropicBedrock(api_key="labkit-test-placeholder", aws_region="us-east-1",
                                                  base_url=url, max_retries=0)  # fmt: skip
-            with bedrock, bedrock.messages.stream(model="eu.anthropic.claude-opus-4-7-v1", **BODY) as stream:  # type: ignore[arg-type]
+            with bedrock, bedrock.messages.stream(model="eu.anthropic.claude-opus-4-7", **BODY) as stream:  # type: ignore[arg-type]
                 assert "42" in stream.get_final_text()
             with anthropic.AnthropicVertex(access_token="labkit-test-placeholder", region="us-east5", project_id="p",
                                            base_url=url + "/v1", max_retries=0) as vertex:  # fmt: skip

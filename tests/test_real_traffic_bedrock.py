@@ -46,6 +46,18 @@ def test_the_bedrock_corpus_is_what_the_readme_says() -> None:
         assert len(r.source["commit"]) == 40 and r.model.split(".")[-2].startswith(("anthropic", "claude"))
 
 
+def test_every_recorded_bedrock_id_of_a_catalog_model_resolves() -> None:
+    """Each Bedrock model id real traffic used for a model the catalog covers (the Claude 3 ones are
+    retired and not in it) resolves to that model, inference-profile prefixes included."""
+    from labkit.core import get_model
+
+    current = {r.model: r.message["model"] if r.message else r.events()[0]["message"]["model"] for r in ALL
+               if "claude-3" not in r.model}  # fmt: skip
+    assert current  # Haiku 4.5 (eu. profile) and Opus 4.8 (us. profile)
+    for bedrock_id, replied in current.items():
+        assert get_model(bedrock_id, platform="bedrock").id == current_model(replied), bedrock_id
+
+
 @pytest.mark.parametrize("rec", MESSAGES, ids=_ids(MESSAGES))
 def test_a_bedrock_message_keeps_every_block_field_and_count(rec: BedrockRecording) -> None:
     assert rec.message is not None

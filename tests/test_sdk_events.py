@@ -179,7 +179,7 @@ def test_a_tracing_observer_keeps_the_typed_path() -> None:
 def test_bedrock_frames_and_vertex_sse_read_alike_on_both_paths(platform: str) -> None:
     """Bedrock's body is AWS event-stream frames, read by the SDK's own decoder on both paths.
     Each path has a fresh emulator with the same seed, so both get byte-identical bodies."""
-    models = {"bedrock": "anthropic.claude-opus-4-7-v1", "vertex": "claude-opus-4-7"}
+    models = {"bedrock": "anthropic.claude-opus-4-7", "vertex": "claude-opus-4-7"}
     request = {**REQUEST, "model": models[platform], "max_tokens": 4000, "tools": TOOLS,
                "messages": [{"role": "user", "content": "What is 17 * 23? Use the calculator."}]}  # fmt: skip
 
