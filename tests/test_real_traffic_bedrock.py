@@ -137,3 +137,20 @@ def test_convert_stream_reads_a_real_bedrock_stream_raw_and_typed_alike(rec: Bed
     assert raw.choices == typed.choices
     assert raw.choices[0].message == expected.choices[0].message
     assert raw.usage == typed.usage
+
+
+@pytest.mark.parametrize("rec", STREAMS, ids=_ids(STREAMS))
+def test_a_bedrock_trials_tokens_are_what_bedrock_billed(rec: BedrockRecording) -> None:
+    """Bedrock bills by the counts in its own ``amazon-bedrock-invocationMetrics`` (on the recorded
+    ``message_stop``); the trial labkit derives from the stream counts the same input and output."""
+    from labkit.lab import Knobs
+    from labkit.lab._derive import derive_trial
+
+    events = [{**event, "t": 0.01 * i, "turn": 0} for i, event in enumerate(rec.events())]
+    billed = events[-1]["amazon-bedrock-invocationMetrics"]
+    # the recorded Claude 3 models are retired: any catalog model prices the trial, only its counts are checked
+    trial = derive_trial(trial_key="k", backend="bedrock", model="claude-haiku-4-5", params={}, knobs=Knobs(),
+                         events=events)  # fmt: skip
+    row = trial.row()
+    assert trial.status == "ok"
+    assert (row["input_tokens"], row["output_tokens"]) == (billed["inputTokenCount"], billed["outputTokenCount"])
