@@ -6,12 +6,14 @@ event-stream bytes Bedrock sent, served to the SDK's own ``AsyncAnthropicBedrock
 recorder reads exactly the events inside the frames, the same whether it reads the raw frames or
 the SDK's typed events (tracing on), and converts them to what `to_chat_completion` makes of the
 SDK's own accumulated message; `convert_stream` handed the SDK's sync Bedrock stream gives the
-same completion read raw or typed.
+same completion read raw or typed; the trial counts the tokens Bedrock's own invocation metrics
+billed; and the emulator's Bedrock stream is framed like the recorded ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections import Counter
 from typing import Any
@@ -154,3 +156,45 @@ def test_a_bedrock_trials_tokens_are_what_bedrock_billed(rec: BedrockRecording) 
     row = trial.row()
     assert trial.status == "ok"
     assert (row["input_tokens"], row["output_tokens"]) == (billed["inputTokenCount"], billed["outputTokenCount"])
+
+
+def _frames(data: bytes) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    """(string headers, JSON payload) of each AWS event-stream message in ``data``."""
+    frames, at = [], 0
+    while at < len(data):
+        total, length = int.from_bytes(data[at : at + 4], "big"), int.from_bytes(data[at + 4 : at + 8], "big")
+        headers, cursor, end = {}, at + 12, at + 12 + length
+        while cursor < end:
+            size = data[cursor]
+            name = data[cursor + 1 : cursor + 1 + size].decode()
+            kind, cursor = data[cursor + 1 + size], cursor + 2 + size
+            assert kind == 7  # every header Bedrock sends here is a string
+            value_size = int.from_bytes(data[cursor : cursor + 2], "big")
+            headers[name] = data[cursor + 2 : cursor + 2 + value_size].decode()
+            cursor += 2 + value_size
+        frames.append((headers, json.loads(data[end : at + total - 4])))
+        at += total
+    return frames
+
+
+def test_the_emulators_bedrock_stream_is_framed_like_bedrocks() -> None:
+    """The emulator's ``invoke-with-response-stream`` answer has the frames real Bedrock sent: the same
+    headers on every message, a ``{"bytes": ...}`` payload, and invocation metrics with the same fields
+    on ``message_stop``."""
+    from labkit.emulator import Emulator
+
+    real = _frames(STREAMS[0].eventstream or b"")
+    client = Emulator(seed=1).bedrock_client()
+    body = {"max_tokens": 64, "messages": [{"role": "user", "content": "What is 2 + 2?"}]}
+    with client.messages.with_streaming_response.create(model="anthropic.claude-opus-4-7", stream=True, **body) as raw:
+        emulated = _frames(raw.http_response.read())
+    assert {tuple(sorted(h.items())) for h, _ in emulated} == {tuple(sorted(h.items())) for h, _ in real}
+    assert all(set(payload) == {"bytes"} for _, payload in emulated)
+
+    def metrics(frames: list[tuple[dict[str, str], dict[str, Any]]]) -> set[str]:
+        last = json.loads(base64.b64decode(frames[-1][1]["bytes"]))
+        assert last["type"] == "message_stop"
+        return set(last["amazon-bedrock-invocationMetrics"])
+
+    assert metrics(emulated) == metrics(real) == {"inputTokenCount", "outputTokenCount", "invocationLatency",
+                                                  "firstByteLatency"}  # fmt: skip
