@@ -90,15 +90,29 @@ class BedrockRecording:
     eventstream: bytes | None
 
     def events(self) -> list[dict[str, Any]]:
-        """The Messages events inside the recorded frames, read here frame by frame (prelude, headers,
-        payload ``{"bytes": base64}``, checksum) rather than by the SDK's decoder under test."""
-        data, events, at = self.eventstream or b"", [], 0
-        while at < len(data):
-            total, headers = int.from_bytes(data[at : at + 4], "big"), int.from_bytes(data[at + 4 : at + 8], "big")
-            payload = json.loads(data[at + 12 + headers : at + total - 4])
-            events.append(json.loads(base64.b64decode(payload["bytes"])))
-            at += total
-        return events
+        """The Messages events inside the recorded frames (`eventstream_frames`), read here rather
+        than by the SDK's decoder under test."""
+        return [json.loads(base64.b64decode(payload["bytes"])) for _, payload in eventstream_frames(self.eventstream)]
+
+
+def eventstream_frames(data: bytes | None) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    """(string headers, JSON payload) of each AWS event-stream message in ``data``: a prelude (total
+    and header lengths, checksum), headers, the payload, a checksum."""
+    data, frames, at = data or b"", [], 0
+    while at < len(data):
+        total, length = int.from_bytes(data[at : at + 4], "big"), int.from_bytes(data[at + 4 : at + 8], "big")
+        headers, cursor, end = {}, at + 12, at + 12 + length
+        while cursor < end:
+            size = data[cursor]
+            name = data[cursor + 1 : cursor + 1 + size].decode()
+            kind, cursor = data[cursor + 1 + size], cursor + 2 + size
+            assert kind == 7  # every header Bedrock sends here is a string
+            value_size = int.from_bytes(data[cursor : cursor + 2], "big")
+            headers[name] = data[cursor + 2 : cursor + 2 + value_size].decode()
+            cursor += 2 + value_size
+        frames.append((headers, json.loads(data[end : at + total - 4])))
+        at += total
+    return frames
 
 
 @cache

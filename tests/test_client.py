@@ -194,13 +194,14 @@ def _traced() -> tuple[dict[str, Any], Any]:
     return {"tracer_provider": provider}, spans
 
 
-def _recorded(client: anthropic.AsyncAnthropic) -> tuple[list[dict[str, Any]], bool, str | None]:
+def _recorded(client: Any, model: str = "claude-sonnet-4-5") -> tuple[list[dict[str, Any]], bool, str | None]:
+    """One streamed request through `stream_once`: its events without their times, ok, error type."""
     import asyncio
 
     from labkit.lab._client import stream_once
 
-    record = asyncio.run(stream_once(client, {"model": "claude-sonnet-4-5", "max_tokens": 64,
-                                              "messages": [{"role": "user", "content": "Go."}]}))  # fmt: skip
+    params = {"model": model, "max_tokens": 256, "messages": [{"role": "user", "content": "What is 6 x 7?"}]}
+    record = asyncio.run(stream_once(client, params))
     return [{k: v for k, v in e.items() if k != "t"} for e in record.events], record.ok, record.error_type
 
 
@@ -289,17 +290,12 @@ def test_pings_keep_a_quiet_stream_alive_and_the_typed_path_leaves_stalls_to_the
 def test_a_traced_platform_client_records_the_same_events(platform: str, model: str) -> None:
     """Bedrock's event-stream frames and Vertex's SSE, read through the SDK's typed events when its
     tracing is on, are recorded as the same JSON as the raw reading records, and the span is whole."""
-    import asyncio
-
     from labkit.emulator import Emulator
-    from labkit.lab._client import stream_once
 
     def recorded(**options: Any) -> tuple[list[dict[str, Any]], bool, str | None]:
         emulator = Emulator(seed=3)
         make = emulator.bedrock_client if platform == "bedrock" else emulator.vertex_client
-        params = {"model": model, "max_tokens": 256, "messages": [{"role": "user", "content": "What is 6 x 7?"}]}
-        record = asyncio.run(stream_once(make(asynchronous=True, **options), params))
-        return [{k: v for k, v in e.items() if k != "t"} for e in record.events], record.ok, record.error_type
+        return _recorded(make(asynchronous=True, **options), model)
 
     option, spans = _traced()
     raw = recorded()

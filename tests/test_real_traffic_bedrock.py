@@ -21,8 +21,9 @@ from typing import Any
 import anthropic
 import httpx2
 import pytest
-from real_traffic import BEDROCK, BedrockRecording, bedrock_recordings, current_model
+from real_traffic import BEDROCK, BedrockRecording, bedrock_recordings, current_model, eventstream_frames
 from sse_fixtures import sdk_final_message
+from test_client import _traced
 from test_real_traffic import _check_completion, _replayed_turn
 
 from labkit.convert import to_chat_completion
@@ -74,35 +75,38 @@ def test_a_replayed_bedrock_turn_is_what_bedrock_sent(rec: BedrockRecording) -> 
         assert json.dumps(_replayed_turn(completion, current_model(completion.model))) == json.dumps(sent)
 
 
-def _bedrock(body: bytes, **options: Any) -> anthropic.AsyncAnthropicBedrock:
-    """The SDK's Bedrock client, every request answered with the recorded event-stream ``body``."""
+def _bedrock(body: bytes, *, sync: bool = False, **options: Any) -> Any:
+    """The SDK's own Bedrock client (async, or sync), every request answered with the recorded
+    event-stream ``body``."""
 
-    async def handler(request: httpx2.Request) -> httpx2.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:  # MockTransport serves both kinds of client
         assert request.url.path.endswith("/invoke-with-response-stream")  # the SDK's own streaming route
         return httpx2.Response(200, headers={"content-type": "application/vnd.amazon.eventstream"}, content=body)
 
-    return anthropic.AsyncAnthropicBedrock(
-        aws_access_key="AKIDLABKITTEST", aws_secret_key="labkit-test-placeholder", aws_region="us-east-1",
-        base_url="http://bedrock.local", max_retries=0,
-        http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler)), **options,
-    )  # fmt: skip
+    settings: dict[str, Any] = {
+        "aws_access_key": "AKIDLABKITTEST", "aws_secret_key": "labkit-test-placeholder", "aws_region": "us-east-1",
+        "base_url": "http://bedrock.local", "max_retries": 0,
+    }  # fmt: skip
+    transport = httpx2.MockTransport(handler)
+    if sync:
+        return anthropic.AnthropicBedrock(**settings, http_client=httpx2.Client(transport=transport), **options)
+    return anthropic.AsyncAnthropicBedrock(**settings, http_client=httpx2.AsyncClient(transport=transport), **options)
 
 
-def _traced() -> dict[str, Any]:
-    from opentelemetry.sdk.trace import TracerProvider
-
-    return {"tracer_provider": TracerProvider()}
+def _params(rec: BedrockRecording) -> dict[str, Any]:
+    """A request for ``rec``'s model. What is read is the recorded reply; the request only has to be
+    one today's SDK sends (2024's ``temperature`` is gone from it, and the Bedrock client puts its
+    own ``anthropic_version`` in)."""
+    return {"model": rec.model, "max_tokens": rec.request["max_tokens"], "messages": rec.request["messages"]}
 
 
 @pytest.mark.parametrize("rec", STREAMS, ids=_ids(STREAMS))
 def test_a_bedrock_stream_is_recorded_and_converted_as_bedrock_sent_it(rec: BedrockRecording) -> None:
     assert rec.eventstream is not None
-    # what is read is the recorded reply; the request only has to be one today's SDK sends (2024's
-    # `temperature` is gone from it, and the Bedrock client puts its own `anthropic_version` in)
-    params = {"model": rec.model, "max_tokens": rec.request["max_tokens"], "messages": rec.request["messages"]}
+    params = _params(rec)
     inside = rec.events()
     assert inside[0]["type"] == "message_start" and inside[-1]["type"] == "message_stop"
-    for options in ({}, {"open_telemetry": _traced()}):  # raw frames, then the SDK's typed events
+    for options in ({}, {"open_telemetry": _traced()[0]}):  # raw frames, then the SDK's typed events
         record = asyncio.run(stream_once(_bedrock(rec.eventstream, **options), params))
         assert record.ok and record.error is None, record.error_message
         assert [{k: v for k, v in e.items() if k != "t"} for e in record.events] == inside
@@ -122,17 +126,7 @@ def test_convert_stream_reads_a_real_bedrock_stream_raw_and_typed_alike(rec: Bed
     from labkit.convert import accumulate, convert_stream
 
     assert rec.eventstream is not None
-    body = rec.eventstream
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, headers={"content-type": "application/vnd.amazon.eventstream"}, content=body)
-
-    client = anthropic.AnthropicBedrock(
-        aws_access_key="AKIDLABKITTEST", aws_secret_key="labkit-test-placeholder", aws_region="us-east-1",
-        base_url="http://bedrock.local", max_retries=0,
-        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
-    )  # fmt: skip
-    params = {"model": rec.model, "max_tokens": rec.request["max_tokens"], "messages": rec.request["messages"]}
+    client, params = _bedrock(rec.eventstream, sync=True), _params(rec)
     raw = convert_stream(client.messages.create(**params, stream=True)).completion()
     typed = accumulate(list(convert_stream(iter(client.messages.create(**params, stream=True)))))
     expected = to_chat_completion(sdk_final_message(rec.events()))
@@ -158,36 +152,17 @@ def test_a_bedrock_trials_tokens_are_what_bedrock_billed(rec: BedrockRecording) 
     assert (row["input_tokens"], row["output_tokens"]) == (billed["inputTokenCount"], billed["outputTokenCount"])
 
 
-def _frames(data: bytes) -> list[tuple[dict[str, str], dict[str, Any]]]:
-    """(string headers, JSON payload) of each AWS event-stream message in ``data``."""
-    frames, at = [], 0
-    while at < len(data):
-        total, length = int.from_bytes(data[at : at + 4], "big"), int.from_bytes(data[at + 4 : at + 8], "big")
-        headers, cursor, end = {}, at + 12, at + 12 + length
-        while cursor < end:
-            size = data[cursor]
-            name = data[cursor + 1 : cursor + 1 + size].decode()
-            kind, cursor = data[cursor + 1 + size], cursor + 2 + size
-            assert kind == 7  # every header Bedrock sends here is a string
-            value_size = int.from_bytes(data[cursor : cursor + 2], "big")
-            headers[name] = data[cursor + 2 : cursor + 2 + value_size].decode()
-            cursor += 2 + value_size
-        frames.append((headers, json.loads(data[end : at + total - 4])))
-        at += total
-    return frames
-
-
 def test_the_emulators_bedrock_stream_is_framed_like_bedrocks() -> None:
     """The emulator's ``invoke-with-response-stream`` answer has the frames real Bedrock sent: the same
     headers on every message, a ``{"bytes": ...}`` payload, and invocation metrics with the same fields
     on ``message_stop``."""
     from labkit.emulator import Emulator
 
-    real = _frames(STREAMS[0].eventstream or b"")
+    real = eventstream_frames(STREAMS[0].eventstream)
     client = Emulator(seed=1).bedrock_client()
     body = {"max_tokens": 64, "messages": [{"role": "user", "content": "What is 2 + 2?"}]}
     with client.messages.with_streaming_response.create(model="anthropic.claude-opus-4-7", stream=True, **body) as raw:
-        emulated = _frames(raw.http_response.read())
+        emulated = eventstream_frames(raw.http_response.read())
     assert {tuple(sorted(h.items())) for h, _ in emulated} == {tuple(sorted(h.items())) for h, _ in real}
     assert all(set(payload) == {"bytes"} for _, payload in emulated)
 
