@@ -78,13 +78,14 @@ _Spot = tuple[float, float, Literal["left", "center", "right"], Literal["bottom"
 """A label's offset from its point (points) and the alignment that puts its box on that side."""
 
 
-def _spots() -> list[_Spot]:
-    spots: list[_Spot] = []
-    for distance in _DISTANCES:
-        for ux, uy in _DIRECTIONS:
-            spots.append((ux * distance, uy * distance, "left" if ux > 0 else "right" if ux < 0 else "center",
-                          "bottom" if uy > 0 else "top" if uy < 0 else "center"))  # fmt: skip
-    return spots
+def _spot(distance: float, ux: float, uy: float) -> _Spot:
+    """The position ``distance`` points from the point in direction (ux, uy), aligned to lie on that side."""
+    return (ux * distance, uy * distance, "left" if ux > 0 else "right" if ux < 0 else "center",
+            "bottom" if uy > 0 else "top" if uy < 0 else "center")  # fmt: skip
+
+
+_SPOTS: tuple[_Spot, ...] = tuple(_spot(distance, ux, uy) for distance in _DISTANCES for ux, uy in _DIRECTIONS)
+"""Every position tried for a label, nearest ring first (a ring: the directions at one distance)."""
 
 
 def _put(label: Annotation, spot: _Spot) -> Bbox:
@@ -154,13 +155,13 @@ def _options(label: Annotation, inside: Sequence[float], markers: list[_Box], cr
              pixels: float) -> list[_Option]:  # fmt: skip
     """Every position of ``label`` inside the axes, with its own cost, nearest first. The text's
     size does not change with its place, so it is measured once and each box is worked out."""
-    first = _spots()[0]
+    first = _SPOTS[0]
     measured = _put(label, first)
     width, height = measured.width, measured.height
     # where the text's box sits against its anchor for the first spot (left, vertically centred)
     anchor_x, anchor_y = measured.x0 - first[0] * pixels, (measured.y0 + measured.y1) / 2
     found: list[_Option] = []
-    for rank, spot in enumerate(_spots()):
+    for rank, spot in enumerate(_SPOTS):
         dx, dy, ha, va = spot
         x, y = anchor_x + dx * pixels, anchor_y + dy * pixels
         x0 = x if ha == "left" else x - width if ha == "right" else x - width / 2
